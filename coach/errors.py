@@ -1,0 +1,49 @@
+"""The one error hierarchy of the package; only the CLI turns these into messages and exit codes."""
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    """Exit statuses of the `coach` command."""
+
+    OK = 0
+    ERROR = 1
+    BAD_INPUT = 2
+    CTRL_C = 130
+
+
+class CoachError(Exception):
+    """Base of every error the package raises on purpose; `str()` is the message a user reads."""
+
+    exit_status = ExitStatus.ERROR
+
+
+class RoutineError(CoachError):
+    """A routine file or the session options are invalid."""
+
+    exit_status = ExitStatus.BAD_INPUT
+
+
+class UsageError(CoachError):
+    """A command-line value is invalid (an unknown drill, a bad number, ...)."""
+
+    exit_status = ExitStatus.BAD_INPUT
+
+
+class EngineError(CoachError):
+    """A speech engine is missing, hangs, or fails."""
+
+
+class BadSettingError(EngineError):
+    """An engine name, voice or rate that does not exist: bad input."""
+
+    exit_status = ExitStatus.BAD_INPUT
+
+
+class AudioDeviceError(CoachError):
+    """No audio device, or the device failed while playing."""
+
+
+class ExportError(CoachError):
+    """The export could not be written (ffmpeg missing, unwritable destination, ...)."""
