@@ -1,0 +1,459 @@
+"""The composer: a routine and the session options become a timed script of speech and beeps.
+
+Every time is an integer sample offset at `SAMPLE_RATE`, so the script, the player and the
+exporter agree to the sample. Clip lengths come from a `speech_length` callable (the TTS layer,
+or a stand-in in tests); the composer never renders anything itself.
+"""
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from coach.errors import UsageError
+from coach.routine import MAX_SESSION_SECONDS, Drill, Routine, Sides
+from coach.samples import SAMPLE_RATE, to_samples, to_seconds
+from coach.tones import TONES, ToneKind
+
+SpeechLength = Callable[[str], int]
+"""Returns the length in samples of the clip for a text."""
+
+LEAD_IN = to_samples(1.0)
+"""Silence before the first word: Bluetooth headphones swallow the first syllables."""
+TAIL = to_samples(1.0)
+GAP = to_samples(0.35)
+"""Silence between two spoken phrases."""
+BEEP_GAP = to_samples(0.06)
+"""Silence between a beep and the speech after it, or speech and the beep after it."""
+BEAT = to_samples(1.0)
+"""The count-in tempo: one beep a second."""
+CHANGEOVER = to_samples(4.0)
+"""Time from the side-switch beep to the first rep on the other side."""
+HALFWAY_MIN_REPS = 10
+"""Sets with at least this many reps (without a side switch) get a halfway cue."""
+PACE_RANGE = (0.5, 3.0)
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    """What the user chose for this session, beyond the routine file."""
+
+    only: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()
+    without: tuple[str, ...] = ()
+    """Equipment the user lacks: drills needing it are skipped."""
+    rest_seconds: float | None = None
+    """Overrides the routine's rest between drills."""
+    pace: float = 1.0
+    """Multiplies every drill's `rep_seconds`."""
+    brief: bool = False
+    """Name, set and counts only: no instructions, no cues."""
+    lower: bool = False
+    """Use the lower end of rep ranges."""
+    rehearse: bool = False
+    """Teach one drill: full instructions, every cue before the set, one guided set."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """One sound of the script, at a sample offset."""
+
+    start: int
+    length: int
+    kind: str
+    """"speech" or "beep"."""
+    text: str = ""
+    tone: ToneKind | None = None
+    drill: str | None = None
+    side: str | None = None
+    rep: int | None = None
+
+    @property
+    def end(self) -> int:
+        return self.start + self.length
+
+    def to_json(self) -> dict:
+        out: dict = {"start": to_seconds(self.start), "end": to_seconds(self.end), "kind": self.kind}
+        if self.kind == "speech":
+            out["text"] = self.text
+        else:
+            out["tone"] = self.tone.value
+            out["freq"] = TONES[self.tone].freq
+        out["drill"] = self.drill
+        if self.tone is ToneKind.REP:
+            out["side"] = self.side
+            out["rep"] = self.rep
+        return out
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A stretch of the session: the intro, one drill (with the rest after it), or the outro."""
+
+    id: str
+    title: str
+    start: int
+    end: int
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "title": self.title,
+                "start": to_seconds(self.start), "end": to_seconds(self.end)}
+
+
+@dataclass(frozen=True)
+class Script:
+    """The timed script: what is heard, when; shared by the player, the exporter and the tests."""
+
+    routine: str
+    length: int
+    """Length of the whole session in samples."""
+    events: tuple[Event, ...]
+    chapters: tuple[Chapter, ...]
+    sample_rate: int = SAMPLE_RATE
+
+    @property
+    def duration(self) -> float:
+        return to_seconds(self.length)
+
+    def texts(self) -> list[str]:
+        """The distinct spoken texts, in order of first use."""
+        return list(dict.fromkeys(e.text for e in self.events if e.kind == "speech"))
+
+    def to_json(self) -> str:
+        """The JSON contract; the same script always gives the same bytes."""
+        doc = {
+            "routine": self.routine,
+            "sample_rate": self.sample_rate,
+            "duration": self.duration,
+            "chapters": [c.to_json() for c in self.chapters],
+            "events": [e.to_json() for e in self.events],
+        }
+        return json.dumps(doc, indent=1, ensure_ascii=False)
+
+
+def select_drills(routine: Routine, options: SessionOptions) -> list[Drill]:
+    """The drills of this session after --only, --skip and --without."""
+    ids = [d.id for d in routine.drills]
+    for flag, wanted in (("--only", options.only), ("--skip", options.skip)):
+        unknown = [w for w in wanted if w not in ids]
+        if unknown:
+            raise UsageError(
+                f"{flag}: no drill with id {', '.join(repr(u) for u in unknown)} in "
+                f"{routine.source}. The drills are: {', '.join(ids)}."
+            )
+    lacking = {_equipment_key(e) for e in options.without}
+    drills = [
+        d for d in routine.drills
+        if (not options.only or d.id in options.only)
+        and d.id not in options.skip
+        and not lacking & {_equipment_key(e) for e in d.equipment}
+    ]
+    if not drills:
+        raise UsageError("No drills left to do: --only, --skip and --without removed them all.")
+    return drills
+
+
+def check_options(options: SessionOptions) -> None:
+    """Refuse option values no session can use."""
+    low, high = PACE_RANGE
+    if not (low <= options.pace <= high):
+        raise UsageError(f"--pace must be between {low:g} and {high:g}, got {options.pace:g}.")
+    if options.rest_seconds is not None and not (0 <= options.rest_seconds <= 600):
+        raise UsageError(f"--rest must be between 0 and 600 seconds, got {options.rest_seconds:g}.")
+
+
+def phrases(routine: Routine, options: SessionOptions) -> list[str]:
+    """Nearly every text the script may speak, for rendering in parallel before composing.
+
+    The intro names the session's length, known only once composed; `compose` asks for it last.
+    """
+    check_options(options)
+    lengths: dict[str, int] = {}
+
+    def note(text: str) -> int:
+        lengths[text] = 0
+        return 0  # with zero-length clips every optional phrase fits, so all are asked for
+
+    compose(routine, options, note)
+    return list(lengths)
+
+
+def compose(routine: Routine, options: SessionOptions, speech_length: SpeechLength) -> Script:
+    """Lay out the whole session; `speech_length` gives each clip's length in samples."""
+    check_options(options)
+    drills = select_drills(routine, options)
+    composer = _Composer(routine, options, drills, speech_length)
+    return composer.run()
+
+
+def _equipment_key(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _seconds_phrase(seconds: float) -> str:
+    value = f"{seconds:g}"
+    return f"{value} second" if seconds == 1 else f"{value} seconds"
+
+
+def _list_phrase(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def set_sentence(drill: Drill, options: SessionOptions) -> str:
+    """The set in a sentence: "5 reps each side, alternating, hold 1 second."."""
+    n = drill.rep_count(options.lower)
+    parts = [_plural(n, "rep") + (" each side" if drill.sided else "")]
+    if drill.sides is Sides.ALTERNATE:
+        parts.append("alternating sides")
+    elif drill.sides is Sides.SWITCH:
+        parts.append("one side at a time")
+    if drill.hold_seconds:
+        parts.append(f"hold {_seconds_phrase(drill.hold_seconds)}")
+    sentence = ", ".join(parts)
+    return sentence[0].upper() + sentence[1:] + "."
+
+
+def count_phrase(side: str | None, rep: int, last: bool) -> str:
+    """What is said on a rep: "Left, 3." or "Last one."."""
+    word = "last one" if last else str(rep)
+    text = f"{side}, {word}" if side else word
+    return text[0].upper() + text[1:] + "."
+
+
+@dataclass
+class _Composer:
+    """Builds one Script; `cursor` is the sample where the next sound may start."""
+
+    routine: Routine
+    options: SessionOptions
+    drills: list[Drill]
+    speech_length: SpeechLength
+    events: list[Event] = field(default_factory=list)
+    chapters: list[Chapter] = field(default_factory=list)
+    cursor: int = 0
+
+    def run(self) -> Script:
+        # The intro names the session's length: lay out the body first, then put the intro before it.
+        for number, drill in enumerate(self.drills, start=1):
+            self.drill(number, drill)
+        outro_start = self.cursor
+        self.outro()
+        self.chapters.append(Chapter("outro", "Outro", outro_start, self.cursor))
+        body_events, body_chapters, body_length = self.events, self.chapters, self.cursor
+
+        self.events, self.cursor = [], LEAD_IN
+        self.intro(minutes=(body_length + LEAD_IN) / SAMPLE_RATE / 60)
+        shift = self.cursor
+        length = shift + body_length + TAIL
+        if length > to_samples(MAX_SESSION_SECONDS):
+            raise UsageError(
+                f"The session would last {length / SAMPLE_RATE / 3600:.1f} hours; the limit is "
+                f"{MAX_SESSION_SECONDS // 3600} hours. Use fewer drills or a faster --pace."
+            )
+        events = self.events + [_shifted(e, shift) for e in body_events]
+        starts = [0] + [c.start + shift for c in body_chapters]
+        ends = starts[1:] + [length]
+        chapters = [Chapter("intro", "Intro", 0, shift)] + [
+            Chapter(c.id, c.title, start, end)
+            for c, start, end in zip(body_chapters, starts[1:], ends[1:], strict=True)
+        ]
+        return Script(self.routine.name, length, tuple(events), tuple(chapters))
+
+    # --- building blocks -------------------------------------------------
+
+    def say(self, text: str, drill: str | None = None, at: int | None = None) -> Event:
+        """Speak `text` at `at` (default: the cursor) and move the cursor past it."""
+        start = self.cursor if at is None else at
+        event = Event(start, self.speech_length(text), "speech", text=text, drill=drill)
+        self.events.append(event)
+        self.cursor = max(self.cursor, event.end)
+        return event
+
+    def beep(self, tone: ToneKind, at: int, drill: str | None = None,
+             side: str | None = None, rep: int | None = None) -> Event:
+        event = Event(at, TONES[tone].length, "beep", tone=tone, drill=drill, side=side, rep=rep)
+        self.events.append(event)
+        self.cursor = max(self.cursor, event.end)
+        return event
+
+    def pause(self, samples: int = GAP) -> None:
+        self.cursor += samples
+
+    # --- the parts of a session -----------------------------------------
+
+    def intro(self, minutes: float) -> None:
+        if self.options.rehearse:
+            self.say(f"Rehearsal: {self.drills[0].name}.")
+            self.pause()
+            return
+        count = len(self.drills)
+        self.say(f"{self.routine.name}.")
+        self.pause()
+        self.say(f"{_plural(count, 'drill')}, about {_plural(max(1, round(minutes)), 'minute')}.")
+        equipment = list(dict.fromkeys(e for d in self.drills for e in d.equipment))
+        if equipment:
+            self.pause()
+            self.say(f"Have ready: {_list_phrase(equipment)}.")
+        self.pause()
+
+    def outro(self) -> None:
+        self.pause()
+        self.say("Rehearsal done." if self.options.rehearse else "That's the warm-up done. Have a great run.")
+
+    def drill(self, number: int, drill: Drill) -> None:
+        start = self.cursor
+        total = len(self.drills)
+        title = drill.name if total == 1 else f"Drill {number} of {total}: {drill.name}"
+        self.say(f"{title}.", drill.id)
+        self.pause()
+        if not self.options.brief:
+            self.say(drill.instructions, drill.id)
+            self.pause()
+        self.say(set_sentence(drill, self.options), drill.id)
+        self.pause()
+        cues = () if self.options.brief else drill.cues
+        self.rep_set(drill, cues)
+        last = number == total
+        if not last:
+            self.rest(drill, self.drills[number])
+        self.chapters.append(Chapter(drill.id, drill.name, start, self.cursor))
+
+    def count_in(self, drill: Drill) -> None:
+        for _ in range(3):
+            self.beep(ToneKind.COUNT, self.cursor, drill.id)
+            self.cursor += BEAT - TONES[ToneKind.COUNT].length
+        self.beep(ToneKind.GO, self.cursor, drill.id)
+        self.pause(BEEP_GAP)
+        self.say("Go.", drill.id)
+        self.pause()
+
+    def rep_set(self, drill: Drill, cues: tuple[str, ...]) -> None:
+        """Count-in, every rep at a steady tempo, cues in the gaps, side switch, end beep."""
+        n = drill.rep_count(self.options.lower)
+        rep_len = to_samples(drill.rep_seconds * self.options.pace)
+        period = rep_len + to_samples(drill.hold_seconds)
+        if drill.sides is Sides.SWITCH:
+            blocks = [[("left", i) for i in range(1, n + 1)], [("right", i) for i in range(1, n + 1)]]
+        elif drill.sides is Sides.ALTERNATE:
+            blocks = [[(side, i) for i in range(1, n + 1) for side in ("left", "right")]]
+        else:
+            blocks = [[(None, i) for i in range(1, n + 1)]]
+
+        # Plan the optional speech first, so that cues that fit nowhere are spoken before the set.
+        extras = self.plan_extras(drill, blocks, cues, rep_len, period)
+        placed = {text for slots in extras.values() for text in slots}
+        if self.options.rehearse:
+            early = list(cues)
+        else:
+            early = [c for c in cues if c not in placed]
+        for cue in early:
+            self.say(cue, drill.id)
+            self.pause()
+        self.count_in(drill)
+
+        for block_number, block in enumerate(blocks):
+            if block_number:
+                switch_at = self.cursor
+                self.beep(ToneKind.SWITCH, switch_at, drill.id)
+                self.pause(BEEP_GAP)
+                self.say("Switch sides.", drill.id)
+                self.cursor = max(self.cursor + GAP, switch_at + CHANGEOVER)
+            set_start = self.cursor
+            for index, (side, rep) in enumerate(block):
+                at = set_start + index * period
+                self.beep(ToneKind.REP, at, drill.id, side, rep)
+                count = self.fitting_count(side, rep, index == len(block) - 1, rep_len)
+                if count:
+                    self.say(count, drill.id, at=at + TONES[ToneKind.REP].length + BEEP_GAP)
+                if self.hold_fits(drill, period - rep_len):
+                    self.say("Hold.", drill.id, at=at + rep_len)
+                for text in extras.get((block_number, index), ()):
+                    self.pause(BEEP_GAP)
+                    self.say(text, drill.id)
+                self.cursor = at + period
+        self.beep(ToneKind.END, self.cursor, drill.id)
+        self.pause()
+
+    def fitting_count(self, side: str | None, rep: int, last: bool, room: int) -> str:
+        """The longest count phrase that ends before the rep's time is up (or none)."""
+        usable = room - TONES[ToneKind.REP].length - 2 * BEEP_GAP
+        candidates = [count_phrase(side, rep, last), count_phrase(None, rep, last), str(rep)]
+        lengths = [self.speech_length(text) for text in candidates]
+        return next((t for t, n in zip(candidates, lengths, strict=True) if n <= usable), "")
+
+    def hold_fits(self, drill: Drill, hold: int) -> bool:
+        """Whether "Hold." can be said within the hold."""
+        return drill.hold_seconds > 0 and self.speech_length("Hold.") + BEEP_GAP <= hold
+
+    def plan_extras(self, drill: Drill, blocks: list, cues: tuple[str, ...],
+                    rep_len: int, period: int) -> dict[tuple[int, int], list[str]]:
+        """Choose the reps after whose count a cue (or "Halfway.") is spoken without breaking tempo.
+
+        Returns {(block, rep index): [texts]}. A text goes after a rep's count (or its "Hold.")
+        only when it ends a beep-gap before the next sound; a rep gets at most one text.
+        """
+        free: dict[tuple[int, int], int] = {}
+        beep = TONES[ToneKind.REP].length
+        for b, block in enumerate(blocks):
+            for index, (side, rep) in enumerate(block[:-1]):
+                count = self.fitting_count(side, rep, False, rep_len)
+                if self.hold_fits(drill, period - rep_len):
+                    used = rep_len + self.speech_length("Hold.")
+                elif drill.hold_seconds:
+                    used = rep_len
+                else:
+                    used = beep + BEEP_GAP + (self.speech_length(count) if count else 0)
+                free[(b, index)] = period - used - 2 * BEEP_GAP
+        slots: dict[tuple[int, int], list[str]] = {}
+
+        def place(text: str, wanted: tuple[int, int]) -> bool:
+            length = self.speech_length(text)
+            order = sorted(free, key=lambda k: (k < wanted, abs(k[0] - wanted[0]), abs(k[1] - wanted[1])))
+            for key in order:
+                if key not in slots and key[1] > 0 and free[key] >= length:
+                    slots[key] = [text]
+                    return True
+            return False
+
+        reps_total = sum(len(b) for b in blocks)
+        if len(blocks) == 1 and reps_total >= HALFWAY_MIN_REPS and not self.options.rehearse:
+            place("Halfway.", (0, reps_total // 2 - 1))
+        for i, cue in enumerate(cues):
+            block = i % len(blocks)
+            size = len(blocks[block])
+            place(cue, (block, max(1, math.floor((i // len(blocks) + 1) * size / (len(cues) + 2)))))
+        return slots
+
+    def rest(self, drill: Drill, following: Drill) -> None:
+        """Rest between drills: "Rest. Next up: ...", equipment, a count-out, the rest-over beep."""
+        rest = self.routine.rest_seconds if self.options.rest_seconds is None else self.options.rest_seconds
+        rest_start = self.cursor
+        self.say("Rest." if rest else "Next drill.", drill.id)
+        self.pause()
+        self.say(f"Next up: {following.name}.", drill.id)
+        needed = [e for e in following.equipment if e not in drill.equipment]
+        if needed:
+            self.pause()
+            self.say(f"You'll need the {_list_phrase(needed)}.", drill.id)
+        count_out = max(self.cursor + GAP, rest_start + to_samples(rest) - 3 * BEAT)
+        self.cursor = count_out
+        for _ in range(3):
+            self.beep(ToneKind.COUNT, self.cursor, drill.id)
+            self.cursor += BEAT - TONES[ToneKind.COUNT].length
+        self.beep(ToneKind.REST_OVER, self.cursor, drill.id)
+        self.pause()
+
+
+def _shifted(event: Event, by: int) -> Event:
+    return Event(event.start + by, event.length, event.kind, event.text, event.tone,
+                 event.drill, event.side, event.rep)
+
+
+def drill_chapters(script: Script) -> Iterator[Chapter]:
+    """The chapters of drills, without the intro and outro."""
+    return (c for c in script.chapters if c.id not in ("intro", "outro"))

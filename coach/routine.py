@@ -1,0 +1,373 @@
+"""The routine model and its loader: a YAML file, validated in full before anything is rendered."""
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from coach.errors import RoutineError
+
+MAX_FILE_BYTES = 1_000_000
+MAX_SESSION_SECONDS = 3 * 3600
+"""A routine whose sets alone would last longer than this is refused."""
+
+DEFAULT_REST_SECONDS = 10.0
+DEFAULT_REP_SECONDS = 3.0
+_ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+class Sides(str, Enum):
+    """How a drill uses the left and right side."""
+
+    NONE = "none"
+    """Both sides at once (or no side at all)."""
+    ALTERNATE = "alternate"
+    """Left, right, left, right ... rep by rep; `reps` counts each side."""
+    SWITCH = "switch"
+    """All reps on one side, then all on the other; `reps` counts each side."""
+
+
+@dataclass(frozen=True)
+class Drill:
+    """One exercise of a routine."""
+
+    id: str
+    name: str
+    instructions: str
+    """How to do it, spoken before the set."""
+    reps: tuple[int, int]
+    """(min, max) reps, per side when the drill is sided; equal for a fixed count."""
+    sides: Sides = Sides.NONE
+    cues: tuple[str, ...] = ()
+    """Short form cues, spoken during the set where they fit."""
+    rep_seconds: float = DEFAULT_REP_SECONDS
+    """Tempo of one rep, before the session's pace factor."""
+    hold_seconds: float = 0.0
+    """Hold at the end of each rep."""
+    equipment: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+
+    @property
+    def sided(self) -> bool:
+        return self.sides is not Sides.NONE
+
+    def rep_count(self, lower: bool = False) -> int:
+        """Reps per side: the upper end of a range unless `lower`."""
+        return self.reps[0] if lower else self.reps[1]
+
+    def set_seconds(self, pace: float = 1.0, lower: bool = False) -> float:
+        """The length of the set's reps alone, without speech around it."""
+        per_rep = self.rep_seconds * pace + self.hold_seconds
+        return per_rep * self.rep_count(lower) * (2 if self.sided else 1)
+
+
+@dataclass(frozen=True)
+class Routine:
+    """A named list of drills, with the rest between them."""
+
+    name: str
+    drills: tuple[Drill, ...]
+    description: str = ""
+    rest_seconds: float = DEFAULT_REST_SECONDS
+    source: str = "<built-in>"
+    """Where the routine came from, for messages."""
+
+    def drill(self, drill_id: str) -> Drill:
+        return next(d for d in self.drills if d.id == drill_id)
+
+
+def slug(text: str) -> str:
+    """`Hip-spine rotation` -> `hip-spine-rotation`."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def default_routine_path() -> Path:
+    """The packaged leg-mobility routine, the default of every command."""
+    return Path(str(resources.files("coach") / "routines" / "leg-mobility.yaml"))
+
+
+def load_routine(path: Path | str | None = None) -> Routine:
+    """Read and validate a routine file (the built-in one when `path` is None)."""
+    path = Path(path) if path is not None else default_routine_path()
+    name = str(path) if path != default_routine_path() else "built-in routine leg-mobility.yaml"
+    try:
+        data = path.read_bytes()[: MAX_FILE_BYTES + 1]
+    except IsADirectoryError:
+        raise RoutineError(f"{name}: is a folder, not a routine file.") from None
+    except FileNotFoundError:
+        raise RoutineError(f"{name}: no such file. Check the path given to --routine.") from None
+    except OSError as e:
+        raise RoutineError(f"{name}: cannot be read ({e.strerror}).") from None
+    return parse_routine(data, name)
+
+
+def parse_routine(data: bytes, source: str) -> Routine:
+    """Validate the bytes of a routine file named `source` in messages."""
+    if len(data) > MAX_FILE_BYTES:
+        raise RoutineError(f"{source}: larger than {MAX_FILE_BYTES // 1000} kB; is it a routine file?")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise RoutineError(
+            f"{source}: not a UTF-8 text file (byte {e.start}). A routine is a YAML text file."
+        ) from None
+    if "\x00" in text:
+        raise RoutineError(f"{source}: contains NUL bytes; a routine is a YAML text file.")
+    try:
+        _refuse_aliases(text, source)
+        document = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except yaml.MarkedYAMLError as e:
+        line = f", line {e.problem_mark.line + 1}" if e.problem_mark else ""
+        what = e.problem or "not valid YAML"
+        if isinstance(e, yaml.constructor.ConstructorError) and "tag" in what:
+            what = f"{what}; tags that build objects are not allowed in a routine"
+        raise RoutineError(f"{source}{line}: {what}.") from None
+    except yaml.YAMLError as e:
+        raise RoutineError(f"{source}: not valid YAML ({e}).") from None
+    return _Validator(source).routine(document)
+
+
+class _LineDict(dict):
+    """A mapping that remembers the line (1-based) of each of its keys."""
+
+    lines: dict[Any, int]
+    line: int
+
+
+class _Loader(yaml.SafeLoader):
+    """A safe loader whose mappings remember their lines and refuse duplicate keys."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> _LineDict:
+        mapping = _LineDict()
+        mapping.lines = {}
+        mapping.line = node.start_mark.line + 1
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str):
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} is not a name", key_node.start_mark
+                )
+            if key in mapping:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key '{key}' appears twice", key_node.start_mark
+                )
+            mapping[key] = self.construct_object(value_node, deep=True)
+            mapping.lines[key] = key_node.start_mark.line + 1
+        return mapping
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)
+
+
+def _refuse_aliases(text: str, source: str) -> None:
+    """Anchors and aliases are refused outright: a routine never needs them, and they make bombs."""
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            line = event.start_mark.line + 1
+            raise RoutineError(
+                f"{source}, line {line}: YAML anchors and aliases (&, *) are not allowed in a "
+                "routine; write each value out."
+            )
+
+
+_ROUTINE_KEYS = ("name", "description", "rest_seconds", "drills")
+_DRILL_KEYS = (
+    "id", "name", "instructions", "cues", "reps", "sides",
+    "rep_seconds", "hold_seconds", "equipment", "targets",
+)
+
+
+class _Validator:
+    """Turns a parsed document into a Routine, or raises one RoutineError naming the place."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, where: str, problem: str, line: int | None = None) -> RoutineError:
+        place = f"{self.source}"
+        if where:
+            place += f", {where}"
+        if line:
+            place += f", line {line}"
+        return RoutineError(f"{place}: {problem}")
+
+    def routine(self, doc: Any) -> Routine:
+        if doc is None:
+            raise self.fail("", "the file is empty; a routine needs a name and drills.")
+        if not isinstance(doc, Mapping):
+            raise self.fail(
+                "", f"a routine is a mapping with 'name' and 'drills', not a {_kind(doc)}."
+            )
+        self.check_keys(doc, _ROUTINE_KEYS, "")
+        name = self.text(doc, "name", "")
+        description = self.text(doc, "description", "", required=False)
+        rest = self.number(doc, "rest_seconds", "", DEFAULT_REST_SECONDS, minimum=0.0)
+        raw_drills = doc.get("drills")
+        if raw_drills is None:
+            raise self.fail("", "the field 'drills' is missing; list at least one drill.", doc.line)
+        if not isinstance(raw_drills, list) or not raw_drills:
+            raise self.fail(
+                "field 'drills'", "must be a list of at least one drill.", doc.lines["drills"]
+            )
+        drills: list[Drill] = []
+        seen: dict[str, int] = {}
+        for number, raw in enumerate(raw_drills, start=1):
+            drill = self.drill(raw, number)
+            if drill.id in seen:
+                raise self.fail(
+                    f"drill {number} ({drill.id})",
+                    f"the id '{drill.id}' is already used by drill {seen[drill.id]}; "
+                    "give each drill its own id.",
+                    raw.lines.get("id", raw.line),
+                )
+            seen[drill.id] = number
+            drills.append(drill)
+        routine = Routine(name, tuple(drills), description, rest, self.source)
+        total = sum(d.set_seconds() for d in drills) + rest * (len(drills) - 1)
+        if total > MAX_SESSION_SECONDS:
+            raise self.fail(
+                "",
+                f"the session would last about {total / 3600:.1f} hours; the limit is "
+                f"{MAX_SESSION_SECONDS // 3600} hours. Lower the reps or the seconds.",
+            )
+        return routine
+
+    def drill(self, raw: Any, number: int) -> Drill:
+        where = f"drill {number}"
+        if not isinstance(raw, Mapping):
+            raise self.fail(where, f"a drill is a mapping with name, instructions and reps, not a {_kind(raw)}.")
+        self.check_keys(raw, _DRILL_KEYS, where)
+        name = self.text(raw, "name", where)
+        if "id" in raw:
+            drill_id = self.text(raw, "id", where)
+            if not _ID_PATTERN.match(drill_id):
+                raise self.fail(
+                    where + ", field 'id'",
+                    f"'{drill_id}' is not a valid id; use lower-case letters, digits and "
+                    f"hyphens, like '{slug(drill_id) or 'my-drill'}'.",
+                    raw.lines["id"],
+                )
+        else:
+            drill_id = slug(name)
+            if not drill_id:
+                raise self.fail(
+                    where, f"cannot make an id from the name '{name}'; add an 'id' field.", raw.line
+                )
+        where = f"drill {number} ({drill_id})"
+        sides_raw = raw.get("sides", "none")
+        if sides_raw is None:
+            sides_raw = "none"
+        try:
+            sides = Sides(sides_raw)
+        except ValueError:
+            raise self.fail(
+                where + ", field 'sides'",
+                f"{sides_raw!r} is not a side mode; use none, alternate or switch.",
+                raw.lines["sides"],
+            ) from None
+        return Drill(
+            id=drill_id,
+            name=name,
+            instructions=self.text(raw, "instructions", where),
+            reps=self.reps(raw, where),
+            sides=sides,
+            cues=self.texts(raw, "cues", where),
+            rep_seconds=self.number(raw, "rep_seconds", where, DEFAULT_REP_SECONDS, minimum=0.0, strict=True),
+            hold_seconds=self.number(raw, "hold_seconds", where, 0.0, minimum=0.0),
+            equipment=self.texts(raw, "equipment", where),
+            targets=self.texts(raw, "targets", where),
+        )
+
+    def check_keys(self, raw: Mapping, known: tuple[str, ...], where: str) -> None:
+        for key in raw:
+            if key not in known:
+                near = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+                hint = f" Did you mean '{near[0]}'?" if near else f" Known fields: {', '.join(known)}."
+                raise self.fail(where, f"unknown field '{key}'.{hint}", raw.lines[key])
+
+    def text(self, raw: Mapping, key: str, where: str, required: bool = True) -> str:
+        if key not in raw:
+            if not required:
+                return ""
+            raise self.fail(where, f"the field '{key}' is missing.", raw.line)
+        value = raw[key]
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise self.fail(_field(where, key), f"must be text, not a {_kind(value)}.", raw.lines[key])
+        value = " ".join(str(value).split())
+        if required and not value:
+            raise self.fail(_field(where, key), "must not be empty.", raw.lines[key])
+        return value
+
+    def texts(self, raw: Mapping, key: str, where: str) -> tuple[str, ...]:
+        value = raw.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(
+            isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value
+        ):
+            raise self.fail(_field(where, key), "must be a list of short texts.", raw.lines[key])
+        items = tuple(" ".join(str(v).split()) for v in value)
+        if not all(items):
+            raise self.fail(_field(where, key), "has an empty entry.", raw.lines[key])
+        return items
+
+    def number(
+        self, raw: Mapping, key: str, where: str, default: float, minimum: float, strict: bool = False
+    ) -> float:
+        if key not in raw or raw[key] is None:
+            return default
+        value = raw[key]
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+        if ok and value not in (float("inf"), float("-inf")):
+            if value > minimum or (not strict and value == minimum):
+                return float(value)
+        bound = f"greater than {minimum:g}" if strict else f"at least {minimum:g}"
+        raise self.fail(_field(where, key), f"must be a number {bound}, got {value!r}.", raw.lines[key])
+
+    def reps(self, raw: Mapping, where: str) -> tuple[int, int]:
+        if "reps" not in raw:
+            raise self.fail(where, "the field 'reps' is missing; give a count like 8 or a range like [10, 12].", raw.line)
+        value = raw["reps"]
+        line = raw.lines["reps"]
+        place = _field(where, "reps")
+
+        def whole(v: Any) -> bool:
+            return isinstance(v, int) and not isinstance(v, bool) and v >= 1
+
+        if whole(value):
+            return (value, value)
+        if isinstance(value, list) and len(value) == 2 and all(whole(v) for v in value):
+            low, high = value
+            if low > high:
+                raise self.fail(place, f"the range [{low}, {high}] is reversed; write [{high}, {low}].", line)
+            return (low, high)
+        raise self.fail(
+            place, f"must be a whole number of at least 1 or a range [min, max], got {value!r}.", line
+        )
+
+
+def _field(where: str, key: str) -> str:
+    return f"{where}, field '{key}'" if where else f"field '{key}'"
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, Mapping):
+        return "mapping"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, bool):
+        return "true/false value"
+    if isinstance(value, (int, float)):
+        return "number"
+    return type(value).__name__
