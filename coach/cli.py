@@ -1,0 +1,415 @@
+"""The `coach` command: the only place that prints errors and picks exit codes."""
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from coach.compose import Script, SessionOptions
+from coach.errors import CoachError, ExitStatus, UsageError
+from coach.routine import Routine, Sides, load_routine
+from coach.samples import to_seconds
+from coach.timeline import Timeline, build_timeline, make_script
+
+app = typer.Typer(
+    help="A voice-guided audio coach for a runner's leg-mobility warm-up.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+cache_app = typer.Typer(help="Look after the clip cache.", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+
+@dataclass
+class _Flags:
+    """Flags given before the command, for the whole run."""
+
+    debug: bool = False
+
+
+_flags = _Flags()
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")] = False,
+) -> None:
+    _flags.debug = debug
+
+
+def _fail(error: BaseException, status: int) -> typer.Exit:
+    """Print one line for `error` (and its traceback with --debug); the exit to raise."""
+    if _flags.debug:
+        traceback.print_exception(error, file=sys.stderr)
+    err.print(f"coach: error: {error}", markup=False)
+    return typer.Exit(status)
+
+
+def _command(func: Callable) -> Callable:
+    """Turn CoachErrors into one message and an exit status, and any other error into a short one."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CoachError as e:
+            raise _fail(e, e.exit_status) from None
+        except KeyboardInterrupt:
+            err.print("coach: stopped.")
+            raise typer.Exit(ExitStatus.CTRL_C) from None
+        except typer.Exit:
+            raise
+        except BrokenPipeError:
+            raise typer.Exit(ExitStatus.ERROR) from None
+        except Exception as e:  # a bug: say so briefly; --debug shows where
+            error = RuntimeError(f"internal error ({type(e).__name__}: {e}); --debug shows where")
+            error.__traceback__ = e.__traceback__
+            raise _fail(error, ExitStatus.ERROR) from None
+
+    return wrapper
+
+
+# --- the options every session command takes ------------------------------
+
+RoutineOption = Annotated[
+    Optional[Path],
+    typer.Option("--routine", "-r", help="A routine YAML file (default: the built-in leg-mobility routine)."),
+]
+_SESSION_PARAMETERS: list[tuple[str, Any, Any]] = [
+    ("routine", RoutineOption, None),
+    ("only", Annotated[Optional[str], typer.Option(help="Only these drill ids, comma-separated.")], None),
+    ("skip", Annotated[Optional[str], typer.Option(help="Skip these drill ids, comma-separated.")], None),
+    ("without", Annotated[Optional[str], typer.Option(
+        help="Skip drills that need this equipment, comma-separated (e.g. chin-up-bar).")], None),
+    ("rest", Annotated[Optional[float], typer.Option(help="Seconds of rest between drills.")], None),
+    ("pace", Annotated[float, typer.Option(help="Tempo factor for every rep: 1.5 is slower.")], 1.0),
+    ("brief", Annotated[bool, typer.Option(help="Name, set and counts only; no instructions or cues.")], False),
+    ("lower", Annotated[bool, typer.Option(help="Use the lower end of rep ranges.")], False),
+    ("engine", Annotated[str, typer.Option(help="Speech engine: pyttsx3, espeak-ng or flite.")], "pyttsx3"),
+    ("voice", Annotated[Optional[str], typer.Option(help="Voice id (see `coach voices`).")], None),
+    ("rate", Annotated[Optional[int], typer.Option(help="Speaking rate in words per minute.")], None),
+    ("volume", Annotated[float, typer.Option(help="Speech volume, 0 to 1.")], 1.0),
+    ("cache_dir", Annotated[Optional[Path], typer.Option(
+        help="Clip cache folder (default: $COACH_CACHE_DIR or ./audio_cache).")], None),
+]
+
+
+@dataclass(frozen=True)
+class Session:
+    """What a session command was asked for: the routine, the options and the voice."""
+
+    routine: Routine
+    options: SessionOptions
+    voice: Any
+    cache_dir: Path
+
+    def speech(self, progress: bool = True):
+        from coach.tts import Speech
+
+        return Speech(self.voice, self.cache_dir, progress=_progress_callback() if progress else None)
+
+    def script(self, progress: bool = True) -> Script:
+        return make_script(self.routine, self.options, self.speech(progress))
+
+    def timeline(self) -> Timeline:
+        speech = self.speech()
+        return build_timeline(make_script(self.routine, self.options, speech), speech)
+
+
+def _ids(value: str | None) -> tuple[str, ...]:
+    return tuple(v.strip() for v in (value or "").split(",") if v.strip())
+
+
+def _make_session(routine: Path | None, only: str | None, skip: str | None, without: str | None,
+                  rest: float | None, pace: float, brief: bool, lower: bool, engine: str,
+                  voice: str | None, rate: int | None, volume: float, cache_dir: Path | None,
+                  rehearse: bool = False) -> Session:
+    from coach.tts import VoiceSettings, default_cache_dir
+
+    if not 0 <= volume <= 1:
+        raise UsageError(f"--volume must be between 0 and 1, got {volume:g}.")
+    options = SessionOptions(
+        only=_ids(only), skip=_ids(skip), without=_ids(without), rest_seconds=rest,
+        pace=pace, brief=brief, lower=lower, rehearse=rehearse,
+    )
+    return Session(
+        load_routine(routine), options,
+        VoiceSettings(engine=engine, voice=voice, rate=rate, volume=volume),
+        default_cache_dir(cache_dir),
+    )
+
+
+def _session_command(func: Callable) -> Callable:
+    """Give a command every session option; it receives them as one `session` argument."""
+    names = [name for name, _, _ in _SESSION_PARAMETERS]
+    signature = inspect.signature(func)
+    own = [p for p in signature.parameters.values() if p.name != "session"]
+    extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
+             for name, annotation, default in _SESSION_PARAMETERS]
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        chosen = {name: kwargs.pop(name) for name in names}
+        return func(*args, session=_make_session(**chosen), **kwargs)
+
+    wrapper.__signature__ = signature.replace(parameters=own + extra)  # type: ignore[attr-defined]
+    return _command(wrapper)
+
+
+def _progress_callback() -> Callable[[int, int], None] | None:
+    """A progress bar on standard error while clips render, when it is a terminal."""
+    if not err.is_terminal:
+        return None
+    bar: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if "progress" not in bar:
+            progress = Progress(TextColumn("Rendering speech"), BarColumn(),
+                                TextColumn("{task.completed}/{task.total}"), TimeRemainingColumn(),
+                                console=err, transient=True)
+            progress.start()
+            bar["progress"] = progress
+            bar["task"] = progress.add_task("render", total=total)
+        bar["progress"].update(bar["task"], completed=done, total=total)
+        if done >= total:
+            bar["progress"].stop()
+            bar.clear()
+
+    return update
+
+
+# --- commands ----------------------------------------------------------------
+
+
+def _reps_text(reps: tuple[int, int]) -> str:
+    return str(reps[0]) if reps[0] == reps[1] else f"{reps[0]}-{reps[1]}"
+
+
+@app.command()
+@_command
+def drills(
+    routine: RoutineOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the drills of a routine."""
+    loaded = load_routine(routine)
+    if as_json:
+        doc = {
+            "routine": loaded.name,
+            "rest_seconds": loaded.rest_seconds,
+            "drills": [
+                {"id": d.id, "name": d.name, "reps": list(d.reps), "sides": d.sides.value,
+                 "rep_seconds": d.rep_seconds, "hold_seconds": d.hold_seconds,
+                 "equipment": list(d.equipment), "targets": list(d.targets), "cues": list(d.cues),
+                 "instructions": d.instructions}
+                for d in loaded.drills
+            ],
+        }
+        out.print(json.dumps(doc, indent=1, ensure_ascii=False), markup=False)
+        return
+    table = Table(title=loaded.name, title_justify="left")
+    for column in ("#", "id", "name", "reps", "sides", "hold", "equipment"):
+        table.add_column(column, justify="right" if column in ("#", "reps", "hold") else "left",
+                         no_wrap=column in ("id", "reps"))
+    for number, d in enumerate(loaded.drills, start=1):
+        per_side = " per side" if d.sides is not Sides.NONE else ""
+        table.add_row(str(number), d.id, d.name, _reps_text(d.reps) + per_side, d.sides.value,
+                      f"{d.hold_seconds:g} s" if d.hold_seconds else "", ", ".join(d.equipment))
+    out.print(table)
+
+
+@app.command()
+@_command
+def check(file: Annotated[Path, typer.Argument(help="The routine file to validate.")]) -> None:
+    """Validate a routine file."""
+    loaded = load_routine(file)
+    out.print(f"{file}: OK, {len(loaded.drills)} drills.", markup=False)
+
+
+@app.command()
+@_session_command
+def script(
+    session: Session,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the timed script as JSON.")] = False,
+) -> None:
+    """Print the timed script: what is heard, and when."""
+    composed = session.script(progress=not as_json)
+    if as_json:
+        out.print(composed.to_json(), markup=False)
+        return
+    titles = {c.id: c.title for c in composed.chapters}
+    table = Table(title=f"{composed.routine} — {_clock(composed.duration)}", title_justify="left")
+    table.add_column("time", justify="right", style="cyan")
+    table.add_column("drill", style="bold")
+    table.add_column("heard")
+    previous = None
+    for event in composed.events:
+        drill = titles.get(event.drill, "") if event.drill != previous else ""
+        previous = event.drill
+        if event.kind == "speech":
+            heard = event.text
+        else:
+            detail = f" ({event.side} {event.rep})" if event.side else f" ({event.rep})" if event.rep else ""
+            heard = f"[dim]♪ {event.tone.value} beep{detail}[/dim]"
+        table.add_row(_clock(to_seconds(event.start)), drill, heard)
+    out.print(table)
+
+
+def _clock(seconds: float) -> str:
+    minutes, rest = divmod(seconds, 60)
+    return f"{int(minutes)}:{rest:04.1f}"
+
+
+@app.command()
+@_session_command
+def export(
+    session: Session,
+    destination: Annotated[Path, typer.Argument(metavar="OUT", help="Output file: .mp3, .wav, .ogg or .m4a.")] = Path("session.mp3"),
+    captions: Annotated[Optional[Path], typer.Option(help="Also write captions: .srt, .vtt or .lrc.")] = None,
+) -> None:
+    """Export the session as an audio file (MP3 with chapters by default)."""
+    from coach.export import export_timeline, write_captions
+
+    timeline = session.timeline()
+    result = export_timeline(timeline, destination)
+    if captions is not None:
+        write_captions(timeline.script, captions)
+    out.print(f"Wrote {result.path} ({_clock(result.seconds)}, {result.bytes / 1e6:.1f} MB)", markup=False)
+
+
+@app.command()
+@_session_command
+def play(session: Session) -> None:
+    """Play the session through the default audio device."""
+    from coach.player import play_timeline
+
+    play_timeline(session.timeline())
+
+
+@app.command()
+@_command
+def rehearse(
+    drill: Annotated[str, typer.Argument(help="The drill: its id, name, or a unique part of it.")],
+    routine: RoutineOption = None,
+    pace: Annotated[float, typer.Option(help="Tempo factor for every rep: 1.5 is slower.")] = 1.0,
+    lower: Annotated[bool, typer.Option(help="Use the lower end of rep ranges.")] = False,
+    engine: Annotated[str, typer.Option(help="Speech engine: pyttsx3, espeak-ng or flite.")] = "pyttsx3",
+    voice: Annotated[Optional[str], typer.Option(help="Voice id (see `coach voices`).")] = None,
+    rate: Annotated[Optional[int], typer.Option(help="Speaking rate in words per minute.")] = None,
+    volume: Annotated[float, typer.Option(help="Speech volume, 0 to 1.")] = 1.0,
+    cache_dir: Annotated[Optional[Path], typer.Option(help="Clip cache folder.")] = None,
+) -> None:
+    """Learn one drill: its full instructions, every cue, and one guided set."""
+    from coach.player import find_drill, play_timeline
+
+    found = find_drill(load_routine(routine), drill)
+    session = _make_session(routine, found.id, None, None, None, pace, False, lower, engine, voice,
+                            rate, volume, cache_dir, rehearse=True)
+    play_timeline(session.timeline())
+
+
+@app.command()
+@_command
+def voices(
+    engine: Annotated[str, typer.Option(help="Speech engine: pyttsx3, espeak-ng or flite.")] = "pyttsx3",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the voices of a speech engine, English ones first."""
+    from coach.tts import list_voices
+
+    found = list_voices(engine)
+    if as_json:
+        out.print(json.dumps([vars(v) if hasattr(v, "__dict__") else v._asdict() for v in found], indent=1), markup=False)
+        return
+    table = Table(title=f"Voices of {engine}", title_justify="left")
+    for column in ("id", "name", "language", "default"):
+        table.add_column(column)
+    for v in found:
+        table.add_row(v.id, v.name, v.language, "yes" if getattr(v, "default", False) else "")
+    out.print(table)
+
+
+CacheDirOption = Annotated[Optional[Path], typer.Option(
+    help="Clip cache folder (default: $COACH_CACHE_DIR or ./audio_cache).")]
+
+
+@cache_app.command("info")
+@_command
+def cache_info_command(
+    cache_dir: CacheDirOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show the cache folder, its clips and their size."""
+    from coach.tts import cache_info, default_cache_dir
+
+    info = cache_info(default_cache_dir(cache_dir))
+    if as_json:
+        out.print(json.dumps(info), markup=False)
+    else:
+        out.print(f"{info['folder']}: {info['clips']} clips, {info['bytes'] / 1e6:.1f} MB", markup=False)
+
+
+@cache_app.command("warm")
+@_session_command
+def cache_warm(
+    session: Session,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Render every clip the session needs."""
+    speech = session.speech(progress=not as_json)
+    composed = make_script(session.routine, session.options, speech)
+    result = {"clips": len(composed.texts()), "rendered": speech.rendered, "repaired": speech.repaired,
+              "folder": str(session.cache_dir)}
+    if as_json:
+        out.print(json.dumps(result), markup=False)
+    else:
+        out.print(f"{result['clips']} clips ready in {result['folder']}; rendered {result['rendered']}.",
+                  markup=False)
+
+
+@cache_app.command("clear")
+@_command
+def cache_clear(cache_dir: CacheDirOption = None) -> None:
+    """Remove every clip from the cache."""
+    from coach.tts import clear_cache, default_cache_dir
+
+    folder = default_cache_dir(cache_dir)
+    out.print(f"Removed {clear_cache(folder)} clips from {folder}.", markup=False)
+
+
+@cache_app.command("prune")
+@_command
+def cache_prune(
+    cache_dir: CacheDirOption = None,
+    older_than: Annotated[Optional[float], typer.Option(help="Remove clips unused for this many days.")] = None,
+    max_mb: Annotated[Optional[float], typer.Option(help="Remove the least recently used clips above this size.")] = None,
+) -> None:
+    """Remove clips no session used lately, or cap the cache's size."""
+    from coach.tts import default_cache_dir, prune_cache
+
+    if older_than is None and max_mb is None:
+        raise UsageError("Give --older-than DAYS or --max-mb MB (or both).")
+    folder = default_cache_dir(cache_dir)
+    result = prune_cache(folder, older_than_days=older_than,
+                         max_bytes=None if max_mb is None else int(max_mb * 1e6))
+    out.print(f"{folder}: {json.dumps(result)}", markup=False)
+
+
+def main() -> None:
+    """The console script."""
+    app()
