@@ -18,7 +18,7 @@ from rich.table import Table
 
 from coach.compose import Script, SessionOptions
 from coach.errors import CoachError, ExitStatus, UsageError
-from coach.routine import Routine, Sides, load_routine
+from coach.routine import Routine, load_routine
 from coach.samples import to_seconds
 from coach.timeline import Timeline, build_timeline, make_script
 
@@ -222,13 +222,12 @@ def drills(
         }
         out.print(json.dumps(doc, indent=1, ensure_ascii=False), markup=False)
         return
-    table = Table(title=loaded.name, title_justify="left")
+    table = Table(title=loaded.name, title_justify="left", caption="Sided drills count reps per side.")
     for column in ("#", "id", "name", "reps", "sides", "hold", "equipment"):
         table.add_column(column, justify="right" if column in ("#", "reps", "hold") else "left",
-                         no_wrap=column in ("id", "reps"))
+                         no_wrap=column == "id")
     for number, d in enumerate(loaded.drills, start=1):
-        per_side = " per side" if d.sides is not Sides.NONE else ""
-        table.add_row(str(number), d.id, d.name, _reps_text(d.reps) + per_side, d.sides.value,
+        table.add_row(str(number), d.id, d.name, _reps_text(d.reps), d.sides.value,
                       f"{d.hold_seconds:g} s" if d.hold_seconds else "", ", ".join(d.equipment))
     out.print(table)
 
