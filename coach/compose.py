@@ -255,7 +255,7 @@ class _Composer:
                 f"The session would last {length / SAMPLE_RATE / 3600:.1f} hours; the limit is "
                 f"{MAX_SESSION_SECONDS // 3600} hours. Use fewer drills or a faster --pace."
             )
-        events = self.events + [_shifted(e, shift) for e in body_events]
+        events = sorted(self.events + [_shifted(e, shift) for e in body_events], key=lambda e: e.start)
         starts = [0] + [c.start + shift for c in body_chapters]
         ends = starts[1:] + [length]
         chapters = [Chapter("intro", "Intro", 0, shift)] + [
@@ -336,7 +336,7 @@ class _Composer:
         """Count-in, every rep at a steady tempo, cues in the gaps, side switch, end beep."""
         n = drill.rep_count(self.options.lower)
         rep_len = to_samples(drill.rep_seconds * self.options.pace)
-        period = rep_len + to_samples(drill.hold_seconds)
+        period = to_samples(drill.rep_seconds * self.options.pace + drill.hold_seconds)
         if drill.sides is Sides.SWITCH:
             blocks = [[("left", i) for i in range(1, n + 1)], [("right", i) for i in range(1, n + 1)]]
         elif drill.sides is Sides.ALTERNATE:

@@ -1,0 +1,17 @@
+# Every target starts from scripts/setup, so each works on a fresh Debian machine.
+PY := .venv/bin/python
+
+.PHONY: setup demo test bench
+
+setup:
+	bash scripts/setup
+
+demo: setup
+	$(PY) -m coach export out/leg-mobility.mp3 --captions out/leg-mobility.srt
+
+# pytest's exit status 5 means "no tests ran": that is a failure here too, never a pass.
+test: setup
+	$(PY) -m pytest -q -p no:cacheprovider
+
+bench: setup
+	$(PY) scripts/bench.py --json bench/results.json
