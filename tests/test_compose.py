@@ -1,0 +1,285 @@
+"""The composer, with a deterministic stand-in for clip lengths (the real engine is in test_session_e2e)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from coach.compose import (
+    BEEP_GAP,
+    SessionOptions,
+    compose,
+    phrases,
+    set_sentence,
+)
+from coach.errors import UsageError
+from coach.routine import load_routine, parse_routine
+from coach.samples import SAMPLE_RATE, to_samples
+from coach.tones import TONES, ToneKind
+
+ROUTINE = b"""
+name: Test routine
+rest_seconds: 6
+drills:
+  - name: Side lunge
+    instructions: Step out wide and sit into the hip.
+    cues: [Chest up., Knee over toes.]
+    reps: [4, 6]
+    sides: switch
+    rep_seconds: 3
+    hold_seconds: 2
+    equipment: [mat]
+  - name: Leg swing
+    instructions: Swing one leg forward and back.
+    cues: [Stay tall.]
+    reps: 5
+    sides: alternate
+    rep_seconds: 2.5
+  - id: calf-raise
+    name: Calf raise
+    instructions: Rise onto your toes and lower slowly.
+    cues: [Slow on the way down.]
+    reps: 12
+    rep_seconds: 2
+    equipment: [wall]
+"""
+
+
+def stand_in_length(text: str) -> int:
+    """A clip length that grows with the text, like real speech (about 15 characters a second)."""
+    return to_samples(0.15 + 0.065 * len(text))
+
+
+@pytest.fixture
+def routine():
+    return parse_routine(ROUTINE, "test.yaml")
+
+
+def rep_beeps(script, drill=None):
+    return [e for e in script.events
+            if e.kind == "beep" and e.tone is ToneKind.REP and (drill is None or e.drill == drill)]
+
+
+def test_switch_drill_does_all_reps_on_one_side_then_the_other(routine):
+    script = compose(routine, SessionOptions(), stand_in_length)
+    beeps = rep_beeps(script, "side-lunge")
+    assert [(b.side, b.rep) for b in beeps] == [("left", i) for i in range(1, 7)] + [
+        ("right", i) for i in range(1, 7)
+    ]
+    switches = [e for e in script.events if e.tone is ToneKind.SWITCH]
+    assert len(switches) == 1
+    assert beeps[5].start < switches[0].start < beeps[6].start
+    spoken = [e.text for e in script.events if e.kind == "speech" and e.drill == "side-lunge"]
+    assert "Switch sides." in spoken
+    assert spoken.count("Hold.") == 12
+
+
+def test_alternate_drill_goes_left_right_rep_by_rep(routine):
+    script = compose(routine, SessionOptions(), stand_in_length)
+    beeps = rep_beeps(script, "leg-swing")
+    assert [(b.side, b.rep) for b in beeps] == [
+        (side, i) for i in range(1, 6) for side in ("left", "right")
+    ]
+    assert not any(e.tone is ToneKind.SWITCH and e.drill == "leg-swing" for e in script.events)
+
+
+@pytest.mark.parametrize("pace", [0.5, 1.0, 1.3, 2.0])
+def test_reps_keep_a_steady_tempo(routine, pace):
+    script = compose(routine, SessionOptions(pace=pace), stand_in_length)
+    for drill in routine.drills:
+        beeps = rep_beeps(script, drill.id)
+        sides = {b.side for b in beeps}
+        period = to_samples(drill.rep_seconds * pace + drill.hold_seconds)
+        for side in sides:
+            starts = [b.start for b in beeps if b.side == side]
+            step = period * (2 if drill.sides.value == "alternate" else 1)
+            assert {b - a for a, b in zip(starts, starts[1:])} == {step}, (drill.id, side)
+
+
+@pytest.mark.parametrize("options", [
+    SessionOptions(), SessionOptions(pace=0.5), SessionOptions(pace=3), SessionOptions(brief=True),
+    SessionOptions(rest_seconds=0), SessionOptions(lower=True),
+])
+def test_no_two_sounds_overlap(routine, options):
+    script = compose(routine, options, stand_in_length)
+    events = script.events
+    assert [e.start for e in events] == sorted(e.start for e in events)
+    for before, after in zip(events, events[1:]):
+        assert after.start >= before.end, (before, after)
+    assert events[-1].end <= script.length
+
+
+def test_speech_never_runs_into_the_next_rep(routine):
+    script = compose(routine, SessionOptions(pace=0.5), stand_in_length)
+    beeps = rep_beeps(script)
+    speech = [e for e in script.events if e.kind == "speech"]
+    for beep in beeps:
+        assert not any(s.start < beep.start < s.end for s in speech)
+        assert not any(s.start < beep.end and s.end > beep.start for s in speech)
+
+
+def test_range_uses_the_upper_number_unless_lower(routine):
+    upper = rep_beeps(compose(routine, SessionOptions(), stand_in_length), "side-lunge")
+    lower = rep_beeps(compose(routine, SessionOptions(lower=True), stand_in_length), "side-lunge")
+    assert len(upper) == 12 and len(lower) == 8
+
+
+def test_count_in_and_last_one_and_halfway(routine):
+    script = compose(routine, SessionOptions(), stand_in_length)
+    calf = [e for e in script.events if e.drill == "calf-raise"]
+    first_rep = next(i for i, e in enumerate(calf) if e.tone is ToneKind.REP)
+    before = [e.tone for e in calf[:first_rep] if e.kind == "beep"]
+    assert before == [ToneKind.COUNT] * 3 + [ToneKind.GO]
+    texts = [e.text for e in calf if e.kind == "speech"]
+    assert "Go." in texts
+    assert texts.count("Last one.") == 1 and "Halfway." in texts
+    counts = [e for e in calf if e.kind == "speech" and e.text in {f"{i}." for i in range(1, 12)}]
+    assert len(counts) == 11
+    # the last rep's count is "Last one." and comes right after the last beep
+    last_beep = rep_beeps(script, "calf-raise")[-1]
+    last_words = next(e for e in calf if e.start > last_beep.start and e.kind == "speech")
+    assert last_words.text == "Last one."
+    assert last_words.start == last_beep.end + BEEP_GAP
+    assert calf[-1].tone is ToneKind.REST_OVER or any(e.tone is ToneKind.END for e in calf)
+
+
+def test_sided_counts_say_the_side(routine):
+    script = compose(routine, SessionOptions(), stand_in_length)
+    texts = [e.text for e in script.events if e.kind == "speech" and e.drill == "leg-swing"]
+    assert "Left, 1." in texts and "Right, 1." in texts and "Right, last one." in texts
+
+
+def test_cues_fit_during_the_set_or_are_said_before(routine):
+    script = compose(routine, SessionOptions(), stand_in_length)
+    for drill in routine.drills:
+        spoken = [e for e in script.events if e.kind == "speech" and e.drill == drill.id]
+        first_beep = rep_beeps(script, drill.id)[0]
+        for cue in drill.cues:
+            assert [e.text for e in spoken].count(cue) == 1, (drill.id, cue)
+    # With a tempo too fast for any cue between counts, the cues are all said before the set.
+    fast = compose(routine, SessionOptions(pace=0.5), stand_in_length)
+    first_beep = rep_beeps(fast, "leg-swing")[0]
+    cue = next(e for e in fast.events if e.text == "Stay tall.")
+    assert cue.start < first_beep.start
+
+
+def test_brief_drops_instructions_and_cues(routine):
+    full = compose(routine, SessionOptions(), stand_in_length)
+    brief = compose(routine, SessionOptions(brief=True), stand_in_length)
+    brief_texts = {e.text for e in brief.events}
+    for drill in routine.drills:
+        assert drill.instructions in {e.text for e in full.events}
+        assert drill.instructions not in brief_texts
+        assert not set(drill.cues) & brief_texts
+        assert f"{drill.name}." in " ".join(brief_texts)
+    assert brief.length < full.length
+    assert len(rep_beeps(brief)) == len(rep_beeps(full))
+
+
+def test_only_skip_without(routine):
+    def drills(options):
+        return [c.id for c in compose(routine, options, stand_in_length).chapters
+                if c.id not in ("intro", "outro")]
+
+    assert drills(SessionOptions(only=("calf-raise",))) == ["calf-raise"]
+    assert drills(SessionOptions(skip=("leg-swing",))) == ["side-lunge", "calf-raise"]
+    assert drills(SessionOptions(without=("Wall",))) == ["side-lunge", "leg-swing"]
+    with pytest.raises(UsageError) as error:
+        compose(routine, SessionOptions(only=("calf",)), stand_in_length)
+    assert str(error.value) == (
+        "--only: no drill with id 'calf' in test.yaml. The drills are: side-lunge, leg-swing, calf-raise."
+    )
+    with pytest.raises(UsageError, match="No drills left"):
+        compose(routine, SessionOptions(without=("mat", "wall"), skip=("leg-swing",)), stand_in_length)
+
+
+def test_rest_announces_next_drill_and_its_equipment(routine):
+    script = compose(routine, SessionOptions(), stand_in_length)
+    texts = [e.text for e in script.events if e.kind == "speech"]
+    assert "Next up: Leg swing." in texts
+    assert "Next up: Calf raise." in texts and "You'll need the wall." in texts
+    end = next(e for e in script.events if e.tone is ToneKind.END and e.drill == "side-lunge")
+    rest_over = next(e for e in script.events if e.tone is ToneKind.REST_OVER and e.drill == "side-lunge")
+    assert rest_over.start - end.end == pytest.approx(6 * SAMPLE_RATE, abs=0.7 * SAMPLE_RATE)
+
+
+def test_chapters_cover_the_session_in_order(routine):
+    script = compose(routine, SessionOptions(), stand_in_length)
+    ids = [c.id for c in script.chapters]
+    assert ids == ["intro", "side-lunge", "leg-swing", "calf-raise", "outro"]
+    assert script.chapters[0].start == 0 and script.chapters[-1].end == script.length
+    for a, b in zip(script.chapters, script.chapters[1:]):
+        assert a.end == b.start
+    for event in script.events:
+        if event.drill:
+            chapter = next(c for c in script.chapters if c.id == event.drill)
+            assert chapter.start <= event.start < chapter.end
+
+
+def test_json_contract_is_stable_and_complete(routine):
+    first = compose(routine, SessionOptions(), stand_in_length).to_json()
+    again = compose(routine, SessionOptions(), stand_in_length).to_json()
+    assert first == again
+    doc = json.loads(first)
+    assert doc["routine"] == "Test routine" and doc["sample_rate"] == SAMPLE_RATE
+    assert [c["title"] for c in doc["chapters"]][1:4] == ["Side lunge", "Leg swing", "Calf raise"]
+    reps = [e for e in doc["events"] if e.get("tone") == "rep"]
+    assert len(reps) == 12 + 10 + 12
+    assert all(e["freq"] == TONES[ToneKind.REP].freq for e in reps)
+    assert {e["side"] for e in reps if e["drill"] == "calf-raise"} == {None}
+    switch = [e for e in doc["events"] if e.get("tone") == "switch"]
+    assert len(switch) == 1 and switch[0]["freq"] == TONES[ToneKind.SWITCH].freq
+    assert doc["duration"] == doc["chapters"][-1]["end"]
+    starts = [e["start"] for e in doc["events"]]
+    assert starts == sorted(starts)
+
+
+def test_intro_names_length_and_equipment(routine):
+    script = compose(routine, SessionOptions(), stand_in_length)
+    intro = [e.text for e in script.events if e.drill is None and e.start < script.chapters[1].start]
+    minutes = round(script.length / SAMPLE_RATE / 60)
+    assert intro[0] == "Test routine."
+    assert intro[1] in {f"3 drills, about {m} minutes." for m in (minutes - 1, minutes)}
+    assert intro[2] == "Have ready: mat and wall."
+    assert script.events[0].start == SAMPLE_RATE  # a second of lead-in silence
+
+
+def test_rehearse_speaks_every_cue_before_the_set(routine):
+    script = compose(routine, SessionOptions(only=("side-lunge",), rehearse=True), stand_in_length)
+    first_beep = rep_beeps(script)[0]
+    before = [e.text for e in script.events if e.start < first_beep.start]
+    assert before[0] == "Rehearsal: Side lunge."
+    assert "Step out wide and sit into the hip." in before
+    assert {"Chest up.", "Knee over toes."} <= set(before)
+
+
+def test_phrases_cover_everything_compose_says(routine):
+    for options in (SessionOptions(), SessionOptions(pace=0.5, brief=True), SessionOptions(lower=True)):
+        needed = set(phrases(routine, options))
+        script = compose(routine, options, stand_in_length)
+        missing = set(script.texts()) - needed
+        assert all("minute" in text for text in missing), missing
+
+
+@pytest.mark.parametrize("options, message", [
+    (SessionOptions(pace=0.2), "--pace must be between 0.5 and 3, got 0.2."),
+    (SessionOptions(pace=4), "--pace must be between 0.5 and 3, got 4."),
+    (SessionOptions(rest_seconds=-1), "--rest must be between 0 and 600 seconds, got -1."),
+])
+def test_bad_options_are_refused(routine, options, message):
+    with pytest.raises(UsageError) as error:
+        compose(routine, options, stand_in_length)
+    assert str(error.value) == message
+
+
+def test_set_sentence():
+    routine = load_routine()
+    sentences = {d.id: set_sentence(d, SessionOptions()) for d in routine.drills}
+    assert sentences["walking-butt-kick"] == "5 reps each side, alternating sides, hold 1 second."
+    assert sentences["squat-to-stand"] == "10 reps, hold 2 seconds."
+    assert sentences["hanging-twist"] == "12 reps each side, one side at a time."
+
+
+def test_built_in_session_is_about_ten_minutes():
+    script = compose(load_routine(), SessionOptions(), stand_in_length)
+    assert 8 * 60 <= script.length / SAMPLE_RATE <= 15 * 60
