@@ -1,0 +1,338 @@
+"""Speech engines behind one interface, and the registry of them by name.
+
+An engine is built from a voice and a rate (None: its default, chosen for clarity), checks up
+front that its program or library and the voice exist, and renders texts to int16 mono clips at
+SAMPLE_RATE. Every clip is rendered in a fresh process with a time limit, so its samples depend
+only on the engine, its version, the voice, the rate and the text.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import wave
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+
+from coach.errors import BadSettingError, EngineError
+from coach.samples import SAMPLE_RATE
+
+MIN_RATE, MAX_RATE = 80, 400
+"""The words-per-minute range every engine accepts."""
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    """One voice of an engine."""
+
+    id: str
+    """What `--voice` takes (a voice's language code or name is accepted too)."""
+    name: str
+    language: str
+    gender: str | None = None
+    default: bool = False
+    """The engine's default voice, chosen for clarity."""
+
+
+def english_first(voices: list[VoiceInfo]) -> list[VoiceInfo]:
+    """The default first, then English voices, then the rest; otherwise in the given order."""
+    return sorted(voices, key=lambda v: (not v.default, not v.language.startswith("en")))
+
+
+def read_wav(path: Path) -> np.ndarray:
+    """The samples of a mono 16-bit WAV, resampled to SAMPLE_RATE."""
+    with wave.open(str(path), "rb") as w:
+        if (w.getnchannels(), w.getsampwidth()) != (1, 2):
+            raise EngineError(f"Engine wrote an unexpected WAV format [{path}]")
+        rate = w.getframerate()
+        samples = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+    if rate == SAMPLE_RATE:
+        return samples.astype(np.int16)
+    from math import gcd
+
+    from scipy.signal import resample_poly  # imported late: scipy takes ~1 s to import
+
+    g = gcd(rate, SAMPLE_RATE)
+    out = resample_poly(samples.astype(np.float64), SAMPLE_RATE // g, rate // g)
+    return np.clip(np.rint(out), -32768, 32767).astype(np.int16)
+
+
+class Engine(ABC):
+    """A speech engine with a fixed voice and rate.
+
+    Subclasses set NAME, DEFAULT_VOICE and DEFAULT_RATE, and implement `voices`, `_version`
+    and `render`. The constructor raises EngineError when the engine is not installed and
+    BadSettingError for a voice or rate it does not have.
+    """
+
+    NAME: ClassVar[str]
+    DEFAULT_VOICE: ClassVar[str]
+    DEFAULT_RATE: ClassVar[int]
+    INSTALL: ClassVar[str]
+    """How to install what the engine needs, for the error message."""
+
+    def __init__(self, voice: str | None = None, rate: int | None = None) -> None:
+        self.version = self._version()
+        self.voice = self.DEFAULT_VOICE if voice is None else self._find_voice(voice)
+        self.rate = self.DEFAULT_RATE if rate is None else rate
+        if not MIN_RATE <= self.rate <= MAX_RATE:
+            raise BadSettingError(
+                f"Rate {self.rate} is out of range: {self.NAME} takes {MIN_RATE} to {MAX_RATE}"
+                " words per minute."
+            )
+
+    @classmethod
+    @abstractmethod
+    def voices(cls) -> list[VoiceInfo]:
+        """The voices installed here, English first."""
+
+    @abstractmethod
+    def _version(self) -> str:
+        """The engine's version (part of every cache key); EngineError when it is missing."""
+
+    @abstractmethod
+    def render(self, texts: Sequence[str], *, timeout: float, workers: int) -> Iterator[
+        tuple[int, np.ndarray]
+    ]:
+        """Yield `(index in texts, clip at SAMPLE_RATE)` as each clip is done, in any order.
+
+        Raises EngineError when a clip fails or takes longer than `timeout` seconds.
+        """
+
+    def _find_voice(self, wanted: str) -> str:
+        """The id of the voice whose id, language or name is `wanted` (any case)."""
+        found = self.voices()
+        for v in found:
+            if wanted.lower() in (v.id.lower(), v.language.lower(), v.name.lower()):
+                return v.id
+        some = ", ".join(v.id for v in found[:8])
+        raise BadSettingError(
+            f"Unknown {self.NAME} voice {wanted!r}. Some voices: {some}"
+            f" (`coach voices --engine {self.NAME}` lists all {len(found)})."
+        )
+
+    @classmethod
+    def _missing(cls, what: str) -> EngineError:
+        return EngineError(
+            f"The {cls.NAME} engine needs {what}, which is not installed."
+            f" Probable fix: {cls.INSTALL}"
+        )
+
+
+def _run(cmd: list[str], timeout: float, what: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run `cmd` with a time limit; EngineError when it hangs or (with `check`) fails."""
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise EngineError(f"{what} timed out after {timeout} s.") from None
+    if check and done.returncode != 0:
+        detail = done.stderr.strip().splitlines()[-1:] or [f"exit status {done.returncode}"]
+        raise EngineError(f"{what} failed: {detail[0]}")
+    return done
+
+
+class ProgramEngine(Engine):
+    """An engine that runs a program once per clip, writing a WAV file."""
+
+    PROGRAM: ClassVar[str]
+
+    @abstractmethod
+    def command(self, text: str, wav: Path) -> list[str]:
+        """The command line that renders `text` to `wav`."""
+
+    def render(self, texts, *, timeout, workers):
+        with tempfile.TemporaryDirectory(prefix="coach-tts-") as tmp:
+
+            def one(i: int) -> np.ndarray:
+                wav = Path(tmp, f"{i}.wav")
+                _run(self.command(texts[i], wav), timeout, f"{self.NAME} rendering {texts[i]!r}")
+                return read_wav(wav)
+
+            with ThreadPoolExecutor(workers) as pool:
+                futures = {pool.submit(one, i): i for i in range(len(texts))}
+                try:
+                    for f in as_completed(futures):
+                        yield futures[f], f.result()
+                finally:
+                    for f in futures:
+                        f.cancel()
+
+    @classmethod
+    def program(cls) -> str:
+        """The program's path; EngineError saying how to install it when it is missing."""
+        path = shutil.which(cls.PROGRAM)
+        if path is None:
+            raise cls._missing(f"the `{cls.PROGRAM}` program")
+        return path
+
+
+def _espeak_voices(lines: list[str], default: str) -> list[VoiceInfo]:
+    """VoiceInfo of each line of `espeak-ng --voices`, without MBROLA voices unless installed."""
+    mbrola = shutil.which("mbrola") is not None
+    voices = []
+    for line in lines[1:]:
+        fields = line.split()
+        if len(fields) < 5 or (fields[4].startswith("mb/") and not mbrola):
+            continue
+        lang, gender, name, ident = fields[1], fields[2].split("/")[-1], fields[3], fields[4]
+        sex = {"M": "male", "F": "female"}.get(gender)
+        voices.append(VoiceInfo(ident, name.replace("_", " "), lang, sex, ident == default))
+    return english_first(voices)
+
+
+class EspeakNgEngine(ProgramEngine):
+    """The `espeak-ng` program: fast, robotic but very clear at a moderate rate."""
+
+    NAME = "espeak-ng"
+    PROGRAM = "espeak-ng"
+    DEFAULT_VOICE = "gmw/en-US"
+    DEFAULT_RATE = 150
+    INSTALL = "sudo apt-get install espeak-ng"
+
+    @classmethod
+    def voices(cls):
+        listing = _run([cls.program(), "--voices"], 10, "espeak-ng --voices").stdout
+        return _espeak_voices(listing.splitlines(), cls.DEFAULT_VOICE)
+
+    def _version(self):
+        listing = _run([self.program(), "--version"], 10, "espeak-ng --version").stdout
+        return re.search(r"text-to-speech: (\S+)", listing).group(1)
+
+    def command(self, text, wav):
+        return [self.program(), "-v", self.voice, "-s", str(self.rate), "-w", str(wav), "--", text]
+
+
+class FliteEngine(ProgramEngine):
+    """Debian's `flite` (CMU Flite): the slt, rms and awb voices sound the most natural here.
+
+    Its voices speak at 16 kHz; the clips are resampled to SAMPLE_RATE. Flite has no
+    words-per-minute setting: the rate becomes a duration stretch of its natural pace.
+    """
+
+    NAME = "flite"
+    PROGRAM = "flite"
+    DEFAULT_VOICE = "slt"
+    DEFAULT_RATE = 150
+    NATURAL_RATE = 170
+    """Flite's pace in words per minute at duration stretch 1."""
+    INSTALL = "sudo apt-get install flite"
+    _VOICES: ClassVar[dict[str, str]] = {
+        "slt": "SLT (US English, female)",
+        "rms": "RMS (US English, male)",
+        "awb": "AWB (Scottish English, male)",
+        "kal16": "Kal (US English, male, diphone)",
+        "kal": "Kal (US English, male, diphone, 8 kHz)",
+    }
+
+    @classmethod
+    def voices(cls):
+        listing = _run([cls.program(), "-lv"], 10, "flite -lv").stdout
+        installed = listing.split(":", 1)[-1].split()
+        return english_first([
+            VoiceInfo(v, cls._VOICES[v], "en-us" if v != "awb" else "en-gb-scotland",
+                      "female" if v == "slt" else "male", v == cls.DEFAULT_VOICE)
+            for v in cls._VOICES
+            if v in installed
+        ])
+
+    def _version(self):
+        listing = _run([self.program(), "--version"], 10, "flite --version", check=False).stdout  # exits 1
+        return re.search(r"version: (\S+)", listing).group(1)
+
+    def command(self, text, wav):
+        stretch = f"{self.NATURAL_RATE / self.rate:.4f}"
+        return [self.program(), "-voice", self.voice, "--setf", f"duration_stretch={stretch}",
+                "-t", text, "-o", str(wav)]
+
+
+class Pyttsx3Engine(Engine):
+    """pyttsx3 2.99, which drives libespeak-ng on Linux (the same voices as `espeak-ng`).
+
+    Each clip is rendered in a child forked from one worker process (see pyttsx3_worker.py),
+    which makes pyttsx3 deterministic and fast.
+    """
+
+    NAME = "pyttsx3"
+    DEFAULT_VOICE = "gmw/en-us"
+    DEFAULT_RATE = 150
+    INSTALL = "sudo apt-get install libespeak-ng1 (and `pip install pyttsx3==2.99`)"
+    WORKER = Path(__file__).with_name("pyttsx3_worker.py")
+
+    @classmethod
+    def voices(cls):
+        listing = json.loads(_run([sys.executable, "-P", str(cls.WORKER), "voices"], 30,
+                                  "Listing the pyttsx3 voices").stdout)
+        mbrola = shutil.which("mbrola") is not None
+        return english_first([
+            VoiceInfo(v["id"], v["name"], (v["languages"] or ["?"])[0], (v["gender"] or "").lower()
+                      or None, v["id"] == cls.DEFAULT_VOICE)
+            for v in listing
+            if mbrola or not v["id"].startswith("mb/")
+        ])
+
+    def _version(self):
+        try:
+            return _pyttsx3_version()
+        except (ImportError, OSError, RuntimeError):
+            raise self._missing("libespeak-ng (or the pyttsx3 package)") from None
+
+    def render(self, texts, *, timeout, workers):
+        with tempfile.TemporaryDirectory(prefix="coach-tts-") as tmp:
+            wavs = [Path(tmp, f"{i}.wav") for i in range(len(texts))]
+            request = {"voice": self.voice, "rate": self.rate, "timeout": timeout,
+                       "workers": workers, "jobs": [[t, str(w)] for t, w in zip(texts, wavs)]}
+            proc = subprocess.Popen([sys.executable, "-P", str(self.WORKER), "render"],
+                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            try:
+                proc.stdin.write(json.dumps(request))
+                proc.stdin.close()
+                for line in proc.stdout:
+                    index, status, *message = line.rstrip("\n").split(" ", 2)
+                    i = int(index)
+                    if status != "ok":
+                        raise EngineError(f"pyttsx3 rendering {texts[i]!r} failed: {message[0]}")
+                    yield i, read_wav(wavs[i])
+                if proc.wait() != 0:
+                    raise EngineError(f"The pyttsx3 worker failed (exit status {proc.returncode}).")
+            finally:
+                proc.kill()
+                proc.wait()
+                proc.stdout.close()
+
+
+@cache
+def _pyttsx3_version() -> str:
+    """pyttsx3's version and libespeak-ng's, loaded (not initialised: that starts a thread)."""
+    from pyttsx3.drivers import _espeak
+
+    return f"{package_version('pyttsx3')}/libespeak-ng {_espeak.Info(None).decode()}"
+
+
+ENGINES: dict[str, type[Engine]] = {e.NAME: e for e in (Pyttsx3Engine, EspeakNgEngine, FliteEngine)}
+"""The engines by name; the first is the default."""
+
+
+def list_voices(engine: str, engines: dict[str, type[Engine]] = ENGINES) -> list[VoiceInfo]:
+    """The voices of the engine named `engine`, the default first, then English ones."""
+    return engine_class(engine, engines).voices()
+
+
+def engine_class(name: str, engines: dict[str, type[Engine]] = ENGINES) -> type[Engine]:
+    """The engine registered as `name`; BadSettingError listing the known names otherwise."""
+    try:
+        return engines[name]
+    except KeyError:
+        raise BadSettingError(
+            f"Unknown engine {name!r}. Known engines: {', '.join(engines)}."
+        ) from None

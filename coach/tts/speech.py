@@ -1,0 +1,129 @@
+"""Speech: phrases to clips through the cache, rendering the missing ones in parallel."""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from coach.errors import BadSettingError
+from coach.samples import SAMPLE_RATE, to_samples
+from coach.tts.cache import DamagedClipError, clip_key, clip_path, read_clip, write_clip
+from coach.tts.engines import ENGINES, Engine, engine_class
+
+TRIM_THRESHOLD = 200
+"""Samples quieter than this (about -44 dBFS) at either end of a clip are silence."""
+KEEP_SECONDS = 0.02
+"""Silence kept before the first and after the last loud sample; also the length of a silent clip."""
+RENDER_TIMEOUT = 20.0
+"""Seconds one clip may take to render before the engine counts as hung."""
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """What the coach sounds like."""
+
+    engine: str = "pyttsx3"
+    """The engine's registry name: "pyttsx3", "espeak-ng" or "flite"."""
+    voice: str | None = None
+    """A voice id, language or name of the engine; None for its clear English default."""
+    rate: int | None = None
+    """Words per minute; None for the engine's default, chosen for clarity."""
+    volume: float = 1.0
+    """Gain from 0 (silent) to 1 (as the engine speaks)."""
+
+
+def trim(samples: np.ndarray) -> np.ndarray:
+    """`samples` without the silence at both ends beyond KEEP_SECONDS; never empty."""
+    keep = to_samples(KEEP_SECONDS)
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > TRIM_THRESHOLD)
+    if loud.size == 0:
+        return np.zeros(keep, dtype=np.int16)
+    return samples[max(0, loud[0] - keep) : loud[-1] + 1 + keep]
+
+
+def normalize(text: str) -> str:
+    """`text` with runs of white space made one space and the ends stripped."""
+    return " ".join(text.split())
+
+
+class Speech:
+    """Renders phrases to clips through the cache at `cache_dir`.
+
+    The settings are checked here: BadSettingError for an unknown engine, voice, rate or
+    volume; EngineError when the engine is not installed. `engines` (the registry) and
+    `timeout` (seconds per clip) can be replaced, by tests for example.
+    """
+
+    def __init__(
+        self,
+        settings: VoiceSettings,
+        cache_dir: Path,
+        progress: Callable[[int, int], None] | None = None,
+        workers: int | None = None,
+        *,
+        engines: dict[str, type[Engine]] = ENGINES,
+        timeout: float = RENDER_TIMEOUT,
+    ) -> None:
+        if not 0 <= settings.volume <= 1:
+            raise BadSettingError(f"Volume {settings.volume} is out of range: it goes from 0 to 1.")
+        self.settings = settings
+        self.engine = engine_class(settings.engine, engines)(settings.voice, settings.rate)
+        self.cache_dir = Path(cache_dir)
+        self.progress = progress
+        self.workers = workers or len(os.sched_getaffinity(0))
+        self.timeout = timeout
+        self.rendered = 0
+        """Clips rendered by this object so far."""
+        self.repaired = 0
+        """Damaged cache files thrown away and rendered again."""
+
+    def _path(self, text: str) -> Path:
+        e = self.engine
+        key = clip_key(
+            engine=e.NAME, version=e.version, voice=e.voice, rate=e.rate,
+            volume=self.settings.volume, trim=[TRIM_THRESHOLD, KEEP_SECONDS], text=text,
+        )  # fmt: skip
+        return clip_path(self.cache_dir, key)
+
+    def _cached(self, text: str) -> np.ndarray | None:
+        path = self._path(text)
+        try:
+            return read_clip(path)
+        except FileNotFoundError:
+            return None
+        except DamagedClipError:
+            path.unlink(missing_ok=True)
+            self.repaired += 1
+            return None
+
+    def clips(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
+        """The clip (int16 mono at SAMPLE_RATE) of each distinct text in `texts`.
+
+        Clips not in the cache are rendered in parallel and stored; `progress(done, total)`
+        is called as each one is stored.
+        """
+        wanted = {text: normalize(text) for text in texts}
+        if "" in wanted.values():
+            raise ValueError("A phrase has nothing to say.")
+        found = {said: self._cached(said) for said in dict.fromkeys(wanted.values())}
+        missing = [said for said, clip in found.items() if clip is None]
+        if missing:
+            volume = self.settings.volume
+            render = self.engine.render(missing, timeout=self.timeout, workers=self.workers)
+            for done, (i, raw) in enumerate(render, 1):
+                clip = trim(raw)
+                if volume != 1:
+                    clip = np.rint(clip * volume).astype(np.int16)
+                write_clip(self._path(missing[i]), clip)
+                found[missing[i]] = clip
+                self.rendered += 1
+                if self.progress:
+                    self.progress(done, len(missing))
+        return {text: found[said] for text, said in wanted.items()}
+
+    def clip(self, text: str) -> np.ndarray:
+        """The clip of one text, by the same rules as `clips`."""
+        return self.clips([text])[text]
