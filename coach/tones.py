@@ -1,6 +1,7 @@
 """Beep synthesis: one distinct tone per kind, so each can be told apart without looking."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
@@ -12,7 +13,9 @@ from coach.samples import SAMPLE_RATE, to_samples
 FADE_SECONDS = 0.005
 """Fade in and out on every beep, so nothing clicks."""
 PEAK = 0.5
-"""Beep amplitude (of full scale) before the session's loudness gain."""
+"""Beep amplitude (of full scale) before the timeline sets it against the speech."""
+TONE_LOUDNESS = 20 * math.log10(PEAK / math.sqrt(2))
+"""Loudness in LUFS of a steady tone at `PEAK` (its RMS: K-weighting is near 0 dB at 0.5-1 kHz)."""
 
 
 class ToneKind(str, Enum):
