@@ -1,0 +1,109 @@
+"""The clip cache: keys, the file format and its checks, atomic writes, info, clear and prune."""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from coach.tts import cache_info, clear_cache, default_cache_dir, prune_cache
+from coach.tts.cache import (
+    CACHE_ENV,
+    DamagedClipError,
+    clip_key,
+    clip_path,
+    read_clip,
+    write_clip,
+)
+
+CLIP = np.arange(-500, 500, dtype=np.int16)
+
+
+def test_default_cache_dir_prefers_explicit_then_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv(CACHE_ENV, raising=False)
+    assert default_cache_dir() == Path("audio_cache")
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "env"))
+    assert default_cache_dir() == tmp_path / "env"
+    assert default_cache_dir(tmp_path / "flag") == tmp_path / "flag"
+
+
+def test_key_covers_every_part_and_hides_the_text(tmp_path):
+    base = dict(engine="e", version="1", voice="v", rate=150, volume=1.0, text="Knee up")
+    keys = {clip_key(**base)} | {clip_key(**{**base, k: "other"}) for k in base}
+    assert len(keys) == len(base) + 1
+    assert clip_key(**base) == clip_key(**dict(reversed(base.items())))
+    path = clip_path(tmp_path, clip_key(**base))
+    assert "Knee" not in str(path) and path.parent == tmp_path
+
+
+@given(arrays(np.int16, st.integers(1, 2000)))
+def test_round_trip(tmp_path_factory, samples):
+    path = tmp_path_factory.mktemp("c") / "x.clip"
+    write_clip(path, samples)
+    assert np.array_equal(read_clip(path), samples)
+    assert read_clip(path).dtype == np.int16
+
+
+def test_write_is_atomic_and_leaves_no_temporary_file(tmp_path):
+    path = tmp_path / "sub" / "x.clip"
+    write_clip(path, CLIP)
+    write_clip(path, CLIP[:10])
+    assert os.listdir(path.parent) == ["x.clip"]
+    assert np.array_equal(read_clip(path), CLIP[:10])
+
+
+def _damage(data: bytes) -> list[bytes]:
+    flipped = bytearray(data)
+    flipped[-1] ^= 1
+    return [b"", data[:10], data[:-1], data + b"\0\0", b"junk" * 100, bytes(flipped),
+            b"X" + data[1:], data[:24]]  # fmt: skip
+
+
+def test_every_damage_is_detected(tmp_path):
+    path = tmp_path / "x.clip"
+    write_clip(path, CLIP)
+    good = path.read_bytes()
+    for bad in _damage(good):
+        path.write_bytes(bad)
+        with pytest.raises(DamagedClipError):
+            read_clip(path)
+    with pytest.raises(FileNotFoundError):
+        read_clip(tmp_path / "missing.clip")
+
+
+def _fill(folder: Path, ages_days: list[float]) -> list[Path]:
+    now = time.time()
+    paths = []
+    for i, age in enumerate(ages_days):
+        p = clip_path(folder, clip_key(text=str(i)))
+        write_clip(p, CLIP)
+        os.utime(p, (now - age * 86400, now - age * 86400))
+        paths.append(p)
+    return paths
+
+
+def test_info_and_clear(tmp_path):
+    assert cache_info(tmp_path / "none") == {"folder": str(tmp_path / "none"), "clips": 0, "bytes": 0}
+    paths = _fill(tmp_path, [0, 1, 2])
+    (tmp_path / ".stale.tmp").write_bytes(b"half")
+    info = cache_info(tmp_path)
+    assert info == {"folder": str(tmp_path), "clips": 3, "bytes": 3 * paths[0].stat().st_size}
+    assert clear_cache(tmp_path) == 3
+    assert os.listdir(tmp_path) == []
+    assert clear_cache(tmp_path / "none") == 0
+
+
+def test_prune_removes_least_recently_used(tmp_path):
+    paths = _fill(tmp_path, [0, 5, 10, 20])
+    size = paths[0].stat().st_size
+    read_clip(paths[3])  # a read counts as a use
+    assert prune_cache(tmp_path, older_than_days=7) == {"removed": 1, "clips": 3, "bytes": 3 * size}
+    assert not paths[2].exists() and paths[3].exists()
+    assert prune_cache(tmp_path, max_bytes=2 * size + 1) == {"removed": 1, "clips": 2, "bytes": 2 * size}
+    assert paths[3].exists() and paths[0].exists() and not paths[1].exists()
+    assert prune_cache(tmp_path, max_bytes=0)["clips"] == 0

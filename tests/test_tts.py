@@ -1,0 +1,238 @@
+"""The TTS layer with the real engines: determinism, caching, repair, concurrency, errors."""
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from coach.errors import BadSettingError, EngineError
+from coach.samples import SAMPLE_RATE
+from coach.tts import ENGINES, Speech, VoiceSettings, list_voices
+from coach.tts.engines import EspeakNgEngine, ProgramEngine
+from coach.tts.speech import KEEP_SECONDS, TRIM_THRESHOLD
+
+PHRASES = [
+    "Ankle mobility.",
+    "Face a wall. Put one foot forward so your big toe rests against it.",
+    "Switch sides.",
+    "Three. Two. One. Go!",
+    "Knee points straight at the wall.",
+    "Rest for ten seconds.",
+]
+NEEDS = {"pyttsx3": "espeak-ng", "espeak-ng": "espeak-ng", "flite": "flite"}
+"""The program whose presence shows each engine is installed (pyttsx3 uses libespeak-ng)."""
+
+
+def installed(engine: str):
+    return pytest.param(
+        engine,
+        marks=pytest.mark.skipif(not shutil.which(NEEDS[engine]), reason=f"{NEEDS[engine]} missing"),
+    )
+
+
+ALL_ENGINES = [installed(e) for e in ENGINES]
+
+
+def render(tmp_path: Path, name: str, texts: list[str], workers: int = 2, **settings):
+    speech = Speech(VoiceSettings(**settings), tmp_path / name, workers=workers)
+    return speech, speech.clips(texts)
+
+
+def digest(clips: dict[str, np.ndarray]) -> str:
+    return hashlib.sha256(b"".join(clips[t].tobytes() for t in sorted(clips))).hexdigest()
+
+
+@pytest.mark.parametrize("engine", ALL_ENGINES)
+def test_a_clip_depends_only_on_its_text(tmp_path, engine):
+    target = PHRASES[4]
+    _, alone = render(tmp_path, "alone", [target], workers=1, engine=engine)
+    _, after = render(tmp_path, "after", PHRASES[:4] + [target], workers=1, engine=engine)
+    _, parallel = render(tmp_path, "parallel", PHRASES[::-1], workers=2, engine=engine)
+    assert np.array_equal(alone[target], after[target])
+    assert np.array_equal(alone[target], parallel[target])
+    clip = alone[target]
+    assert clip.dtype == np.int16 and clip.ndim == 1 and len(clip) > SAMPLE_RATE // 2
+
+
+@pytest.mark.parametrize("engine", ALL_ENGINES)
+def test_many_renders_of_one_text_are_identical(engine):
+    """Without the cache: libespeak-ng's state and pyttsx3's races must not leak into clips."""
+    clips = dict(ENGINES[engine]().render([PHRASES[4]] * 30, timeout=10, workers=2))
+    assert len(clips) == 30
+    assert all(np.array_equal(c, clips[0]) for c in clips.values())
+
+
+@pytest.mark.parametrize("engine", ALL_ENGINES)
+def test_second_run_renders_nothing_and_damage_is_repaired(tmp_path, engine):
+    seen = []
+    cold = Speech(VoiceSettings(engine), tmp_path, progress=lambda *p: seen.append(p))
+    clean = cold.clips(PHRASES)
+    assert (cold.rendered, cold.repaired) == (len(PHRASES), 0)
+    assert seen == [(i, len(PHRASES)) for i in range(1, len(PHRASES) + 1)]
+
+    seen.clear()
+    warm = Speech(VoiceSettings(engine), tmp_path, progress=lambda *p: seen.append(p))
+    assert digest(warm.clips(PHRASES)) == digest(clean)
+    assert (warm.rendered, warm.repaired, seen) == (0, 0, [])
+
+    files = sorted(tmp_path.glob("*.clip"))
+    assert len(files) == len(PHRASES)
+    for i, f in enumerate(files):
+        data = f.read_bytes()
+        f.write_bytes([data[: len(data) // 2], b"\0" * 24, b"junk" * 99][i % 3])
+    fixed = Speech(VoiceSettings(engine), tmp_path)
+    assert digest(fixed.clips(PHRASES)) == digest(clean)
+    assert (fixed.rendered, fixed.repaired) == (len(PHRASES), len(PHRASES))
+
+
+CONCURRENT = """
+import hashlib, sys
+from pathlib import Path
+from coach.tts import Speech, VoiceSettings
+clips = Speech(VoiceSettings(sys.argv[2]), Path(sys.argv[1])).clips(sys.argv[3:])
+print(hashlib.sha256(b"".join(clips[t].tobytes() for t in sorted(clips))).hexdigest())
+"""
+
+
+@pytest.mark.parametrize("engine", [installed("pyttsx3")])
+def test_four_processes_fill_one_cache_at_once(tmp_path, engine):
+    cmd = [sys.executable, "-c", CONCURRENT, str(tmp_path / "cache"), engine, *PHRASES]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True) for _ in range(4)]
+    outs = [p.communicate(timeout=60)[0].strip() for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4
+    _, clean = render(tmp_path, "clean", PHRASES, engine=engine)
+    assert outs == [digest(clean)] * 4
+    assert sorted(p.suffix for p in (tmp_path / "cache").iterdir()) == [".clip"] * len(PHRASES)
+
+
+@pytest.mark.parametrize("engine", ALL_ENGINES)
+def test_clips_are_trimmed_and_never_empty(tmp_path, engine):
+    _, clips = render(tmp_path, "c", ["Go!", "...", "  Go!  "], engine=engine)
+    keep = round(KEEP_SECONDS * SAMPLE_RATE)
+    go = clips["Go!"]
+    loud = np.flatnonzero(np.abs(go.astype(np.int32)) > TRIM_THRESHOLD)
+    assert loud[0] <= keep and len(go) - 1 - loud[-1] <= keep
+    assert len(clips["..."]) > 0
+    assert np.array_equal(clips["  Go!  "], go)
+
+
+def test_volume_scales_and_changes_the_key(tmp_path):
+    loud_speech, loud = render(tmp_path, "c", [PHRASES[0]], engine="espeak-ng")
+    _, soft = render(tmp_path, "c", [PHRASES[0]], engine="espeak-ng", volume=0.5)
+    assert len(list((tmp_path / "c").glob("*.clip"))) == 2
+    ratio = np.abs(soft[PHRASES[0]]).max() / np.abs(loud[PHRASES[0]]).max()
+    assert ratio == pytest.approx(0.5, abs=0.01)
+
+
+def test_pyttsx3_prints_nothing(tmp_path, capfd):
+    render(tmp_path, "c", ["Hello."], engine="pyttsx3")
+    assert capfd.readouterr().out == ""
+
+
+def test_rate_and_voice_change_the_sound(tmp_path):
+    _, base = render(tmp_path, "c", [PHRASES[1]], engine="pyttsx3")
+    _, slow = render(tmp_path, "c", [PHRASES[1]], engine="pyttsx3", rate=100)
+    _, gb = render(tmp_path, "c", [PHRASES[1]], engine="pyttsx3", voice="en-GB-x-rp")
+    assert len(slow[PHRASES[1]]) > 1.3 * len(base[PHRASES[1]])
+    assert not np.array_equal(gb[PHRASES[1]], base[PHRASES[1]])
+
+
+@pytest.mark.parametrize("engine", ALL_ENGINES)
+def test_voices_list_the_default_first_then_english(engine):
+    voices = list_voices(engine)
+    assert voices[0].default and voices[0].id == ENGINES[engine].DEFAULT_VOICE
+    assert sum(v.default for v in voices) == 1
+    english = [v.language.startswith("en") for v in voices]
+    assert english == sorted(english, reverse=True)
+    assert not any(v.id.startswith("mb/") for v in voices)  # MBROLA is not installed
+
+
+def test_unknown_engine(tmp_path):
+    with pytest.raises(BadSettingError) as e:
+        Speech(VoiceSettings("festival"), tmp_path)
+    assert str(e.value) == "Unknown engine 'festival'. Known engines: pyttsx3, espeak-ng, flite."
+
+
+def test_unknown_voice(tmp_path):
+    with pytest.raises(BadSettingError) as e:
+        Speech(VoiceSettings("flite", voice="hal"), tmp_path)
+    assert str(e.value) == (
+        "Unknown flite voice 'hal'. Some voices: slt, rms, awb, kal16, kal"
+        " (`coach voices --engine flite` lists all 5)."
+    )
+    with pytest.raises(BadSettingError, match=r"^Unknown pyttsx3 voice 'elvish'\. Some voices: gmw/en-us, "):
+        Speech(VoiceSettings("pyttsx3", voice="elvish"), tmp_path)
+
+
+def test_bad_rate_and_volume(tmp_path):
+    with pytest.raises(BadSettingError) as e:
+        Speech(VoiceSettings("espeak-ng", rate=1000), tmp_path)
+    assert str(e.value) == "Rate 1000 is out of range: espeak-ng takes 80 to 400 words per minute."
+    with pytest.raises(BadSettingError) as e:
+        Speech(VoiceSettings("espeak-ng", volume=1.5), tmp_path)
+    assert str(e.value) == "Volume 1.5 is out of range: it goes from 0 to 1."
+
+
+class HangingEngine(ProgramEngine):
+    """A program that never finishes."""
+
+    NAME = "hanging"
+    PROGRAM = "sleep"
+    DEFAULT_VOICE = "none"
+    DEFAULT_RATE = 150
+    INSTALL = "nothing"
+
+    @classmethod
+    def voices(cls):
+        return []
+
+    def _version(self):
+        return "1"
+
+    def command(self, text, wav):
+        return [self.program(), "30"]
+
+
+class MissingEngine(HangingEngine):
+    NAME = "missing"
+    PROGRAM = "no-such-tts-program"
+    INSTALL = "sudo apt-get install no-such-tts-program"
+
+    def _version(self):
+        return self.program()
+
+
+def test_a_hanging_engine_hits_the_time_limit(tmp_path):
+    speech = Speech(VoiceSettings("hanging"), tmp_path, engines={"hanging": HangingEngine},
+                    timeout=0.3)  # fmt: skip
+    start = time.monotonic()
+    with pytest.raises(EngineError) as e:
+        speech.clips(["a", "b", "c"])
+    assert str(e.value) in {f"hanging rendering '{t}' timed out after 0.3 s." for t in "ab"}
+    assert time.monotonic() - start < 5
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_pyttsx3_render_has_a_time_limit(tmp_path):
+    speech = Speech(VoiceSettings(), tmp_path, timeout=0.001)
+    with pytest.raises(EngineError, match=r"^pyttsx3 rendering '.*' failed: timed out after 0.001 s$"):
+        speech.clips(PHRASES)
+
+
+def test_a_missing_program_says_how_to_install_it(tmp_path):
+    with pytest.raises(EngineError) as e:
+        Speech(VoiceSettings("missing"), tmp_path, engines={"missing": MissingEngine})
+    assert str(e.value) == (
+        "The missing engine needs the `no-such-tts-program` program, which is not installed."
+        " Probable fix: sudo apt-get install no-such-tts-program"
+    )
+
+
+def test_espeak_ng_install_hint():
+    assert EspeakNgEngine.INSTALL == "sudo apt-get install espeak-ng"
