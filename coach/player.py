@@ -1,0 +1,380 @@
+"""The player: a Timeline through the default audio device, with keys and a live display.
+
+It plays the very samples the exporter writes, as one buffer from a sample offset: nothing is
+ever slept between clips, so the session cannot drift. simpleaudio cannot report its position,
+so the position is kept on a monotonic clock; pause stops the device and remembers the offset,
+and every jump (resume, next, restart) starts the same buffer again at a sample offset.
+
+The audio output, the clock, the key source and the display are injected, so tests swap them.
+"""
+from __future__ import annotations
+
+import os
+import select
+import sys
+import termios
+import time
+import tty
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Protocol, TextIO
+
+from rich.console import Console
+from rich.live import Live
+from rich.text import Text
+
+from coach.compose import Chapter, Script
+from coach.errors import AudioDeviceError, UsageError
+from coach.routine import Drill, Routine
+from coach.samples import CHANNELS, SAMPLE_RATE, SAMPLE_WIDTH
+from coach.timeline import Timeline
+from coach.tones import ToneKind
+
+TICK = 0.05
+"""Seconds between two looks at the keys and the display."""
+PREVIOUS_WINDOW = 2.0
+"""Seconds within which a second `p` goes to the drill before."""
+KEYS_HELP = "space pause/resume · n next drill · p restart drill (twice: previous) · q quit"
+EXPORT_HINT = "Use `coach export session.mp3` to make an MP3 instead."
+
+
+# --- the parts a player is made of ------------------------------------------------
+
+
+class AudioOutput(Protocol):
+    """Where the samples go: simpleaudio, or a stand-in in tests."""
+
+    def play(self, pcm: bytes) -> None:
+        """Start playing mono int16 PCM at the session rate now."""
+
+    def stop(self) -> None:
+        """Stop playing and close the device; returns once it is closed."""
+
+    def busy(self) -> bool:
+        """Whether the last `play` is still sounding."""
+
+
+class KeySource(Protocol):
+    """Keys pressed by the user; reading also paces the player's loop."""
+
+    def read(self, timeout: float) -> str | None:
+        """The next key within `timeout` seconds, or None."""
+
+
+class Display(Protocol):
+    """Shows the player's state to whoever looks."""
+
+    def show(self, status: Status) -> None: ...
+
+
+class SimpleaudioOutput:
+    """ALSA's `default` device through simpleaudio; one `play_buffer` per `play`."""
+
+    def __init__(self, sample_rate: int = SAMPLE_RATE) -> None:
+        self.sample_rate = sample_rate
+        self._playing = None
+        self._opened = False
+
+    def play(self, pcm: bytes) -> None:
+        import simpleaudio
+        from simpleaudio._simpleaudio import SimpleaudioError
+
+        self.stop()
+        try:
+            with _quiet_stderr():  # ALSA prints its own lines; the error below says it all
+                self._playing = simpleaudio.play_buffer(pcm, CHANNELS, SAMPLE_WIDTH, self.sample_rate)
+        except SimpleaudioError as e:
+            if self._opened:
+                raise AudioDeviceError(
+                    f"The audio device failed during the session ({e}). {EXPORT_HINT}"
+                ) from None
+            raise AudioDeviceError(f"No audio device could be opened ({e}). {EXPORT_HINT}") from None
+        self._opened = True
+
+    def stop(self) -> None:
+        if self._playing is not None:
+            self._playing.stop()
+            self._playing.wait_done()
+            self._playing = None
+
+    def busy(self) -> bool:
+        return self._playing is not None and self._playing.is_playing()
+
+
+@contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null for the duration."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+class NoKeys:
+    """No terminal: no keys; reading just waits."""
+
+    def __init__(self, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.sleep = sleep
+
+    def read(self, timeout: float) -> str | None:
+        self.sleep(timeout)
+        return None
+
+
+class TerminalKeys:
+    """Single key presses from a terminal, in cbreak mode while in use (Ctrl-C still interrupts)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self._saved: list | None = None
+
+    def __enter__(self) -> TerminalKeys:
+        self._saved = termios.tcgetattr(self.fd)
+        tty.setcbreak(self.fd)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
+
+    def read(self, timeout: float) -> str | None:
+        ready, _, _ = select.select([self.fd], [], [], timeout)
+        if not ready:
+            return None
+        data = os.read(self.fd, 1)
+        return data.decode("latin-1") if data else None
+
+
+class RichDisplay:
+    """A live status block on a rich Console (standard error by default)."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self._live = Live(console=console or Console(stderr=True), auto_refresh=False, transient=True)
+        self._last = ""
+
+    def __enter__(self) -> RichDisplay:
+        self._live.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._live.stop()
+
+    def show(self, status: Status) -> None:
+        text = status.render()
+        if text != self._last:
+            self._last = text
+            self._live.update(Text(text), refresh=True)
+
+
+# --- where things are in a script -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the display shows at one position of the session."""
+
+    chapter: Chapter
+    drill_number: int | None
+    """1-based among the drills; None in the intro and outro."""
+    drill_count: int
+    side: str | None
+    rep: int | None
+    chapter_left: float
+    session_left: float
+    paused: bool
+
+    def render(self) -> str:
+        if self.drill_number is None:
+            head = self.chapter.title
+        else:
+            head = f"Drill {self.drill_number} of {self.drill_count}: {self.chapter.title}"
+        if self.rep is not None:
+            head += f" · {self.side + ' ' if self.side else ''}rep {self.rep}"
+        state = "PAUSED · " if self.paused else ""
+        return (f"{head}\n{state}{_clock(self.chapter_left)} left in this part · "
+                f"{_clock(self.session_left)} left in the session\n{KEYS_HELP}")
+
+
+def _clock(seconds: float) -> str:
+    minutes, rest = divmod(int(seconds + 0.5), 60)
+    return f"{minutes}:{rest:02d}"
+
+
+def chapter_index(script: Script, position: int) -> int:
+    """The chapter playing at sample `position` (the last one at or past the end)."""
+    for i, chapter in enumerate(script.chapters):
+        if position < chapter.end:
+            return i
+    return len(script.chapters) - 1
+
+
+def status_at(script: Script, position: int, paused: bool = False) -> Status:
+    chapter = script.chapters[chapter_index(script, position)]
+    drills = [c.id for c in script.chapters if c.id not in ("intro", "outro")]
+    beeps = [e for e in script.events if e.kind == "beep" and chapter.start <= e.start <= position]
+    last_rep = next((e for e in reversed(beeps) if e.tone in (ToneKind.REP, ToneKind.END)), None)
+    in_set = last_rep is not None and last_rep.tone is ToneKind.REP
+    rate = script.sample_rate
+    return Status(
+        chapter=chapter,
+        drill_number=drills.index(chapter.id) + 1 if chapter.id in drills else None,
+        drill_count=len(drills),
+        side=last_rep.side if in_set else None,
+        rep=last_rep.rep if in_set else None,
+        chapter_left=max(0, chapter.end - position) / rate,
+        session_left=max(0, script.length - position) / rate,
+        paused=paused,
+    )
+
+
+def rep_sets(script: Script) -> list[tuple[int, int]]:
+    """(start, end) samples of every rep set: from the first count-in beep to the end beep.
+
+    A count-in is the run of "count" beeps just before a "go" beep of the same drill (the
+    count-out of a rest ends with a "rest-over" beep instead, so it is no count-in).
+    """
+    beeps = sorted((e for e in script.events if e.kind == "beep"), key=lambda e: e.start)
+    sets = []
+    for i, beep in enumerate(beeps):
+        if beep.tone is not ToneKind.GO:
+            continue
+        first = i
+        while first and beeps[first - 1].tone is ToneKind.COUNT and beeps[first - 1].drill == beep.drill:
+            first -= 1
+        end = next(b.end for b in beeps[i:] if b.tone is ToneKind.END and b.drill == beep.drill)
+        sets.append((beeps[first].start, end))
+    return sets
+
+
+def resume_offset(script: Script, position: int) -> int:
+    """Where a session paused at `position` resumes, so nobody is caught mid-rep or mid-word.
+
+    Inside a rep set: at its count-in. Inside a spoken phrase: at the phrase's start.
+    Elsewhere (silence): where it stopped.
+    """
+    for start, end in rep_sets(script):
+        if start <= position < end:
+            return start
+    for event in script.events:
+        if event.kind == "speech" and event.start <= position < event.end:
+            return event.start
+    return position
+
+
+# --- the player ----------------------------------------------------------------------
+
+
+class Player:
+    """Plays one Timeline: to the end, or until `q`."""
+
+    def __init__(self, timeline: Timeline, output: AudioOutput, *, keys: KeySource | None = None,
+                 display: Display | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.timeline = timeline
+        self.script = timeline.script
+        self.output = output
+        self.keys = keys or NoKeys()
+        self.display = display
+        self.clock = clock
+        self.paused = False
+        self._offset = 0
+        """The sample the current play started at (or the paused position)."""
+        self._started = 0.0
+        self._restarted_at: float | None = None
+
+    def position(self) -> int:
+        """The sample playing now, by the clock."""
+        if self.paused:
+            return self._offset
+        elapsed = round((self.clock() - self._started) * self.timeline.sample_rate)
+        return min(self.script.length, self._offset + elapsed)
+
+    def run(self) -> None:
+        """Play until the end or `q`; the device is stopped on every way out (Ctrl-C too)."""
+        try:
+            self.seek(0)
+            # The clock says when the session is over; a device that takes the samples faster
+            # than real time (a file) does not end it early, one still draining ends it late.
+            while self.paused or self.position() < self.script.length or self.output.busy():
+                if self.display is not None:
+                    self.display.show(status_at(self.script, self.position(), self.paused))
+                key = self.keys.read(TICK)
+                if key in ("q", "Q"):
+                    return
+                if key == " ":
+                    self.toggle_pause()
+                elif key in ("n", "N"):
+                    self.next_drill()
+                elif key in ("p", "P"):
+                    self.restart_drill()
+        finally:
+            self.output.stop()
+
+    def seek(self, offset: int) -> None:
+        """Play from sample `offset` (past the end: stop)."""
+        self.output.stop()
+        self.paused = False
+        self._offset = min(offset, self.script.length)
+        self._started = self.clock()
+        if self._offset < self.script.length:
+            self.output.play(self.timeline.pcm(self._offset))
+
+    def toggle_pause(self) -> None:
+        if self.paused:
+            self.seek(resume_offset(self.script, self._offset))
+        else:
+            self._offset = self.position()
+            self.paused = True
+            self.output.stop()
+
+    def next_drill(self) -> None:
+        """To the start of the next chapter (past the outro: the end)."""
+        index = chapter_index(self.script, self.position()) + 1
+        chapters = self.script.chapters
+        self.seek(chapters[index].start if index < len(chapters) else self.script.length)
+
+    def restart_drill(self) -> None:
+        """To the start of this chapter; pressed again within PREVIOUS_WINDOW, of the one before."""
+        now = self.clock()
+        index = chapter_index(self.script, self.position())
+        again = self._restarted_at is not None and now - self._restarted_at < PREVIOUS_WINDOW
+        if again and index:
+            index -= 1
+        self._restarted_at = now
+        self.seek(self.script.chapters[index].start)
+
+
+def play_timeline(timeline: Timeline, output: AudioOutput | None = None,
+                  stdin: TextIO | None = None, console: Console | None = None) -> None:
+    """Play a session: with keys and a live display when `stdin` is a terminal, straight through
+    otherwise. Raises AudioDeviceError when there is no device or it fails."""
+    stdin = stdin if stdin is not None else sys.stdin
+    output = output if output is not None else SimpleaudioOutput(timeline.sample_rate)
+    if not stdin.isatty():
+        Player(timeline, output).run()
+        return
+    with TerminalKeys(stdin.fileno()) as keys, RichDisplay(console) as display:
+        Player(timeline, output, keys=keys, display=display).run()
+
+
+def find_drill(routine: Routine, name: str) -> Drill:
+    """The drill named loosely: its id, its name, or a unique part of either (any case)."""
+    wanted = _loose(name)
+    exact = [d for d in routine.drills if wanted in (_loose(d.id), _loose(d.name))]
+    found = exact or [d for d in routine.drills if wanted and (wanted in _loose(d.id) or wanted in _loose(d.name))]
+    if len(found) == 1:
+        return found[0]
+    listing = ", ".join(f"{d.id} ({d.name})" for d in (found or routine.drills))
+    if found:
+        raise UsageError(f"{name!r} matches several drills: {listing}. Name one of them more fully.")
+    raise UsageError(f"No drill matches {name!r} in {routine.source}. The drills are: {listing}.")
+
+
+def _loose(text: str) -> str:
+    """Lower case, letters and digits only: "Walking Spider-man" -> "walkingspiderman"."""
+    return "".join(ch for ch in text.lower() if ch.isalnum())

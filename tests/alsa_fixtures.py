@@ -1,0 +1,125 @@
+"""An ALSA device backed by a file, a tiny routine and a stand-in clip source, for player tests.
+
+Run as a script, it plays a session of a routine with the stand-in clips, the way `coach play`
+would (keys and display when standard input is a terminal):
+
+    python tests/alsa_fixtures.py ROUTINE [--only DRILL] [--rehearse DRILL]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from coach.compose import SessionOptions
+from coach.routine import Routine, load_routine
+from coach.samples import SAMPLE_RATE
+from coach.timeline import Timeline, build_timeline, make_script
+
+TINY_ROUTINE = """\
+name: Tiny
+rest_seconds: 1
+drills:
+  - id: ankle-circle
+    name: Ankle circle
+    instructions: Circle the ankle.
+    cues: [Slowly.]
+    reps: 2
+    rep_seconds: 1
+  - id: walking-spiderman
+    name: Walking spiderman
+    instructions: Lunge and reach.
+    reps: 2
+    rep_seconds: 1
+"""
+
+
+class StandInClips:
+    """A fast, deterministic clip source: a quiet tone per text, 30 ms + 6 ms per character."""
+
+    def clip(self, text: str) -> np.ndarray:
+        n = round(SAMPLE_RATE * (0.03 + 0.006 * len(text)))
+        freq = 200 + zlib.crc32(text.encode()) % 400
+        t = np.arange(n) / SAMPLE_RATE
+        return (np.sin(2 * np.pi * freq * t) * 6000).astype(np.int16)
+
+    def clips(self, texts: list[str]) -> dict[str, np.ndarray]:
+        return {text: self.clip(text) for text in texts}
+
+
+def write_routine(folder: Path) -> Path:
+    path = folder / "tiny.yaml"
+    path.write_text(TINY_ROUTINE)
+    return path
+
+
+def session(routine: Routine, only: str | None = None, rehearse: bool = False) -> Timeline:
+    """The timeline the player plays, built with the stand-in clips."""
+    options = SessionOptions(only=(only,) if only else (), rehearse=rehearse)
+    clips = StandInClips()
+    return build_timeline(make_script(routine, options, clips), clips)
+
+
+def file_device(folder: Path, out: Path, slave: str = "{ type null }") -> dict[str, str]:
+    """The environment that makes ALSA's `default` a PCM writing every byte it gets to a file.
+
+    The first opening writes `out`, each later one a new `out.0001`, `out.0002`... (ALSA's
+    `truncate false`); `reached_device` reads them back. The slave `type null` takes the bytes
+    as fast as they come, not in real time. The config replaces ALSA's own (ALSA_CONFIG_PATH),
+    so it defines everything it uses.
+    """
+    config = folder / "asound.conf"
+    config.write_text(
+        "pcm.!default {\n"
+        "    type file\n"
+        f"    slave.pcm {slave}\n"
+        f'    file "{out}"\n'
+        '    format "raw"\n'
+        "    truncate false\n"
+        "}\n"
+    )
+    return {**os.environ, "ALSA_CONFIG_PATH": str(config)}
+
+
+def reached_device(out: Path) -> list[np.ndarray]:
+    """The samples of each opening of a `file_device`, in order."""
+    files = sorted(out.parent.glob(out.name + "*"), key=lambda p: (p != out, p.name))
+    return [np.fromfile(p, dtype="<i2") for p in files]
+
+
+def no_device(folder: Path) -> dict[str, str]:
+    """The environment where ALSA's `default` is a sound card that does not exist."""
+    config = folder / "asound-none.conf"
+    config.write_text("pcm.!default { type hw card 7 }\n")
+    return {**os.environ, "ALSA_CONFIG_PATH": str(config)}
+
+
+def main() -> None:
+    from coach.errors import CoachError
+    from coach.player import find_drill, play_timeline
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("routine", type=Path)
+    parser.add_argument("--only")
+    parser.add_argument("--rehearse")
+    args = parser.parse_args()
+    routine = load_routine(args.routine)
+    try:
+        if args.rehearse:
+            timeline = session(routine, find_drill(routine, args.rehearse).id, rehearse=True)
+        else:
+            timeline = session(routine, args.only)
+        play_timeline(timeline)
+    except CoachError as e:  # as the CLI does
+        print(f"coach: error: {e}", file=sys.stderr)
+        sys.exit(e.exit_status)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,395 @@
+"""The player: control logic with a fake clock and output, then real ALSA playback in subprocesses."""
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import pty
+import subprocess
+import sys
+import termios
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from alsa_fixtures import file_device, no_device, reached_device, session, write_routine
+
+from coach.errors import UsageError
+from coach.player import (
+    Player,
+    Status,
+    find_drill,
+    rep_sets,
+    resume_offset,
+    status_at,
+)
+from coach.routine import load_routine
+from coach.samples import SAMPLE_RATE
+from coach.tones import ToneKind
+
+FIXTURES = Path(__file__).with_name("alsa_fixtures.py")
+
+
+@pytest.fixture(scope="module")
+def routine(tmp_path_factory):
+    return load_routine(write_routine(tmp_path_factory.mktemp("routine")))
+
+
+@pytest.fixture(scope="module")
+def timeline(routine):
+    return session(routine)
+
+
+# --- fakes -------------------------------------------------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Output:
+    """Records the sample offset of every play (from the PCM's length) and every stop."""
+
+    def __init__(self, timeline, clock) -> None:
+        self.length, self.clock = len(timeline.samples), clock
+        self.log: list[tuple] = []
+        self.playing = False
+
+    def play(self, pcm: bytes) -> None:
+        self.log.append(("play", self.length - len(pcm) // 2))
+        self.playing = True
+
+    def stop(self) -> None:
+        if self.playing:
+            self.log.append(("stop",))
+        self.playing = False
+
+    def busy(self) -> bool:
+        return False  # like a file: takes every sample at once
+
+
+class Keys:
+    """Presses each key at its time on the fake clock; reading moves the clock."""
+
+    def __init__(self, clock, presses: list[tuple[float, str]]) -> None:
+        self.clock, self.presses = clock, list(presses)
+
+    def read(self, timeout: float) -> str | None:
+        self.clock.now += timeout
+        if self.presses and self.presses[0][0] <= self.clock.now:
+            return self.presses.pop(0)[1]
+        return None
+
+
+def run(timeline, presses=()):
+    clock = Clock()
+    output = Output(timeline, clock)
+    Player(timeline, output, keys=Keys(clock, presses), clock=clock).run()
+    return output.log, clock.now
+
+
+def seconds(samples: int) -> float:
+    return samples / SAMPLE_RATE
+
+
+def chapter(timeline, drill_id):
+    return next(c for c in timeline.script.chapters if c.id == drill_id)
+
+
+# --- control logic -------------------------------------------------------------------
+
+
+def test_plays_straight_through_in_session_time(timeline):
+    log, ended = run(timeline)
+    assert log == [("play", 0), ("stop",)]
+    assert ended == pytest.approx(timeline.script.duration, abs=0.06)
+
+
+def test_pause_in_a_set_resumes_at_its_count_in(timeline):
+    ankle = chapter(timeline, "ankle-circle")
+    count_in, set_end = rep_sets(timeline.script)[0]
+    pause_at = seconds(set_end) - 1.0
+    log, ended = run(timeline, [(pause_at, " "), (pause_at + 30, " ")])
+    assert log[:3] == [("play", 0), ("stop",), ("play", count_in)]
+    assert ankle.start < count_in
+    replayed = seconds(round(pause_at * SAMPLE_RATE) - count_in)
+    assert ended == pytest.approx(timeline.script.duration + 30 + replayed, abs=0.1)
+
+
+def test_pause_in_speech_resumes_at_the_phrase(timeline):
+    phrase = next(e for e in timeline.script.events if e.kind == "speech" and e.length > 2000)
+    pause_at = seconds(phrase.start + phrase.length // 2)
+    log, _ = run(timeline, [(pause_at, " "), (pause_at + 1, " ")])
+    assert log[:3] == [("play", 0), ("stop",), ("play", phrase.start)]
+
+
+def test_next_skips_to_each_chapter_then_ends(timeline):
+    chapters = timeline.script.chapters
+    log, ended = run(timeline, [(0.5, "n"), (1.0, "n"), (1.5, "n"), (2.0, "n")])
+    plays = [entry[1] for entry in log if entry[0] == "play"]
+    assert plays == [0] + [c.start for c in chapters[1:]]
+    assert ended == pytest.approx(2.0, abs=0.06)
+
+
+def test_restart_then_quickly_again_goes_to_the_drill_before(timeline):
+    ankle, spider = chapter(timeline, "ankle-circle"), chapter(timeline, "walking-spiderman")
+    at = seconds(spider.start) + 1
+    log, _ = run(timeline, [(at, "p"), (at + 1, "p"), (at + 5, "p"), (at + 8, "q")])
+    plays = [entry[1] for entry in log if entry[0] == "play"]
+    assert plays == [0, spider.start, ankle.start, ankle.start]
+    assert log[-1] == ("stop",)
+
+
+def test_quit_stops_the_device(timeline):
+    log, ended = run(timeline, [(1.0, "q")])
+    assert log == [("play", 0), ("stop",)]
+    assert ended == pytest.approx(1.0, abs=0.06)
+
+
+def test_ctrl_c_stops_the_device_and_propagates(timeline):
+    clock = Clock()
+    output = Output(timeline, clock)
+
+    class Interrupting:
+        def read(self, timeout):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        Player(timeline, output, keys=Interrupting(), clock=clock).run()
+    assert output.log == [("play", 0), ("stop",)]
+
+
+def test_display_is_shown_the_status(timeline):
+    shown: list[Status] = []
+
+    class Display:
+        def show(self, status):
+            shown.append(status)
+
+    clock = Clock()
+    Player(timeline, Output(timeline, clock), keys=Keys(clock, [(3, " "), (4, "q")]),
+           display=Display(), clock=clock).run()
+    assert shown[0].chapter.id == "intro" and shown[0].drill_number is None
+    assert shown[-1].paused and shown[-1].drill_number == 1 and shown[-1].drill_count == 2
+
+
+# --- where things are in the script ----------------------------------------------------
+
+
+def test_rep_sets_start_at_the_count_in_and_skip_the_rest_count_out(timeline):
+    beeps = [e for e in timeline.script.events if e.kind == "beep"]
+    sets = rep_sets(timeline.script)
+    assert len(sets) == 2
+    for start, end in sets:
+        first = next(b for b in beeps if b.start == start)
+        assert first.tone is ToneKind.COUNT
+        assert next(b for b in beeps if b.end == end).tone is ToneKind.END
+    rest_count = [b for b in beeps if b.tone is ToneKind.REST_OVER]
+    assert rest_count and all(not (s <= rest_count[0].start < e) for s, e in sets)
+
+
+def test_resume_in_silence_is_where_it_stopped(timeline):
+    assert resume_offset(timeline.script, 10) == 10  # the lead-in
+
+
+def test_status_names_drill_side_and_rep(timeline):
+    script = timeline.script
+    rep = next(e for e in script.events if e.tone is ToneKind.REP and e.rep == 2)
+    status = status_at(script, rep.start + 10)
+    assert (status.drill_number, status.drill_count, status.rep) == (1, 2, 2)
+    assert status.chapter.title == "Ankle circle"
+    text = status.render()
+    assert "Drill 1 of 2: Ankle circle · rep 2" in text and "q quit" in text
+    end = next(e for e in script.events if e.tone is ToneKind.END)
+    assert status_at(script, end.start + 10).rep is None
+    assert status_at(script, script.length).session_left == 0
+
+
+# --- finding a drill for rehearse -------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["walking-spiderman", "Walking Spiderman", "spiderman", "SPIDER",
+                                  "walking spider-man"])
+def test_find_drill_loosely(routine, name):
+    assert find_drill(routine, name).id == "walking-spiderman"
+
+
+@pytest.mark.parametrize("name, message", [
+    ("plank", "No drill matches 'plank'"),
+    ("", "No drill matches"),
+    ("L", "matches several drills: ankle-circle (Ankle circle), walking-spiderman"),
+])
+def test_find_drill_refuses_unknown_and_ambiguous_names(routine, name, message):
+    with pytest.raises(UsageError, match=re.escape(message)) as caught:
+        find_drill(routine, name)
+    assert "ankle-circle" in str(caught.value)
+
+
+def test_find_drill_prefers_an_exact_match():
+    from coach.routine import parse_routine
+
+    routine = parse_routine(b"""\
+name: Two
+drills:
+  - {id: lunge, name: Lunge, instructions: Lunge., reps: 1}
+  - {id: lunge-twist, name: Lunge twist, instructions: Twist., reps: 1}
+""", "two.yaml")
+    assert find_drill(routine, "lunge").id == "lunge"
+
+
+# --- through a real ALSA device, in subprocesses -------------------------------------------
+
+
+def test_session_and_rehearsal_reach_the_device_sample_for_sample(tmp_path, routine):
+    routine_file = write_routine(tmp_path)
+    runs = {
+        "play": (["--only", "ankle-circle"], session(routine, "ankle-circle")),
+        "rehearse": (["--rehearse", "spiderman"], session(routine, "walking-spiderman", rehearse=True)),
+    }
+    procs = {}
+    started = time.monotonic()
+    for name, (args, _) in runs.items():
+        folder = tmp_path / name
+        folder.mkdir()
+        procs[name] = subprocess.Popen(
+            [sys.executable, str(FIXTURES), str(routine_file), *args],
+            env=file_device(folder, folder / "out.raw"), stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+    for name, (_, expected) in runs.items():
+        _, err = procs[name].communicate(timeout=60)
+        assert procs[name].returncode == 0, err.decode()
+        (got,) = reached_device(tmp_path / name / "out.raw")
+        assert np.array_equal(got, expected.samples), name
+    # The device takes the bytes at once; the session still lasts its time, by the clock.
+    assert time.monotonic() - started > max(t.script.duration for _, t in runs.values())
+
+
+def test_no_device_says_so_and_suggests_export(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(FIXTURES), str(write_routine(tmp_path))],
+        env=no_device(tmp_path), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("coach: error: No audio device could be opened")
+    assert "coach export session.mp3" in result.stderr
+    assert "Traceback" not in result.stderr and "ALSA lib" not in result.stderr
+
+
+class Terminal:
+    """A pseudo-terminal running the player; keys go in, what the screen shows is kept."""
+
+    def __init__(self, tmp_path: Path, out: Path | None = None) -> None:
+        self.out = out or tmp_path / "out.raw"
+        self.master, slave = pty.openpty()
+        self.settings = termios.tcgetattr(slave)
+        self.slave = slave
+
+        def controlling_terminal():
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+        self.proc = subprocess.Popen(
+            [sys.executable, str(FIXTURES), str(write_routine(tmp_path))],
+            env=file_device(tmp_path, self.out), stdin=slave, stdout=slave, stderr=slave,
+            start_new_session=True, preexec_fn=controlling_terminal,
+        )
+        self.screen = bytearray()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = os.read(self.master, 4096)
+            except OSError:
+                return
+            if not data:
+                return
+            self.screen += data
+
+    def press(self, key: str) -> None:
+        os.write(self.master, key.encode())
+
+    def wait_for_samples(self, count: int, timeout: float = 20) -> None:
+        """Until the device got `count` samples in all (then a little longer, to see any more)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.samples() >= count:
+                time.sleep(0.05)
+                return
+            time.sleep(0.01)
+        raise AssertionError(f"the device got {self.samples()} samples, not {count}")
+
+    def samples(self) -> int:
+        return sum(len(play) for play in reached_device(self.out))
+
+    def finish(self) -> int:
+        status = self.proc.wait(timeout=20)
+        assert termios.tcgetattr(self.slave) == self.settings, "terminal not restored"
+        os.close(self.slave)
+        self.reader.join(timeout=5)
+        os.close(self.master)
+        return status
+
+
+def test_keys_through_a_terminal_pause_resume_skip_restart_quit(tmp_path, timeline):
+    script = timeline.script
+    ankle, spider = chapter(timeline, "ankle-circle"), chapter(timeline, "walking-spiderman")
+    count_in = rep_sets(script)[0][0]
+    term = Terminal(tmp_path)
+    plays: list[int] = []
+
+    def expect(offset: int) -> None:
+        plays.append(offset)
+        term.wait_for_samples(sum(script.length - o for o in plays))
+
+    expect(0)
+    term.press("n")  # in the intro: to the first drill
+    expect(ankle.start)
+    time.sleep(seconds(count_in - ankle.start) + 1.5)  # into the count-in
+    term.press(" ")  # pause
+    time.sleep(0.5)
+    assert term.samples() == sum(script.length - o for o in plays)
+    term.press(" ")  # resume: the count-in again
+    expect(count_in)
+    term.press("n")
+    expect(spider.start)
+    term.press("p")  # restart the drill
+    expect(spider.start)
+    term.press("p")  # again, quickly: the drill before
+    expect(ankle.start)
+    term.press("q")
+    assert term.finish() == 0
+    got = reached_device(term.out)
+    assert len(got) == len(plays)
+    for offset, play in zip(plays, got, strict=True):
+        assert np.array_equal(play, timeline.samples[offset:]), offset
+    screen = term.screen.decode(errors="replace")
+    assert "Drill 1 of 2: Ankle circle" in screen and "PAUSED" in screen and "space pause" in screen
+
+
+def test_ctrl_c_through_a_terminal_stops_cleanly(tmp_path, timeline):
+    term = Terminal(tmp_path)
+    term.wait_for_samples(timeline.script.length)
+    term.press("\x03")
+    assert term.finish() == 130
+    assert term.samples() == timeline.script.length
+
+
+def test_device_failing_mid_session_is_an_error(tmp_path, timeline):
+    device = tmp_path / "device"
+    device.mkdir()
+    term = Terminal(tmp_path, device / "out.raw")
+    term.wait_for_samples(timeline.script.length)
+    device.rename(tmp_path / "gone")  # the device cannot be opened again
+    term.press("n")
+    assert term.finish() == 1
+    screen = term.screen.decode(errors="replace")
+    assert "coach: error: The audio device failed during the session" in screen
+    assert "Traceback" not in screen
