@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -14,12 +15,17 @@ import yaml
 
 from coach.errors import RoutineError
 
-MAX_FILE_BYTES = 1_000_000
+MAX_FILE_BYTES = 256_000
+"""A routine is a few kB (the built-in one is 6 kB); larger files are refused unread."""
 MAX_SESSION_SECONDS = 3 * 3600
 """A routine whose sets alone would last longer than this is refused."""
 
 DEFAULT_REST_SECONDS = 10.0
 DEFAULT_REP_SECONDS = 3.0
+MAX_REPS = 10_000
+"""More reps than this in one set is refused outright (before the session bound)."""
+MAX_DEPTH = 16
+"""Deeper nesting than this is refused before it is built: a routine is 4 levels deep."""
 _ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
@@ -98,7 +104,8 @@ def load_routine(path: Path | str | None = None) -> Routine:
     path = Path(path) if path is not None else default_routine_path()
     name = str(path) if path != default_routine_path() else "built-in routine leg-mobility.yaml"
     try:
-        data = path.read_bytes()[: MAX_FILE_BYTES + 1]
+        with path.open("rb") as file:  # never read more than the limit: /dev/zero is a path too
+            data = file.read(MAX_FILE_BYTES + 1)
     except IsADirectoryError:
         raise RoutineError(f"{name}: is a folder, not a routine file.") from None
     except FileNotFoundError:
@@ -121,7 +128,7 @@ def parse_routine(data: bytes, source: str) -> Routine:
     if "\x00" in text:
         raise RoutineError(f"{source}: contains NUL bytes; a routine is a YAML text file.")
     try:
-        _refuse_aliases(text, source)
+        _prescan(text, source)
         document = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
     except yaml.MarkedYAMLError as e:
         line = f", line {e.problem_mark.line + 1}" if e.problem_mark else ""
@@ -129,8 +136,16 @@ def parse_routine(data: bytes, source: str) -> Routine:
         if isinstance(e, yaml.constructor.ConstructorError) and "tag" in what:
             what = f"{what}; tags that build objects are not allowed in a routine"
         raise RoutineError(f"{source}{line}: {what}.") from None
+    except yaml.reader.ReaderError as e:
+        line = text.count("\n", 0, e.position) + 1 if isinstance(e.position, int) else None
+        where = f", line {line}" if line else ""
+        raise RoutineError(
+            f"{source}{where}: contains the character {e.character!r}, which YAML does not allow; "
+            "a routine is a YAML text file."
+        ) from None
     except yaml.YAMLError as e:
-        raise RoutineError(f"{source}: not valid YAML ({e}).") from None
+        problem = " ".join(str(e).split())
+        raise RoutineError(f"{source}: not valid YAML ({problem}).") from None
     return _Validator(source).routine(document)
 
 
@@ -141,7 +156,11 @@ class _LineDict(dict):
     line: int
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser when PyYAML has it: the pure-Python one is several times slower.
+_SafeBase: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeBase):  # type: ignore[misc, valid-type]
     """A safe loader whose mappings remember their lines and refuse duplicate keys."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> _LineDict:
@@ -166,15 +185,29 @@ class _Loader(yaml.SafeLoader):
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)
 
 
-def _refuse_aliases(text: str, source: str) -> None:
-    """Anchors and aliases are refused outright: a routine never needs them, and they make bombs."""
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+def _prescan(text: str, source: str) -> None:
+    """Refuse anchors, aliases and deep nesting from the event stream, before anything is built.
+
+    A routine never needs anchors or aliases, and they make bombs; deep nesting makes the
+    constructor recurse past Python's limit (and the pure-Python scanner slow down).
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=_SafeBase):
+        line = event.start_mark.line + 1
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            line = event.start_mark.line + 1
             raise RoutineError(
                 f"{source}, line {line}: YAML anchors and aliases (&, *) are not allowed in a "
                 "routine; write each value out."
             )
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise RoutineError(
+                    f"{source}, line {line}: nested more than {MAX_DEPTH} levels deep; "
+                    "a routine is a mapping with a list of drills."
+                )
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
 
 
 _ROUTINE_KEYS = ("name", "description", "rest_seconds", "drills")
@@ -210,7 +243,7 @@ class _Validator:
         description = self.text(doc, "description", "", required=False)
         rest = self.number(doc, "rest_seconds", "", DEFAULT_REST_SECONDS, minimum=0.0)
         raw_drills = doc.get("drills")
-        if raw_drills is None:
+        if "drills" not in doc:
             raise self.fail("", "the field 'drills' is missing; list at least one drill.", doc.line)
         if not isinstance(raw_drills, list) or not raw_drills:
             raise self.fail(
@@ -232,9 +265,10 @@ class _Validator:
         routine = Routine(name, tuple(drills), description, rest, self.source)
         total = sum(d.set_seconds() for d in drills) + rest * (len(drills) - 1)
         if total > MAX_SESSION_SECONDS:
+            hours = f"about {total / 3600:.1f}" if total < 1000 * 3600 else "more than 1000"
             raise self.fail(
                 "",
-                f"the session would last about {total / 3600:.1f} hours; the limit is "
+                f"the session would last {hours} hours; the limit is "
                 f"{MAX_SESSION_SECONDS // 3600} hours. Lower the reps or the seconds.",
             )
         return routine
@@ -269,7 +303,7 @@ class _Validator:
         except ValueError:
             raise self.fail(
                 where + ", field 'sides'",
-                f"{sides_raw!r} is not a side mode; use none, alternate or switch.",
+                f"{_show(sides_raw)} is not a side mode; use none, alternate or switch.",
                 raw.lines["sides"],
             ) from None
         return Drill(
@@ -303,7 +337,18 @@ class _Validator:
         value = " ".join(str(value).split())
         if required and not value:
             raise self.fail(_field(where, key), "must not be empty.", raw.lines[key])
+        self.printable(value, where, key, raw.lines[key])
         return value
+
+    def printable(self, value: str, where: str, key: str, line: int) -> None:
+        """Text is spoken and printed: refuse control characters and lone surrogates."""
+        bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Cs")), None)
+        if bad is not None:
+            raise self.fail(
+                _field(where, key),
+                f"contains the control character U+{ord(bad):04X}; write plain text.",
+                line,
+            )
 
     def texts(self, raw: Mapping, key: str, where: str) -> tuple[str, ...]:
         value = raw.get(key)
@@ -318,6 +363,8 @@ class _Validator:
         items = tuple(" ".join(str(v).split()) for v in value)
         if not all(items):
             raise self.fail(_field(where, key), "has an empty entry.", raw.lines[key])
+        for item in items:
+            self.printable(item, where, key, raw.lines[key])
         return items
 
     def number(
@@ -326,12 +373,19 @@ class _Validator:
         if key not in raw or raw[key] is None:
             return default
         value = raw[key]
+        bound = f"greater than {minimum:g}" if strict else f"at least {minimum:g}"
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
         if ok and value not in (float("inf"), float("-inf")):
-            if value > minimum or (not strict and value == minimum):
-                return float(value)
-        bound = f"greater than {minimum:g}" if strict else f"at least {minimum:g}"
-        raise self.fail(_field(where, key), f"must be a number {bound}, got {value!r}.", raw.lines[key])
+            try:
+                number = float(value)
+            except OverflowError:  # an int with hundreds of digits
+                raise self.fail(
+                    _field(where, key), f"must be a number {bound}, got a number too large to use.",
+                    raw.lines[key],
+                ) from None
+            if number > minimum or (not strict and number == minimum):
+                return number
+        raise self.fail(_field(where, key), f"must be a number {bound}, got {_show(value)}.", raw.lines[key])
 
     def reps(self, raw: Mapping, where: str) -> tuple[int, int]:
         if "reps" not in raw:
@@ -344,22 +398,33 @@ class _Validator:
             return isinstance(v, int) and not isinstance(v, bool) and v >= 1
 
         if whole(value):
-            return (value, value)
-        if isinstance(value, list) and len(value) == 2 and all(whole(v) for v in value):
+            low = high = value
+        elif isinstance(value, list) and len(value) == 2 and all(whole(v) for v in value):
             low, high = value
             if low > high:
                 raise self.fail(place, f"the range [{low}, {high}] is reversed; write [{high}, {low}].", line)
-            return (low, high)
-        raise self.fail(
-            place, f"must be a whole number of at least 1 or a range [min, max], got {value!r}.", line
-        )
+        else:
+            raise self.fail(
+                place, f"must be a whole number of at least 1 or a range [min, max], got {_show(value)}.", line
+            )
+        if high > MAX_REPS:
+            raise self.fail(place, f"more than {MAX_REPS} reps in one set is not a warm-up.", line)
+        return (low, high)
 
 
 def _field(where: str, key: str) -> str:
     return f"{where}, field '{key}'" if where else f"field '{key}'"
 
 
+def _show(value: Any) -> str:
+    """A value for a message: its repr, cut short."""
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
 def _kind(value: Any) -> str:
+    if value is None:
+        return "empty value"
     if isinstance(value, list):
         return "list"
     if isinstance(value, Mapping):
