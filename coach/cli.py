@@ -56,7 +56,7 @@ def _fail(error: BaseException, status: int) -> typer.Exit:
     """Print one line for `error` (and its traceback with --debug); the exit to raise."""
     if _flags.debug:
         traceback.print_exception(error, file=sys.stderr)
-    err.print(f"coach: error: {error}", markup=False)
+    err.print(f"coach: error: {error}", markup=False, soft_wrap=True)  # one line, even in a pipe
     return typer.Exit(status)
 
 
