@@ -393,3 +393,42 @@ def test_device_failing_mid_session_is_an_error(tmp_path, timeline):
     screen = term.screen.decode(errors="replace")
     assert "coach: error: The audio device failed during the session" in screen
     assert "Traceback" not in screen
+
+
+# --- end to end: the `coach` command, the real speech engine --------------------------------
+
+
+@pytest.mark.slow
+def test_coach_play_and_rehearse_reach_the_device_as_exported(tmp_path, routine):
+    import wave
+
+    from coach.compose import SessionOptions
+    from coach.export import export_timeline
+    from coach.timeline import build_timeline, make_script
+    from coach.tts import Speech, VoiceSettings
+
+    cache = tmp_path / "cache"
+    speech = Speech(VoiceSettings(), cache)  # renders the clips the commands will find cached
+    expected = {}
+    for name, options in (("play", SessionOptions(only=("ankle-circle",))),
+                          ("rehearse", SessionOptions(only=("walking-spiderman",), rehearse=True))):
+        expected[name] = build_timeline(make_script(routine, options, speech), speech)
+    wav = export_timeline(expected["play"], tmp_path / "session.wav").path
+    with wave.open(str(wav)) as w:
+        exported = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+    assert "Rehearsal: Walking spiderman." in expected["rehearse"].script.texts()
+
+    routine_file = write_routine(tmp_path)
+    runs = {}
+    for name, args in (("play", ["play", "--only", "ankle-circle"]), ("rehearse", ["rehearse", "SPIDER"])):
+        (tmp_path / name).mkdir()
+        env = file_device(tmp_path / name, tmp_path / name / "out.raw") | {"COACH_CACHE_DIR": str(cache)}
+        runs[name] = subprocess.Popen(
+            [sys.executable, "-m", "coach", *args, "--routine", str(routine_file)], env=env,
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for name, proc in runs.items():
+        assert proc.wait(timeout=120) == 0, proc.stderr.read()
+    (played,) = reached_device(tmp_path / "play" / "out.raw")
+    (rehearsed,) = reached_device(tmp_path / "rehearse" / "out.raw")
+    assert np.array_equal(played, exported)
+    assert np.array_equal(rehearsed, expected["rehearse"].samples)
