@@ -1,0 +1,216 @@
+"""The exporter: a Timeline to an audio file (MP3 with ID3 tags and chapters by default), and captions.
+
+Every file is written beside its destination under a hidden temporary name and renamed over it
+only once complete, so an interrupted export leaves the destination as it was.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+import tempfile
+import wave
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from coach.compose import Script
+from coach.errors import ExportError, UsageError
+from coach.samples import CHANNELS, SAMPLE_WIDTH
+from coach.timeline import Timeline
+
+Progress = Callable[[float], None]
+"""Called with the fraction done, from 0 to 1."""
+
+ENCODERS: dict[str, list[str]] = {
+    ".mp3": ["-c:a", "libmp3lame", "-b:a", "64k", "-f", "mp3"],
+    ".ogg": ["-c:a", "libvorbis", "-q:a", "4", "-f", "ogg"],
+    ".m4a": ["-c:a", "aac", "-aac_coder", "fast", "-b:a", "64k", "-f", "ipod"],
+}
+"""ffmpeg's encoder and muxer options for each format that needs ffmpeg."""
+FORMATS = (".mp3", ".wav", ".ogg", ".m4a")
+CAPTION_FORMATS = (".srt", ".vtt", ".lrc")
+ARTIST = "coach"
+CHUNK_SECONDS = 10
+"""Audio fed to the encoder (and progress reported) this much at a time."""
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What was written."""
+
+    path: Path
+    seconds: float
+    bytes: int
+
+
+def audio_path(out: Path) -> Path:
+    """The file an export to `out` writes (".mp3" added when there is no extension); checks it.
+
+    UsageError for an unknown extension; ExportError when ffmpeg is needed and missing, or the
+    folder does not exist. Cheap, so a caller can check before rendering anything.
+    """
+    path = out if out.suffix else out.with_name(out.name + ".mp3")
+    fmt = path.suffix.lower()
+    if fmt not in FORMATS:
+        raise UsageError(f"Cannot export to {path.name}: unknown extension {path.suffix!r}. "
+                         f"Use one of {', '.join(FORMATS)}.")
+    if fmt in ENCODERS and shutil.which("ffmpeg") is None:
+        raise ExportError(f"Exporting {fmt} needs ffmpeg, which is not installed. Install it "
+                          f"(`sudo apt-get install ffmpeg`), or export to .wav, which needs no ffmpeg.")
+    _check_folder(path)
+    return path
+
+
+def export_timeline(timeline: Timeline, out: Path, *, progress: Progress | None = None) -> ExportResult:
+    """Write the timeline to `out` in the format of its extension; see `audio_path`."""
+    path = audio_path(out)
+    report = progress or (lambda fraction: None)
+    with _replacing(path) as part:
+        if path.suffix.lower() == ".wav":
+            _write_wav(timeline, part, report)
+        else:
+            _encode(timeline, part, path.suffix.lower(), report)
+    report(1.0)
+    return ExportResult(path, timeline.script.duration, path.stat().st_size)
+
+
+def write_captions(script: Script, out: Path) -> Path:
+    """Write the spoken text with its times as .srt, .vtt or .lrc, by the extension of `out`."""
+    fmt = out.suffix.lower()
+    if fmt not in CAPTION_FORMATS:
+        raise UsageError(f"Cannot write captions to {out.name}: unknown extension {out.suffix!r}. "
+                         f"Use one of {', '.join(CAPTION_FORMATS)}.")
+    _check_folder(out)
+    speech = [e for e in script.events if e.kind == "speech"]
+    rate = script.sample_rate
+    if fmt == ".lrc":
+        lines = [f"[ti:{script.routine}]", f"[by:{ARTIST}]"]
+        lines += [f"[{_clock(e.start, rate, '.', hours=False)}]{e.text}" for e in speech]
+        text = "\n".join(lines) + "\n"
+    else:
+        sep = "," if fmt == ".srt" else "."
+        cues = [f"{_clock(e.start, rate, sep)} --> {_clock(e.end, rate, sep)}\n{e.text}\n" for e in speech]
+        if fmt == ".srt":
+            cues = [f"{n}\n{cue}" for n, cue in enumerate(cues, start=1)]
+        text = "\n".join(["WEBVTT\n"] * (fmt == ".vtt") + cues)
+    with _replacing(out) as part:
+        part.write_text(text, encoding="utf-8")
+    return out
+
+
+def _clock(samples: int, rate: int, separator: str, hours: bool = True) -> str:
+    """"HH:MM:SS,mmm" (SRT), "HH:MM:SS.mmm" (VTT) or "MM:SS.cc" (LRC, `hours=False`)."""
+    if not hours:
+        centis = round(samples * 100 / rate)
+        return f"{centis // 6000:02d}:{centis // 100 % 60:02d}.{centis % 100:02d}"
+    millis = round(samples * 1000 / rate)
+    return (f"{millis // 3_600_000:02d}:{millis // 60_000 % 60:02d}:{millis // 1000 % 60:02d}"
+            f"{separator}{millis % 1000:03d}")
+
+
+def _check_folder(path: Path) -> None:
+    if not path.parent.is_dir():
+        raise ExportError(f"Cannot write {path}: the folder {path.parent} does not exist.")
+    if path.is_dir():
+        raise ExportError(f"Cannot write {path}: it is a folder.")
+
+
+@contextmanager
+def _replacing(path: Path) -> Iterator[Path]:
+    """A new hidden file beside `path`, renamed over `path` once the block completes, else removed."""
+    part = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+    try:
+        os.close(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    except OSError as error:
+        raise ExportError(f"Cannot write {path}: {error.strerror}. "
+                          f"Probable cause: no permission to write in {path.parent}.") from error
+    try:
+        yield part
+        with open(part, "rb+") as written:
+            os.fsync(written.fileno())
+        os.replace(part, path)
+    except OSError as error:
+        part.unlink(missing_ok=True)
+        raise ExportError(f"Cannot write {path}: {error.strerror}.") from error
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+
+
+def _chunks(timeline: Timeline, report: Progress) -> Iterator[bytes]:
+    """The timeline's PCM a chunk at a time, reporting progress as each is handed over."""
+    step = CHUNK_SECONDS * timeline.sample_rate
+    total = len(timeline.samples)
+    for start in range(0, total, step):
+        yield timeline.samples[start : start + step].astype("<i2", copy=False).tobytes()
+        report(min(start + step, total) / total)
+
+
+def _write_wav(timeline: Timeline, part: Path, report: Progress) -> None:
+    with wave.open(str(part), "wb") as wav:
+        wav.setnchannels(CHANNELS)
+        wav.setsampwidth(SAMPLE_WIDTH)
+        wav.setframerate(timeline.sample_rate)
+        wav.setnframes(len(timeline.samples))
+        for chunk in _chunks(timeline, report):
+            wav.writeframesraw(chunk)
+
+
+def _encode(timeline: Timeline, part: Path, fmt: str, report: Progress) -> None:
+    """Encode with ffmpeg, PCM on its standard input, tags and chapters from an FFMETADATA file."""
+    with tempfile.TemporaryDirectory(prefix="coach-export-") as scratch:
+        metadata, log = Path(scratch, "metadata.txt"), Path(scratch, "ffmpeg.log")
+        metadata.write_text(_ffmetadata(timeline.script, fmt), encoding="utf-8")
+        command = [
+            "ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
+            "-f", "s16le", "-ar", str(timeline.sample_rate), "-ac", str(CHANNELS), "-i", "pipe:0",
+            "-f", "ffmetadata", "-i", str(metadata),
+            "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1",
+            "-fflags", "+bitexact", "-flags:a", "+bitexact",  # same input, same bytes
+            *ENCODERS[fmt], str(part),
+        ]
+        with open(log, "wb") as errors:
+            ffmpeg = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                      stderr=errors)
+        try:
+            for chunk in _chunks(timeline, report):
+                ffmpeg.stdin.write(chunk)
+            ffmpeg.stdin.close()
+        except BrokenPipeError:
+            pass  # ffmpeg stopped early; its exit status and log say why
+        except BaseException:
+            ffmpeg.kill()
+            ffmpeg.wait()
+            raise
+        status = ffmpeg.wait()
+        if status:
+            lines = log.read_text(errors="replace").strip().splitlines()[-3:]
+            raise ExportError(f"ffmpeg could not encode {fmt} (exit status {status}): "
+                              f"{' '.join(lines) or 'no message'}")
+
+
+def _ffmetadata(script: Script, fmt: str) -> str:
+    """Tags and one chapter per script chapter, in ffmpeg's FFMETADATA format.
+
+    ffmpeg's Ogg muxer drops chapters, so for .ogg they are also written as the Vorbis
+    comments CHAPTERnnn and CHAPTERnnnNAME, which players (and ffprobe) read as chapters.
+    """
+
+    def escape(text: str) -> str:
+        for char in "\\=;#\n":
+            text = text.replace(char, "\\" + char)
+        return text
+
+    lines = [";FFMETADATA1", f"title={escape(script.routine)}", f"artist={ARTIST}",
+             f"album={ARTIST}", "genre=Speech"]
+    if fmt == ".ogg":
+        for n, chapter in enumerate(script.chapters, start=1):
+            lines += [f"CHAPTER{n:03d}={escape(_clock(chapter.start, script.sample_rate, '.'))}",
+                      f"CHAPTER{n:03d}NAME={escape(chapter.title)}"]
+    for chapter in script.chapters:
+        lines += ["[CHAPTER]", f"TIMEBASE=1/{script.sample_rate}", f"START={chapter.start}",
+                  f"END={chapter.end}", f"title={escape(chapter.title)}"]
+    return "\n".join(lines) + "\n"
