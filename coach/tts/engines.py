@@ -7,8 +7,11 @@ only on the engine, its version, the voice, the rate and the text.
 """
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import signal
 import shutil
 import subprocess
 import sys
@@ -288,15 +291,23 @@ class Pyttsx3Engine(Engine):
             raise self._missing("libespeak-ng (or the pyttsx3 package)") from None
 
     def render(self, texts, *, timeout, workers):
-        with tempfile.TemporaryDirectory(prefix="coach-tts-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="coach-tts-") as tmp, tempfile.TemporaryFile(
+            "w+"
+        ) as stderr:
             wavs = [Path(tmp, f"{i}.wav") for i in range(len(texts))]
+            # A child spends most of its time asleep (in pyttsx3's 10 ms poll, waiting for
+            # espeak's thread), so two children per worker keep the cores busy.
             request = {"voice": self.voice, "rate": self.rate, "timeout": timeout,
-                       "workers": workers, "jobs": [[t, str(w)] for t, w in zip(texts, wavs)]}
-            proc = subprocess.Popen([sys.executable, "-P", str(self.WORKER), "render"],
-                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                       "workers": 2 * workers, "jobs": [[t, str(w)] for t, w in zip(texts, wavs)]}
+            # Its own session: Ctrl-C reaches only us, and the finally kills the whole group.
+            proc = subprocess.Popen(
+                [sys.executable, "-P", str(self.WORKER), "render"], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=stderr, text=True, start_new_session=True,
+            )  # fmt: skip
             try:
-                proc.stdin.write(json.dumps(request))
-                proc.stdin.close()
+                with contextlib.suppress(BrokenPipeError):  # a failed start is reported below
+                    proc.stdin.write(json.dumps(request))
+                    proc.stdin.close()
                 for line in proc.stdout:
                     index, status, *message = line.rstrip("\n").split(" ", 2)
                     i = int(index)
@@ -304,9 +315,13 @@ class Pyttsx3Engine(Engine):
                         raise EngineError(f"pyttsx3 rendering {texts[i]!r} failed: {message[0]}")
                     yield i, read_wav(wavs[i])
                 if proc.wait() != 0:
-                    raise EngineError(f"The pyttsx3 worker failed (exit status {proc.returncode}).")
+                    stderr.seek(0)
+                    last = (stderr.read().strip().splitlines() or ["no message"])[-1]
+                    raise EngineError(f"The pyttsx3 worker failed: {last}")
             finally:
-                proc.kill()
+                if proc.returncode is None:  # not reaped yet, so its group id is still ours
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
                 proc.stdout.close()
 

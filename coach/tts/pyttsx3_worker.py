@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import threading
+import time
 
 import pyttsx3
 from pyttsx3.drivers import _espeak
@@ -28,13 +29,15 @@ def render(text: str, path: str, voice: str, rate: int) -> None:
     done = threading.Event()
     engine = pyttsx3.init("espeak")
     engine.connect("finished-utterance", lambda **_: done.set())
-    # Set on the driver and wait until applied: pyttsx3 queues setProperty and its runAndWait
-    # may cancel espeak's queue (dropping a pending rate) before synthesising.
+    # Set on the driver and wait until espeak has applied them: pyttsx3 would queue them, and
+    # its runAndWait cancels espeak's queue (dropping a pending rate) when it is not empty.
+    # (espeak_Synchronize would do, but it sleeps in steps of 20 ms.)
     EspeakDriver.setProperty("voice", voice)
     if EspeakDriver.getProperty("voice") != voice:
         raise ValueError(f"voice {voice!r} did not load")
     EspeakDriver.setProperty("rate", rate)
-    _espeak.Synchronize()
+    while _espeak.IsPlaying():
+        time.sleep(0.0005)
     engine.save_to_file(text, path)
     engine.runAndWait()
     done.wait()  # runAndWait can return before the utterance is finished

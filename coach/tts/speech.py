@@ -109,7 +109,8 @@ class Speech:
         if "" in wanted.values():
             raise ValueError("A phrase has nothing to say.")
         found = {said: self._cached(said) for said in dict.fromkeys(wanted.values())}
-        missing = [said for said, clip in found.items() if clip is None]
+        # Longest first, so no long phrase starts last and leaves a core idle.
+        missing = sorted((said for said, clip in found.items() if clip is None), key=len, reverse=True)
         if missing:
             volume = self.settings.volume
             render = self.engine.render(missing, timeout=self.timeout, workers=self.workers)
