@@ -137,11 +137,13 @@ def parse_routine(data: bytes, source: str) -> Routine:
             what = f"{what}; tags that build objects are not allowed in a routine"
         raise RoutineError(f"{source}{line}: {what}.") from None
     except yaml.reader.ReaderError as e:
-        line = text.count("\n", 0, e.position) + 1 if isinstance(e.position, int) else None
-        where = f", line {line}" if line else ""
+        # libyaml counts bytes and gives the character's code; the pure-Python reader, characters.
+        code = e.character if isinstance(e.character, int) else ord(e.character)
+        counted = data if _SafeBase is not yaml.SafeLoader else text
+        line = counted[: e.position].count(b"\n" if counted is data else "\n") + 1
         raise RoutineError(
-            f"{source}{where}: contains the character {e.character!r}, which YAML does not allow; "
-            "a routine is a YAML text file."
+            f"{source}, line {line}: contains the character U+{code:04X}, which YAML does not "
+            "allow; a routine is a YAML text file."
         ) from None
     except yaml.YAMLError as e:
         problem = " ".join(str(e).split())
