@@ -87,7 +87,7 @@ def _normalising_gain(mix: np.ndarray) -> np.ndarray:
     """
     energy, peaks = _block_energy(mix), _block_peaks(mix)
     gain, limiter = 1.0, np.ones_like(peaks)
-    for _ in range(6):
+    for _ in range(20):
         measured = _gated_loudness(energy * (gain * limiter[: len(energy)]) ** 2)
         if not np.isfinite(measured) or abs(measured - TARGET_LUFS) < 0.05:
             break
@@ -112,17 +112,18 @@ def true_peak(samples: np.ndarray) -> float:
 
 
 def _k_weighting() -> np.ndarray:
-    """BS.1770's K-weighting (a high shelf, then a high pass) as second-order sections."""
-    w0 = 2 * np.pi * 1681.974450955533 / SAMPLE_RATE
-    a = 10 ** (3.999843853973347 / 40)
-    alpha = np.sin(w0) / (2 * 0.7071752369554196)
-    cos, root = np.cos(w0), 2 * np.sqrt(a) * alpha
-    shelf = [a * ((a + 1) + (a - 1) * cos + root), -2 * a * ((a - 1) + (a + 1) * cos),
-             a * ((a + 1) + (a - 1) * cos - root),
-             (a + 1) - (a - 1) * cos + root, 2 * ((a - 1) - (a + 1) * cos), (a + 1) - (a - 1) * cos - root]
-    w0 = 2 * np.pi * 38.13547087602444 / SAMPLE_RATE
-    alpha, cos = np.sin(w0) / (2 * 0.5003270373238773), np.cos(w0)
-    high_pass = [(1 + cos) / 2, -(1 + cos), (1 + cos) / 2, 1 + alpha, -2 * cos, 1 - alpha]
+    """BS.1770's K-weighting (a high shelf, then a high pass) as second-order sections.
+
+    Designed for SAMPLE_RATE from the filters' analogue parameters, as libebur128 and
+    ffmpeg's ebur128 filter do, since BS.1770 lists coefficients for 48 kHz only.
+    """
+    k = np.tan(np.pi * 1681.974450955533 / SAMPLE_RATE)
+    q, vh = 0.7071752369554196, 10 ** (3.999843853973347 / 20)
+    vb = vh**0.4996667741545416
+    shelf = [vh + vb * k / q + k * k, 2 * (k * k - vh), vh - vb * k / q + k * k,
+             1 + k / q + k * k, 2 * (k * k - 1), 1 - k / q + k * k]
+    k, q = np.tan(np.pi * 38.13547087602444 / SAMPLE_RATE), 0.5003270373238773
+    high_pass = [1, -2, 1, 1 + k / q + k * k, 2 * (k * k - 1), 1 - k / q + k * k]
     sos = np.array([shelf, high_pass])
     return (sos / sos[:, 3:4]).astype(np.float32)
 

@@ -1,0 +1,114 @@
+"""The timeline: every sound at its planned sample, the session at -16 LUFS with peaks limited."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from stand_in import ROUTINE, StandInSpeech, beep_onset
+
+from coach.compose import SessionOptions
+from coach.routine import parse_routine
+from coach.samples import SAMPLE_RATE, to_samples
+from coach.timeline import (
+    BEEP_LU,
+    TARGET_LUFS,
+    TRUE_PEAK_DBTP,
+    build_timeline,
+    loudness,
+    make_script,
+    true_peak,
+)
+from coach.tones import PEAK, TONE_LOUDNESS, tone_samples
+
+
+def sine(freq: float, seconds: float, amplitude: float = 1.0, phase: float = 0.0) -> np.ndarray:
+    t = np.arange(to_samples(seconds)) / SAMPLE_RATE
+    return (amplitude * np.sin(2 * np.pi * freq * t + phase)).astype(np.float32)
+
+
+def as_float(samples: np.ndarray) -> np.ndarray:
+    return samples.astype(np.float32) / 32768
+
+
+@pytest.fixture(scope="module")
+def routine():
+    return parse_routine(ROUTINE, "test.yaml")
+
+
+@pytest.fixture(scope="module")
+def timeline(routine):
+    speech = StandInSpeech()
+    return build_timeline(make_script(routine, SessionOptions(), speech), speech)
+
+
+# --- the meters ----------------------------------------------------------------
+
+
+def test_loudness_of_a_full_scale_997_hz_sine_is_minus_3_lufs():
+    assert loudness(sine(997, 5)) == pytest.approx(-3.01, abs=0.1)  # BS.1770's calibration
+
+
+def test_loudness_gates_out_silence_and_is_minus_inf_for_nothing():
+    tone = sine(997, 20, 0.1)
+    padded = np.concatenate([np.zeros(30 * SAMPLE_RATE, np.float32), tone, np.zeros(SAMPLE_RATE, np.float32)])
+    assert loudness(padded) == pytest.approx(loudness(tone), abs=0.05)
+    assert loudness(np.zeros(SAMPLE_RATE, np.float32)) == float("-inf")
+    assert loudness(np.zeros(10, np.float32)) == float("-inf")
+
+
+def test_true_peak_finds_the_peak_between_samples():
+    # A quarter-rate sine sampled at 45 degrees: every sample is at 0.707 of the true peak.
+    tone = sine(SAMPLE_RATE / 4, 1, 0.5, np.pi / 4)
+    assert 20 * np.log10(np.abs(tone).max()) == pytest.approx(-9.03, abs=0.05)
+    assert true_peak(tone) == pytest.approx(-6.02, abs=0.3)
+
+
+# --- the timeline ----------------------------------------------------------------
+
+
+def test_every_beep_starts_at_its_planned_sample(timeline):
+    script = timeline.script
+    assert timeline.samples.dtype == np.int16 and len(timeline.samples) == script.length
+    for event in (e for e in script.events if e.kind == "beep"):
+        sound = as_float(timeline.samples[event.start : event.end])
+        tone = tone_samples(event.tone)
+        scale = float(sound @ tone / (tone @ tone))
+        assert np.abs(sound - scale * tone).max() < 1e-3, event  # the bare tone, nothing moved
+        assert beep_onset(timeline.samples, event.tone, event.start) == pytest.approx(event.start, abs=2)
+
+
+def test_every_clip_starts_at_its_planned_sample(timeline):
+    speech = StandInSpeech()
+    for event in (e for e in timeline.script.events if e.kind == "speech"):
+        clip = speech.clip(event.text).astype(np.float32)
+        sound = timeline.samples[event.start : event.end].astype(np.float32)
+        assert np.corrcoef(clip, sound)[0, 1] > 0.98, event.text  # limited in places, never shifted
+
+
+def test_the_session_is_at_minus_16_lufs_with_true_peaks_under_minus_1(timeline):
+    samples = as_float(timeline.samples)
+    assert loudness(samples) == pytest.approx(TARGET_LUFS, abs=0.2)
+    assert true_peak(samples) <= TRUE_PEAK_DBTP
+
+
+@pytest.mark.parametrize("level", [0.01, 1.0])
+def test_quiet_or_loud_speech_comes_out_the_same(routine, level):
+    speech = StandInSpeech(level)
+    samples = as_float(build_timeline(make_script(routine, SessionOptions(), speech), speech).samples)
+    assert loudness(samples) == pytest.approx(TARGET_LUFS, abs=0.2)
+    assert true_peak(samples) <= TRUE_PEAK_DBTP
+
+
+def test_beeps_sit_a_little_under_the_speech(timeline):
+    events = timeline.script.events
+    speech = np.concatenate([timeline.samples[e.start : e.end] for e in events if e.kind == "speech"])
+    beep = next(e for e in events if e.kind == "beep")
+    peak = np.abs(as_float(timeline.samples[beep.start : beep.end])).max()
+    expected = PEAK * 10 ** ((loudness(as_float(speech)) + BEEP_LU - TONE_LOUDNESS) / 20)
+    assert 20 * np.log10(peak / expected) == pytest.approx(0, abs=1)
+
+
+def test_make_script_renders_every_phrase_first_then_composes(routine):
+    speech = StandInSpeech()
+    script = make_script(routine, SessionOptions(), speech)
+    assert set(script.texts()) <= set(speech.asked[0])
+    assert script.events[0].length == len(speech.clip(script.events[0].text))
