@@ -320,9 +320,9 @@ class Player:
         self.output.stop()
         self.paused = False
         self._offset = min(offset, self.script.length)
-        self._started = self.clock()
         if self._offset < self.script.length:
             self.output.play(self.timeline.pcm(self._offset))
+        self._started = self.clock()  # after opening the device, which takes a moment
 
     def toggle_pause(self) -> None:
         if self.paused:
