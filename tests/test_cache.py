@@ -88,7 +88,8 @@ def _fill(folder: Path, ages_days: list[float]) -> list[Path]:
 
 
 def test_info_and_clear(tmp_path):
-    assert cache_info(tmp_path / "none") == {"folder": str(tmp_path / "none"), "clips": 0, "bytes": 0}
+    none = tmp_path / "none"
+    assert cache_info(none) == {"folder": str(none), "clips": 0, "bytes": 0}
     paths = _fill(tmp_path, [0, 1, 2])
     (tmp_path / ".stale.tmp").write_bytes(b"half")
     info = cache_info(tmp_path)
@@ -104,6 +105,7 @@ def test_prune_removes_least_recently_used(tmp_path):
     read_clip(paths[3])  # a read counts as a use
     assert prune_cache(tmp_path, older_than_days=7) == {"removed": 1, "clips": 3, "bytes": 3 * size}
     assert not paths[2].exists() and paths[3].exists()
-    assert prune_cache(tmp_path, max_bytes=2 * size + 1) == {"removed": 1, "clips": 2, "bytes": 2 * size}
+    pruned = prune_cache(tmp_path, max_bytes=2 * size + 1)
+    assert pruned == {"removed": 1, "clips": 2, "bytes": 2 * size}
     assert paths[3].exists() and paths[0].exists() and not paths[1].exists()
     assert prune_cache(tmp_path, max_bytes=0)["clips"] == 0

@@ -32,7 +32,7 @@ NEEDS = {"pyttsx3": "espeak-ng", "espeak-ng": "espeak-ng", "flite": "flite"}
 def installed(engine: str):
     return pytest.param(
         engine,
-        marks=pytest.mark.skipif(not shutil.which(NEEDS[engine]), reason=f"{NEEDS[engine]} missing"),
+        marks=pytest.mark.skipif(not shutil.which(NEEDS[engine]), reason=f"no {NEEDS[engine]}"),
     )
 
 
@@ -166,7 +166,8 @@ def test_unknown_voice(tmp_path):
         "Unknown flite voice 'hal'. Some voices: slt, rms, awb, kal16, kal"
         " (`coach voices --engine flite` lists all 5)."
     )
-    with pytest.raises(BadSettingError, match=r"^Unknown pyttsx3 voice 'elvish'\. Some voices: gmw/en-us, "):
+    some = r"^Unknown pyttsx3 voice 'elvish'\. Some voices: gmw/en-us, "
+    with pytest.raises(BadSettingError, match=some):
         Speech(VoiceSettings("pyttsx3", voice="elvish"), tmp_path)
 
 
@@ -221,7 +222,8 @@ def test_a_hanging_engine_hits_the_time_limit(tmp_path):
 
 def test_pyttsx3_render_has_a_time_limit(tmp_path):
     speech = Speech(VoiceSettings(), tmp_path, timeout=0.001)
-    with pytest.raises(EngineError, match=r"^pyttsx3 rendering '.*' failed: timed out after 0.001 s$"):
+    timed_out = r"^pyttsx3 rendering '.*' failed: timed out after 0.001 s$"
+    with pytest.raises(EngineError, match=timed_out):
         speech.clips(PHRASES)
 
 

@@ -87,7 +87,7 @@ def read_clip(path: Path) -> np.ndarray:
 
 
 def _clip_files(folder: Path) -> list[tuple[Path, os.stat_result]]:
-    """(path, stat) of each clip in `folder`; files removed meanwhile by another process are skipped."""
+    """(path, stat) of each clip in `folder`, skipping files another process just removed."""
     files = []
     for p in Path(folder).glob(f"*{SUFFIX}"):
         try:

@@ -11,8 +11,8 @@ import contextlib
 import json
 import os
 import re
-import signal
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -133,7 +133,9 @@ class Engine(ABC):
         )
 
 
-def _run(cmd: list[str], timeout: float, what: str, check: bool = True) -> subprocess.CompletedProcess:
+def _run(
+    cmd: list[str], timeout: float, what: str, check: bool = True
+) -> subprocess.CompletedProcess:
     """Run `cmd` with a time limit; EngineError when it hangs or (with `check`) fails."""
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
@@ -250,7 +252,8 @@ class FliteEngine(ProgramEngine):
         ])
 
     def _version(self):
-        listing = _run([self.program(), "--version"], 10, "flite --version", check=False).stdout  # exits 1
+        # `flite --version` exits with status 1
+        listing = _run([self.program(), "--version"], 10, "flite --version", check=False).stdout
         return re.search(r"version: (\S+)", listing).group(1)
 
     def command(self, text, wav):
@@ -297,8 +300,9 @@ class Pyttsx3Engine(Engine):
             wavs = [Path(tmp, f"{i}.wav") for i in range(len(texts))]
             # A child spends most of its time asleep (in pyttsx3's 10 ms poll, waiting for
             # espeak's thread), so two children per worker keep the cores busy.
+            jobs = [[text, str(wav)] for text, wav in zip(texts, wavs, strict=True)]
             request = {"voice": self.voice, "rate": self.rate, "timeout": timeout,
-                       "workers": 2 * workers, "jobs": [[t, str(w)] for t, w in zip(texts, wavs)]}
+                       "workers": 2 * workers, "jobs": jobs}  # fmt: skip
             # Its own session: Ctrl-C reaches only us, and the finally kills the whole group.
             proc = subprocess.Popen(
                 [sys.executable, "-P", str(self.WORKER), "render"], stdin=subprocess.PIPE,

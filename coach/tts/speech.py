@@ -1,6 +1,7 @@
 """Speech: phrases to clips through the cache, rendering the missing ones in parallel."""
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -9,14 +10,14 @@ from pathlib import Path
 import numpy as np
 
 from coach.errors import BadSettingError
-from coach.samples import SAMPLE_RATE, to_samples
+from coach.samples import to_samples
 from coach.tts.cache import DamagedClipError, clip_key, clip_path, read_clip, write_clip
 from coach.tts.engines import ENGINES, Engine, engine_class
 
 TRIM_THRESHOLD = 200
 """Samples quieter than this (about -44 dBFS) at either end of a clip are silence."""
 KEEP_SECONDS = 0.02
-"""Silence kept before the first and after the last loud sample; also the length of a silent clip."""
+"""Silence kept before the first and after the last loud sample; the length of a silent clip."""
 RENDER_TIMEOUT = 20.0
 """Seconds one clip may take to render before the engine counts as hung."""
 
@@ -110,19 +111,21 @@ class Speech:
             raise ValueError("A phrase has nothing to say.")
         found = {said: self._cached(said) for said in dict.fromkeys(wanted.values())}
         # Longest first, so no long phrase starts last and leaves a core idle.
-        missing = sorted((said for said, clip in found.items() if clip is None), key=len, reverse=True)
+        missing = [said for said, clip in found.items() if clip is None]
+        missing.sort(key=len, reverse=True)
         if missing:
             volume = self.settings.volume
             render = self.engine.render(missing, timeout=self.timeout, workers=self.workers)
-            for done, (i, raw) in enumerate(render, 1):
-                clip = trim(raw)
-                if volume != 1:
-                    clip = np.rint(clip * volume).astype(np.int16)
-                write_clip(self._path(missing[i]), clip)
-                found[missing[i]] = clip
-                self.rendered += 1
-                if self.progress:
-                    self.progress(done, len(missing))
+            with contextlib.closing(render):  # stops the engine's processes on an error
+                for done, (i, raw) in enumerate(render, 1):
+                    clip = trim(raw)
+                    if volume != 1:
+                        clip = np.rint(clip * volume).astype(np.int16)
+                    write_clip(self._path(missing[i]), clip)
+                    found[missing[i]] = clip
+                    self.rendered += 1
+                    if self.progress:
+                        self.progress(done, len(missing))
         return {text: found[said] for text, said in wanted.items()}
 
     def clip(self, text: str) -> np.ndarray:
