@@ -1,0 +1,330 @@
+"""The exporter: decoded files hold every beep where planned, tags, chapters, loudness; safe writes."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+from mutagen.id3 import ID3
+from stand_in import ROUTINE, StandInSpeech, beep_onset
+
+from coach.compose import SessionOptions, Script
+from coach.errors import ExportError, UsageError
+from coach.export import FORMATS, audio_path, export_timeline, write_captions
+from coach.routine import load_routine, parse_routine
+from coach.samples import SAMPLE_RATE, to_samples
+from coach.timeline import Timeline, build_timeline, make_script
+
+needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
+
+
+def session(routine, options=SessionOptions(), speech=None) -> Timeline:
+    speech = speech or StandInSpeech()
+    return build_timeline(make_script(routine, options, speech), speech)
+
+
+def decode(path: Path) -> np.ndarray:
+    """The file decoded by ffmpeg to mono int16 at SAMPLE_RATE (MP3 encoder delay trimmed)."""
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1",
+                          "-ar", str(SAMPLE_RATE), "-"], capture_output=True, check=True).stdout
+    return np.frombuffer(raw, dtype="<i2")
+
+
+def ebur128(path: Path) -> tuple[float, float]:
+    """Integrated loudness (LUFS) and true peak (dBTP) measured by ffmpeg's ebur128 filter."""
+    log = subprocess.run(["ffmpeg", "-hide_banner", "-nostats", "-i", str(path), "-af",
+                          "ebur128=peak=true", "-f", "null", "-"], capture_output=True, text=True).stderr
+    summary = log[log.rindex("Summary:"):]
+    integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
+    peak = float(re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary).group(1))
+    return integrated, peak
+
+
+def assert_beeps_on_time(audio: np.ndarray, script: Script, tolerance: float) -> None:
+    beeps = [e for e in script.events if e.kind == "beep"]
+    assert beeps
+    for event in beeps:
+        found = beep_onset(audio, event.tone, event.start)
+        assert abs(found - event.start) <= to_samples(tolerance), (event, found - event.start)
+
+
+def ffprobe_chapters(path: Path) -> list[tuple[str, float, float]]:
+    out = subprocess.run(["ffprobe", "-v", "error", "-show_chapters", "-of", "json", str(path)],
+                         capture_output=True, text=True, check=True).stdout
+    return [(c["tags"]["title"], float(c["start_time"]), float(c["end_time"]))
+            for c in json.loads(out)["chapters"]]
+
+
+def planned_chapters(script: Script) -> list[tuple[str, float, float]]:
+    return [(c.title, c.start / SAMPLE_RATE, c.end / SAMPLE_RATE) for c in script.chapters]
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".part"))
+
+
+@pytest.fixture(scope="module")
+def routine():
+    return parse_routine(ROUTINE, "test.yaml")
+
+
+@pytest.fixture(scope="module")
+def timeline(routine):
+    return session(routine)
+
+
+@pytest.fixture(scope="module")
+def mp3(timeline, tmp_path_factory):
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("needs ffmpeg")
+    return export_timeline(timeline, tmp_path_factory.mktemp("mp3") / "session.mp3")
+
+
+# --- WAV ---------------------------------------------------------------------------
+
+
+def test_wav_holds_the_timeline_sample_for_sample(timeline, tmp_path):
+    seen: list[float] = []
+    result = export_timeline(timeline, tmp_path / "session.wav", progress=seen.append)
+    assert result.path == tmp_path / "session.wav"
+    assert result.seconds == timeline.script.duration and result.bytes == result.path.stat().st_size
+    with wave.open(str(result.path)) as wav:
+        assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, SAMPLE_RATE)
+        audio = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+    assert np.array_equal(audio, timeline.samples)
+    assert_beeps_on_time(audio, timeline.script, tolerance=0.002)
+    assert seen == sorted(seen) and seen[-1] == 1.0 and len(seen) > 2
+    assert leftovers(tmp_path) == []
+
+
+@needs_ffmpeg
+def test_wav_loudness_measured_by_ffmpeg(timeline, tmp_path):
+    integrated, peak = ebur128(export_timeline(timeline, tmp_path / "session.wav").path)
+    assert integrated == pytest.approx(-16, abs=1)
+    assert peak <= -1
+
+
+def test_wav_needs_no_ffmpeg(timeline, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert export_timeline(timeline, tmp_path / "session.wav").bytes > 0
+    with pytest.raises(ExportError, match=r"apt-get install ffmpeg.*\.wav"):
+        export_timeline(timeline, tmp_path / "session.mp3")
+
+
+# --- MP3 -----------------------------------------------------------------------------
+
+
+def test_mp3_decodes_to_the_right_length_with_every_beep_on_time(mp3, timeline):
+    audio = decode(mp3.path)
+    assert len(audio) == len(timeline.samples)  # the LAME header's encoder delay is trimmed
+    assert_beeps_on_time(audio, timeline.script, tolerance=0.005)
+
+
+def test_mp3_tags_and_chapters_read_back(mp3, timeline):
+    script = timeline.script
+    tags = ID3(mp3.path)
+    assert str(tags["TIT2"]) == "Test routine" and str(tags["TPE1"]) == "coach"
+    toc = tags.getall("CTOC")
+    assert len(toc) == 1 and toc[0].flags & 1  # one top-level table of contents
+    chaps = [tags[f"CHAP:{child}"] for child in toc[0].child_element_ids]
+    assert [(str(c.sub_frames["TIT2"]), c.start_time, c.end_time) for c in chaps] == [
+        (c.title, round(c.start * 1000 / SAMPLE_RATE), round(c.end * 1000 / SAMPLE_RATE))
+        for c in script.chapters
+    ]
+    for (title, start, end), (want, planned_start, planned_end) in zip(
+            ffprobe_chapters(mp3.path), planned_chapters(script), strict=True):
+        assert title == want
+        assert start == pytest.approx(planned_start, abs=0.001) and end == pytest.approx(planned_end, abs=0.001)
+
+
+def test_mp3_loudness_and_true_peak(mp3):
+    integrated, peak = ebur128(mp3.path)
+    assert integrated == pytest.approx(-16, abs=1)
+    assert peak <= -1
+
+
+def test_mp3_is_reproducible(mp3, timeline, tmp_path):
+    again = export_timeline(timeline, tmp_path / "again.mp3")
+    assert again.path.read_bytes() == mp3.path.read_bytes()
+
+
+# --- OGG, M4A --------------------------------------------------------------------------
+
+
+@needs_ffmpeg
+@pytest.mark.parametrize("ext", [".ogg", ".m4a"])
+def test_other_formats_carry_length_tags_and_chapters(timeline, tmp_path, ext):
+    path = export_timeline(timeline, tmp_path / f"session{ext}").path
+    audio = decode(path)
+    assert abs(len(audio) - len(timeline.samples)) <= to_samples(0.05)
+    assert_beeps_on_time(audio, timeline.script, tolerance=0.005)
+    chapters = ffprobe_chapters(path)
+    assert [c[0] for c in chapters] == [c.title for c in timeline.script.chapters]
+    out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format_tags:stream_tags",
+                          "-of", "json", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "Test routine" in out
+
+
+# --- a drill alone, captions ----------------------------------------------------------
+
+
+def test_only_one_drill_exports_that_drill_alone(tmp_path):
+    timeline = session(load_routine(), SessionOptions(only=("squat-to-stand",)))
+    script = timeline.script
+    assert [c.id for c in script.chapters] == ["intro", "squat-to-stand", "outro"]
+    assert {e.drill for e in script.events} == {None, "squat-to-stand"}
+    path = export_timeline(timeline, tmp_path / "squat.wav").path
+    with wave.open(str(path)) as wav:
+        assert wav.getnframes() == script.length
+
+
+@pytest.mark.parametrize("ext", [".srt", ".vtt", ".lrc"])
+def test_captions_match_the_script(timeline, tmp_path, ext):
+    path = write_captions(timeline.script, tmp_path / f"session{ext}")
+    text = path.read_text(encoding="utf-8")
+    speech = [e for e in timeline.script.events if e.kind == "speech"]
+    stamp = r"(\d\d):(\d\d):(\d\d)[,.](\d\d\d)"
+    if ext == ".lrc":
+        cues = re.findall(r"^\[(\d\d):(\d\d)\.(\d\d)\](.*)$", text, re.M)
+        times = [(int(m) * 60 + int(s) + int(c) / 100, None) for m, s, c, _ in cues]
+    else:
+        cues = re.findall(rf"^{stamp} --> {stamp}\n(.*)$", text, re.M)
+        times = [(int(h) * 3600 + int(m) * 60 + int(s) + int(ms) / 1000,
+                  int(h2) * 3600 + int(m2) * 60 + int(s2) + int(ms2) / 1000)
+                 for h, m, s, ms, h2, m2, s2, ms2, _ in cues]
+    assert [c[-1] for c in cues] == [e.text for e in speech]
+    tolerance = 0.005 if ext == ".lrc" else 0.0005
+    for (start, end), event in zip(times, speech, strict=True):
+        assert start == pytest.approx(event.start / SAMPLE_RATE, abs=tolerance)
+        if end is not None:
+            assert end == pytest.approx(event.end / SAMPLE_RATE, abs=tolerance)
+    assert text.startswith({".srt": "1\n", ".vtt": "WEBVTT\n\n", ".lrc": "[ti:Test routine]"}[ext])
+
+
+# --- errors ------------------------------------------------------------------------------
+
+
+def test_unknown_extensions_are_refused_with_the_known_ones(timeline, tmp_path):
+    with pytest.raises(UsageError, match=re.escape(", ".join(FORMATS))):
+        export_timeline(timeline, tmp_path / "session.flac")
+    with pytest.raises(UsageError, match=r"\.srt, \.vtt, \.lrc"):
+        write_captions(timeline.script, tmp_path / "session.txt")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_no_extension_means_mp3(tmp_path):
+    assert audio_path(tmp_path / "session") == tmp_path / "session.mp3"
+
+
+def test_unwritable_destinations(timeline, tmp_path):
+    with pytest.raises(ExportError, match="does not exist"):
+        export_timeline(timeline, tmp_path / "missing" / "session.wav")
+    (tmp_path / "folder.wav").mkdir()
+    with pytest.raises(ExportError, match="is a folder"):
+        export_timeline(timeline, tmp_path / "folder.wav")
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    if os.access(locked, os.W_OK):
+        pytest.skip("running as root: permissions do not stop us")
+    with pytest.raises(ExportError, match="permission"):
+        export_timeline(timeline, locked / "session.wav")
+
+
+# --- safe output ---------------------------------------------------------------------
+
+
+FAILING_FFMPEG = """#!/bin/sh
+# Writes part of an output file, reads some input, then dies as a crashing encoder would.
+for last; do :; done
+printf 'partial' > "$last"
+head -c 100000 > /dev/null
+echo "encoder exploded" >&2
+exit 1
+"""
+
+
+def test_a_failing_encoder_leaves_the_old_file_untouched(timeline, tmp_path, monkeypatch):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "ffmpeg").write_text(FAILING_FFMPEG)
+    (bin_dir / "ffmpeg").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    out = tmp_path / "session.mp3"
+    out.write_bytes(b"old session")
+    with pytest.raises(ExportError, match="encoder exploded"):
+        export_timeline(timeline, out)
+    assert out.read_bytes() == b"old session"
+    assert leftovers(tmp_path) == []
+
+
+@needs_ffmpeg
+def test_an_interrupted_export_leaves_the_old_file_untouched(timeline, tmp_path):
+    out = tmp_path / "session.mp3"
+    out.write_bytes(b"old session")
+
+    def interrupt(fraction: float) -> None:
+        if fraction > 0.3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        export_timeline(timeline, out, progress=interrupt)
+    assert out.read_bytes() == b"old session"
+    assert leftovers(tmp_path) == []
+
+
+KILLED_EXPORT = """
+import sys
+from pathlib import Path
+import numpy as np
+from coach.compose import Script
+from coach.export import export_timeline
+from coach.timeline import Timeline
+
+samples = np.random.default_rng(1).integers(-3000, 3000, 22050 * 600).astype(np.int16)
+def progress(fraction):
+    print(fraction, flush=True)
+export_timeline(Timeline(Script("x", len(samples), (), ()), samples), Path(sys.argv[1]), progress=progress)
+"""
+
+
+@needs_ffmpeg
+def test_a_killed_export_leaves_no_partial_file(tmp_path):
+    out = tmp_path / "session.mp3"
+    out.write_bytes(b"old session")
+    child = subprocess.Popen([sys.executable, "-c", KILLED_EXPORT, str(out)], stdout=subprocess.PIPE,
+                             text=True, start_new_session=True)
+    assert float(child.stdout.readline()) < 1  # encoding has begun
+    os.killpg(child.pid, signal.SIGKILL)  # the exporter and its ffmpeg
+    child.wait()
+    child.stdout.close()
+    assert out.read_bytes() == b"old session"
+    assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")] == ["session.mp3"]
+
+
+# --- end to end, the real engine -------------------------------------------------------
+
+
+@pytest.mark.slow
+@needs_ffmpeg
+def test_real_speech_exports_at_minus_16_lufs_with_beeps_on_time(tmp_path):
+    from coach.tts import Speech, VoiceSettings
+
+    speech = Speech(VoiceSettings("espeak-ng"), tmp_path / "cache")
+    timeline = session(load_routine(), SessionOptions(only=("squat-to-stand",)), speech)
+    mp3 = export_timeline(timeline, tmp_path / "squat.mp3")
+    assert_beeps_on_time(decode(mp3.path), timeline.script, tolerance=0.005)
+    assert [c[0] for c in ffprobe_chapters(mp3.path)] == ["Intro", "Squat to stand", "Outro"]
+    for path in (mp3.path, export_timeline(timeline, tmp_path / "squat.wav").path):
+        integrated, peak = ebur128(path)
+        assert integrated == pytest.approx(-16, abs=1), path
+        assert peak <= -1, path
+    captions = write_captions(timeline.script, tmp_path / "squat.srt").read_text()
+    assert all(e.text in captions for e in timeline.script.events if e.kind == "speech")
