@@ -157,7 +157,7 @@ def _make_session(routine: Path | None, only: str | None, skip: str | None, with
 def _session_command(func: Callable) -> Callable:
     """Give a command every session option; it receives them as one `session` argument."""
     names = [name for name, _, _ in _SESSION_PARAMETERS]
-    signature = inspect.signature(func)
+    signature = inspect.signature(func, eval_str=True)
     own = [p for p in signature.parameters.values() if p.name != "session"]
     extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
              for name, annotation, default in _SESSION_PARAMETERS]
@@ -168,6 +168,7 @@ def _session_command(func: Callable) -> Callable:
         return func(*args, session=_make_session(**chosen), **kwargs)
 
     wrapper.__signature__ = signature.replace(parameters=own + extra)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in own + extra}
     return _command(wrapper)
 
 
