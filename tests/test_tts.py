@@ -125,6 +125,7 @@ def test_clips_are_trimmed_and_never_empty(tmp_path, engine):
 def test_volume_scales_and_changes_the_key(tmp_path):
     loud_speech, loud = render(tmp_path, "c", [PHRASES[0]], engine="espeak-ng")
     _, soft = render(tmp_path, "c", [PHRASES[0]], engine="espeak-ng", volume=0.5)
+    render(tmp_path, "c", [PHRASES[0]], engine="espeak-ng", volume=1)  # the same as 1.0
     assert len(list((tmp_path / "c").glob("*.clip"))) == 2
     ratio = np.abs(soft[PHRASES[0]]).max() / np.abs(loud[PHRASES[0]]).max()
     assert ratio == pytest.approx(0.5, abs=0.01)

@@ -85,7 +85,7 @@ class Speech:
         e = self.engine
         key = clip_key(
             engine=e.NAME, version=e.version, voice=e.voice, rate=e.rate,
-            volume=self.settings.volume, trim=[TRIM_THRESHOLD, KEEP_SECONDS], text=text,
+            volume=float(self.settings.volume), trim=[TRIM_THRESHOLD, KEEP_SECONDS], text=text,
         )  # fmt: skip
         return clip_path(self.cache_dir, key)
 
