@@ -283,10 +283,16 @@ def export(
     captions: Annotated[Optional[Path], typer.Option(help="Also write captions: .srt, .vtt or .lrc.")] = None,
 ) -> None:
     """Export the session as an audio file (MP3 with chapters by default)."""
-    from coach.export import export_timeline, write_captions
+    from coach.export import audio_path, check_captions, export_timeline, write_captions
 
+    path = audio_path(destination)  # refuse a bad destination before rendering anything
+    if captions is not None:
+        check_captions(captions)
     timeline = session.timeline()
-    result = export_timeline(timeline, destination)
+    with Progress(TextColumn("Exporting"), BarColumn(), TimeRemainingColumn(), console=err,
+                  transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("export", total=1.0)
+        result = export_timeline(timeline, path, progress=lambda done: bar.update(task, completed=done))
     if captions is not None:
         write_captions(timeline.script, captions)
     out.print(f"Wrote {result.path} ({_clock(result.seconds)}, {result.bytes / 1e6:.1f} MB)", markup=False)

@@ -79,11 +79,8 @@ def export_timeline(timeline: Timeline, out: Path, *, progress: Progress | None 
 
 def write_captions(script: Script, out: Path) -> Path:
     """Write the spoken text with its times as .srt, .vtt or .lrc, by the extension of `out`."""
+    check_captions(out)
     fmt = out.suffix.lower()
-    if fmt not in CAPTION_FORMATS:
-        raise UsageError(f"Cannot write captions to {out.name}: unknown extension {out.suffix!r}. "
-                         f"Use one of {', '.join(CAPTION_FORMATS)}.")
-    _check_folder(out)
     speech = [e for e in script.events if e.kind == "speech"]
     rate = script.sample_rate
     if fmt == ".lrc":
@@ -99,6 +96,14 @@ def write_captions(script: Script, out: Path) -> Path:
     with _replacing(out) as part:
         part.write_text(text, encoding="utf-8")
     return out
+
+
+def check_captions(out: Path) -> None:
+    """UsageError for an unknown captions extension, ExportError for a missing folder."""
+    if out.suffix.lower() not in CAPTION_FORMATS:
+        raise UsageError(f"Cannot write captions to {out.name}: unknown extension {out.suffix!r}. "
+                         f"Use one of {', '.join(CAPTION_FORMATS)}.")
+    _check_folder(out)
 
 
 def _clock(samples: int, rate: int, separator: str, hours: bool = True) -> str:

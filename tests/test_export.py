@@ -328,3 +328,42 @@ def test_real_speech_exports_at_minus_16_lufs_with_beeps_on_time(tmp_path):
         assert peak <= -1, path
     captions = write_captions(timeline.script, tmp_path / "squat.srt").read_text()
     assert all(e.text in captions for e in timeline.script.events if e.kind == "speech")
+
+
+# --- the command ---------------------------------------------------------------------
+
+
+def coach(*args: str, cwd: Path, path: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COACH_CACHE_DIR": str(cwd / "cache")}
+    if path is not None:
+        env["PATH"] = path
+    return subprocess.run([sys.executable, "-m", "coach", *args], capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=300)
+
+
+@pytest.mark.slow
+@needs_ffmpeg
+def test_coach_export_one_drill_with_captions(tmp_path):
+    result = coach("export", "squat.mp3", "--only", "squat-to-stand", "--engine", "espeak-ng",
+                   "--captions", "squat.srt", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert re.fullmatch(r"Wrote squat\.mp3 \(1:\d\d\.\d, 0\.\d MB\)\n", result.stdout)
+    assert [c[0] for c in ffprobe_chapters(tmp_path / "squat.mp3")] == ["Intro", "Squat to stand", "Outro"]
+    assert "Squat to stand." in (tmp_path / "squat.srt").read_text()
+
+
+@pytest.mark.parametrize(("args", "status", "message"), [
+    (("export", "session.flac"), 2, "unknown extension '.flac'. Use one of .mp3, .wav, .ogg, .m4a."),
+    (("export", "session.mp3", "--captions", "c.txt"), 2, "Use one of .srt, .vtt, .lrc."),
+    (("export", "nowhere/session.wav"), 1, "does not exist"),
+])
+def test_coach_export_refuses_bad_destinations_before_rendering(tmp_path, args, status, message):
+    result = coach(*args, cwd=tmp_path)
+    assert result.returncode == status and message in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "cache").exists()
+
+
+def test_coach_export_without_ffmpeg_says_how_to_install_it(tmp_path):
+    result = coach("export", "session.mp3", cwd=tmp_path, path=str(tmp_path))
+    assert result.returncode == 1
+    assert "apt-get install ffmpeg" in result.stderr and ".wav" in result.stderr
