@@ -1,4 +1,4 @@
-"""The exporter: a Timeline to an audio file (MP3 with ID3 tags and chapters by default), and captions.
+"""The exporter: a Timeline to an audio file (by default MP3 with ID3 tags and chapters); captions.
 
 Every file is written beside its destination under a hidden temporary name and renamed over it
 only once complete, so an interrupted export leaves the destination as it was.
@@ -59,12 +59,14 @@ def audio_path(out: Path) -> Path:
                          f"Use one of {', '.join(FORMATS)}.")
     if fmt in ENCODERS and shutil.which("ffmpeg") is None:
         raise ExportError(f"Exporting {fmt} needs ffmpeg, which is not installed. Install it "
-                          f"(`sudo apt-get install ffmpeg`), or export to .wav, which needs no ffmpeg.")
+                          "(`sudo apt-get install ffmpeg`), or export to .wav, which needs no "
+                          "ffmpeg.")
     _check_folder(path)
     return path
 
 
-def export_timeline(timeline: Timeline, out: Path, *, progress: Progress | None = None) -> ExportResult:
+def export_timeline(timeline: Timeline, out: Path, *,
+                    progress: Progress | None = None) -> ExportResult:
     """Write the timeline to `out` in the format of its extension; see `audio_path`."""
     path = audio_path(out)
     report = progress or (lambda fraction: None)
@@ -89,7 +91,8 @@ def write_captions(script: Script, out: Path) -> Path:
         text = "\n".join(lines) + "\n"
     else:
         sep = "," if fmt == ".srt" else "."
-        cues = [f"{_clock(e.start, rate, sep)} --> {_clock(e.end, rate, sep)}\n{e.text}\n" for e in speech]
+        cues = [f"{_clock(e.start, rate, sep)} --> {_clock(e.end, rate, sep)}\n{e.text}\n"
+                for e in speech]
         if fmt == ".srt":
             cues = [f"{n}\n{cue}" for n, cue in enumerate(cues, start=1)]
         text = "\n".join(["WEBVTT\n"] * (fmt == ".vtt") + cues)
@@ -125,7 +128,7 @@ def _check_folder(path: Path) -> None:
 
 @contextmanager
 def _replacing(path: Path) -> Iterator[Path]:
-    """A new hidden file beside `path`, renamed over `path` once the block completes, else removed."""
+    """A new hidden file beside `path`, renamed over it once the block completes, else removed."""
     part = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
     try:
         os.close(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))

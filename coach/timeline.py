@@ -72,7 +72,10 @@ def build_timeline(script: Script, speech: ClipSource) -> Timeline:
                            if np.isfinite(speech_lufs) else 1.0)
     mix = np.zeros(script.length, dtype=np.float32)
     for event in script.events:
-        sound = clips[event.text] if event.kind == "speech" else tone_samples(event.tone) * beep_gain
+        if event.kind == "speech":
+            sound = clips[event.text]
+        else:
+            sound = tone_samples(event.tone) * beep_gain
         mix[event.start : event.start + len(sound)] += sound
     mix *= _normalising_gain(mix)
     samples = np.clip(np.round(mix * 32767), -32768, 32767).astype(np.int16)
@@ -141,7 +144,8 @@ def _block_energy(samples: np.ndarray) -> np.ndarray:
 def _gated_loudness(block_energy: np.ndarray) -> float:
     """Integrated loudness from block energies: 400 ms blocks, absolute and relative gates."""
     per_step = _STEP // _BLOCK
-    steps = block_energy[: len(block_energy) // per_step * per_step].reshape(-1, per_step).sum(axis=1)
+    whole = len(block_energy) // per_step * per_step
+    steps = block_energy[:whole].reshape(-1, per_step).sum(axis=1)
     power = (steps[:-3] + steps[1:-2] + steps[2:-1] + steps[3:]) / (4 * _STEP)
     power = power[power > 10 ** ((-70 + 0.691) / 10)]
     if not power.size:
@@ -170,7 +174,8 @@ def _limiter_gain(peaks: np.ndarray) -> np.ndarray:
     neighbours' at or under what the block needs, so gains interpolated between blocks are
     safe too. The gain falls before a peak, so nothing is delayed and nothing moves.
     """
-    needed = np.minimum(1.0, _db_to_gain(TRUE_PEAK_DBTP - LIMITER_MARGIN_DB) / np.maximum(peaks, 1e-9))
+    ceiling = _db_to_gain(TRUE_PEAK_DBTP - LIMITER_MARGIN_DB)
+    needed = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-9))
     reach = round(LIMITER_SECONDS * SAMPLE_RATE / _BLOCK)
     held = ndimage.minimum_filter1d(needed, 2 * reach + 3, mode="nearest")
     return ndimage.uniform_filter1d(held, 2 * reach + 1, mode="nearest")

@@ -53,8 +53,10 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="coach-bench-") as scratch:
         work = Path(scratch)
-        cold = [export_once(args.engine, work / f"cold-{i}", work / "cold.mp3") for i in range(args.cold_runs)]
-        warm = [export_once(args.engine, work / "cold-0", work / "warm.mp3") for _ in range(args.runs)]
+        cold = [export_once(args.engine, work / f"cold-{i}", work / "cold.mp3")
+                for i in range(args.cold_runs)]
+        warm = [export_once(args.engine, work / "cold-0", work / "warm.mp3")
+                for _ in range(args.runs)]
         speech = Speech(VoiceSettings(args.engine), work / "cold-0")
         timeline = build_timeline(make_script(load_routine(), SessionOptions(), speech), speech)
         wav = export_timeline(timeline, work / "session.wav").path

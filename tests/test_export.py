@@ -1,4 +1,4 @@
-"""The exporter: decoded files hold every beep where planned, tags, chapters, loudness; safe writes."""
+"""The exporter: decoded files hold every beep as planned, tags, chapters, loudness; safe writes."""
 from __future__ import annotations
 
 import json
@@ -40,8 +40,9 @@ def decode(path: Path) -> np.ndarray:
 
 def ebur128(path: Path) -> tuple[float, float]:
     """Integrated loudness (LUFS) and true peak (dBTP) measured by ffmpeg's ebur128 filter."""
-    log = subprocess.run(["ffmpeg", "-hide_banner", "-nostats", "-i", str(path), "-af",
-                          "ebur128=peak=true", "-f", "null", "-"], capture_output=True, text=True).stderr
+    command = ["ffmpeg", "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128=peak=true",
+               "-f", "null", "-"]
+    log = subprocess.run(command, capture_output=True, text=True).stderr
     summary = log[log.rindex("Summary:"):]
     integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
     peak = float(re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary).group(1))
@@ -142,7 +143,8 @@ def test_mp3_tags_and_chapters_read_back(mp3, timeline):
     for (title, start, end), (want, planned_start, planned_end) in zip(
             ffprobe_chapters(mp3.path), planned_chapters(script), strict=True):
         assert title == want
-        assert start == pytest.approx(planned_start, abs=0.001) and end == pytest.approx(planned_end, abs=0.001)
+        assert start == pytest.approx(planned_start, abs=0.001)
+        assert end == pytest.approx(planned_end, abs=0.001)
 
 
 def test_mp3_loudness_and_true_peak(mp3):
@@ -168,8 +170,9 @@ def test_other_formats_carry_length_tags_and_chapters(timeline, tmp_path, ext):
     assert_beeps_on_time(audio, timeline.script, tolerance=0.005)
     chapters = ffprobe_chapters(path)
     assert [c[0] for c in chapters] == [c.title for c in timeline.script.chapters]
-    out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format_tags:stream_tags",
-                          "-of", "json", str(path)], capture_output=True, text=True, check=True).stdout
+    command = ["ffprobe", "-v", "error", "-show_entries", "format_tags:stream_tags", "-of", "json",
+               str(path)]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     assert "Test routine" in out
 
 
@@ -291,7 +294,8 @@ from coach.timeline import Timeline
 samples = np.random.default_rng(1).integers(-3000, 3000, 22050 * 600).astype(np.int16)
 def progress(fraction):
     print(fraction, flush=True)
-export_timeline(Timeline(Script("x", len(samples), (), ()), samples), Path(sys.argv[1]), progress=progress)
+timeline = Timeline(Script("x", len(samples), (), ()), samples)
+export_timeline(timeline, Path(sys.argv[1]), progress=progress)
 """
 
 
@@ -299,8 +303,8 @@ export_timeline(Timeline(Script("x", len(samples), (), ()), samples), Path(sys.a
 def test_a_killed_export_leaves_no_partial_file(tmp_path):
     out = tmp_path / "session.mp3"
     out.write_bytes(b"old session")
-    child = subprocess.Popen([sys.executable, "-c", KILLED_EXPORT, str(out)], stdout=subprocess.PIPE,
-                             text=True, start_new_session=True)
+    child = subprocess.Popen([sys.executable, "-c", KILLED_EXPORT, str(out)],
+                             stdout=subprocess.PIPE, text=True, start_new_session=True)
     assert float(child.stdout.readline()) < 1  # encoding has begun
     os.killpg(child.pid, signal.SIGKILL)  # the exporter and its ffmpeg
     child.wait()
@@ -348,12 +352,13 @@ def test_coach_export_one_drill_with_captions(tmp_path):
                    "--captions", "squat.srt", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert re.fullmatch(r"Wrote squat\.mp3 \(1:\d\d\.\d, 0\.\d MB\)\n", result.stdout)
-    assert [c[0] for c in ffprobe_chapters(tmp_path / "squat.mp3")] == ["Intro", "Squat to stand", "Outro"]
+    chapters = ffprobe_chapters(tmp_path / "squat.mp3")
+    assert [c[0] for c in chapters] == ["Intro", "Squat to stand", "Outro"]
     assert "Squat to stand." in (tmp_path / "squat.srt").read_text()
 
 
 @pytest.mark.parametrize(("args", "status", "message"), [
-    (("export", "session.flac"), 2, "unknown extension '.flac'. Use one of .mp3, .wav, .ogg, .m4a."),
+    (("export", "session.flac"), 2, "'.flac'. Use one of .mp3, .wav, .ogg, .m4a."),
     (("export", "session.mp3", "--captions", "c.txt"), 2, "Use one of .srt, .vtt, .lrc."),
     (("export", "nowhere/session.wav"), 1, "does not exist"),
 ])
