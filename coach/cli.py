@@ -21,6 +21,15 @@ from coach.errors import CoachError, ExitStatus, UsageError
 from coach.routine import Routine, load_routine
 from coach.samples import to_seconds
 from coach.timeline import Timeline, build_timeline, make_script
+from coach.tts import (
+    Speech,
+    VoiceSettings,
+    cache_info,
+    clear_cache,
+    default_cache_dir,
+    list_voices,
+    prune_cache,
+)
 
 app = typer.Typer(
     help="A voice-guided audio coach for a runner's leg-mobility warm-up.",
@@ -115,20 +124,26 @@ class Session:
 
     routine: Routine
     options: SessionOptions
-    voice: Any
+    voice: VoiceSettings
     cache_dir: Path
 
-    def speech(self, progress: bool = True):
-        from coach.tts import Speech
+    @functools.cached_property
+    def speech(self) -> Speech:
+        """The clips of this session, with a progress bar on a terminal while they render."""
+        return Speech(self.voice, self.cache_dir, progress=_progress_callback())
 
-        return Speech(self.voice, self.cache_dir, progress=_progress_callback() if progress else None)
-
-    def script(self, progress: bool = True) -> Script:
-        return make_script(self.routine, self.options, self.speech(progress))
+    def script(self) -> Script:
+        return make_script(self.routine, self.options, self.speech)
 
     def timeline(self) -> Timeline:
-        speech = self.speech()
-        return build_timeline(make_script(self.routine, self.options, speech), speech)
+        return build_timeline(self.script(), self.speech)
+
+    def warn_unsaved(self) -> None:
+        """Say once if clips could not be stored in the cache (they were used all the same)."""
+        if "speech" in self.__dict__ and self.speech.unsaved:
+            err.print(f"coach: warning: {len(self.speech.unsaved)} clips could not be saved in the "
+                      f"cache ({self.speech.unsaved[0]}); they will be rendered again next time.",
+                      markup=False)
 
 
 def _ids(value: str | None) -> tuple[str, ...]:
@@ -139,8 +154,6 @@ def _make_session(routine: Path | None, only: str | None, skip: str | None, with
                   rest: float | None, pace: float, brief: bool, lower: bool, engine: str,
                   voice: str | None, rate: int | None, volume: float, cache_dir: Path | None,
                   rehearse: bool = False) -> Session:
-    from coach.tts import VoiceSettings, default_cache_dir
-
     if not 0 <= volume <= 1:
         raise UsageError(f"--volume must be between 0 and 1, got {volume:g}.")
     options = SessionOptions(
@@ -165,7 +178,11 @@ def _session_command(func: Callable) -> Callable:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         chosen = {name: kwargs.pop(name) for name in names}
-        return func(*args, session=_make_session(**chosen), **kwargs)
+        session = _make_session(**chosen)
+        try:
+            return func(*args, session=session, **kwargs)
+        finally:
+            session.warn_unsaved()
 
     wrapper.__signature__ = signature.replace(parameters=own + extra)  # type: ignore[attr-defined]
     wrapper.__annotations__ = {p.name: p.annotation for p in own + extra}
@@ -248,7 +265,7 @@ def script(
     as_json: Annotated[bool, typer.Option("--json", help="Print the timed script as JSON.")] = False,
 ) -> None:
     """Print the timed script: what is heard, and when."""
-    composed = session.script(progress=not as_json)
+    composed = session.script()
     if as_json:
         out.print(composed.to_json(), markup=False)
         return
@@ -336,8 +353,6 @@ def voices(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List the voices of a speech engine, English ones first."""
-    from coach.tts import list_voices
-
     found = list_voices(engine)
     if as_json:
         out.print(json.dumps([vars(v) if hasattr(v, "__dict__") else v._asdict() for v in found], indent=1), markup=False)
@@ -361,8 +376,6 @@ def cache_info_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show the cache folder, its clips and their size."""
-    from coach.tts import cache_info, default_cache_dir
-
     info = cache_info(default_cache_dir(cache_dir))
     if as_json:
         out.print(json.dumps(info), markup=False)
@@ -377,8 +390,8 @@ def cache_warm(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Render every clip the session needs."""
-    speech = session.speech(progress=not as_json)
-    composed = make_script(session.routine, session.options, speech)
+    composed = session.script()
+    speech = session.speech
     result = {"clips": len(composed.texts()), "rendered": speech.rendered, "repaired": speech.repaired,
               "folder": str(session.cache_dir)}
     if as_json:
@@ -392,8 +405,6 @@ def cache_warm(
 @_command
 def cache_clear(cache_dir: CacheDirOption = None) -> None:
     """Remove every clip from the cache."""
-    from coach.tts import clear_cache, default_cache_dir
-
     folder = default_cache_dir(cache_dir)
     out.print(f"Removed {clear_cache(folder)} clips from {folder}.", markup=False)
 
@@ -406,8 +417,6 @@ def cache_prune(
     max_mb: Annotated[Optional[float], typer.Option(help="Remove the least recently used clips above this size.")] = None,
 ) -> None:
     """Remove clips no session used lately, or cap the cache's size."""
-    from coach.tts import default_cache_dir, prune_cache
-
     if older_than is None and max_mb is None:
         raise UsageError("Give --older-than DAYS or --max-mb MB (or both).")
     folder = default_cache_dir(cache_dir)

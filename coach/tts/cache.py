@@ -7,6 +7,7 @@ a clip. A clip's modification time is its last use (reads touch it), which `prun
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -82,7 +83,8 @@ def read_clip(path: Path) -> np.ndarray:
         raise DamagedClipError(f"{path}: not a clip of this format")
     if count == 0 or len(payload) != 2 * count or zlib.crc32(payload) != crc:
         raise DamagedClipError(f"{path}: length or checksum mismatch")
-    os.utime(path)
+    with contextlib.suppress(OSError):  # a read-only cache still serves its clips
+        os.utime(path)
     return np.frombuffer(payload, dtype=_DTYPE).astype(np.int16)
 
 

@@ -80,6 +80,8 @@ class Speech:
         """Clips rendered by this object so far."""
         self.repaired = 0
         """Damaged cache files thrown away and rendered again."""
+        self.unsaved: list[str] = []
+        """Why clips could not be stored (a full or read-only disk); they were used all the same."""
 
     def _path(self, text: str) -> Path:
         e = self.engine
@@ -99,6 +101,15 @@ class Speech:
             path.unlink(missing_ok=True)
             self.repaired += 1
             return None
+        except OSError:  # an unreadable cache folder: render, and say so if it cannot be stored
+            return None
+
+    def _store(self, text: str, clip: np.ndarray) -> None:
+        """Cache a clip; a cache that cannot be written costs a re-render later, never the session."""
+        try:
+            write_clip(self._path(text), clip)
+        except OSError as e:
+            self.unsaved.append(f"{self.cache_dir}: {e.strerror or e}")
 
     def clips(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
         """The clip (int16 mono at SAMPLE_RATE) of each distinct text in `texts`.
@@ -121,7 +132,7 @@ class Speech:
                     clip = trim(raw)
                     if volume != 1:
                         clip = np.rint(clip * volume).astype(np.int16)
-                    write_clip(self._path(missing[i]), clip)
+                    self._store(missing[i], clip)
                     found[missing[i]] = clip
                     self.rendered += 1
                     if self.progress:
