@@ -1,4 +1,5 @@
 """The routine model and its loader: a YAML file, validated in full before anything is rendered."""
+
 from __future__ import annotations
 
 import difflib
@@ -118,7 +119,9 @@ def load_routine(path: Path | str | None = None) -> Routine:
 def parse_routine(data: bytes, source: str) -> Routine:
     """Validate the bytes of a routine file named `source` in messages."""
     if len(data) > MAX_FILE_BYTES:
-        raise RoutineError(f"{source}: larger than {MAX_FILE_BYTES // 1000} kB; is it a routine file?")
+        raise RoutineError(
+            f"{source}: larger than {MAX_FILE_BYTES // 1000} kB; is it a routine file?"
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -214,8 +217,16 @@ def _prescan(text: str, source: str) -> None:
 
 _ROUTINE_KEYS = ("name", "description", "rest_seconds", "drills")
 _DRILL_KEYS = (
-    "id", "name", "instructions", "cues", "reps", "sides",
-    "rep_seconds", "hold_seconds", "equipment", "targets",
+    "id",
+    "name",
+    "instructions",
+    "cues",
+    "reps",
+    "sides",
+    "rep_seconds",
+    "hold_seconds",
+    "equipment",
+    "targets",
 )
 
 
@@ -278,7 +289,9 @@ class _Validator:
     def drill(self, raw: Any, number: int) -> Drill:
         where = f"drill {number}"
         if not isinstance(raw, Mapping):
-            raise self.fail(where, f"a drill is a mapping with name, instructions and reps, not a {_kind(raw)}.")
+            raise self.fail(
+                where, f"a drill is a mapping with name, instructions and reps, not a {_kind(raw)}."
+            )
         self.check_keys(raw, _DRILL_KEYS, where)
         name = self.text(raw, "name", where)
         if "id" in raw:
@@ -315,7 +328,9 @@ class _Validator:
             reps=self.reps(raw, where),
             sides=sides,
             cues=self.texts(raw, "cues", where),
-            rep_seconds=self.number(raw, "rep_seconds", where, DEFAULT_REP_SECONDS, minimum=0.0, strict=True),
+            rep_seconds=self.number(
+                raw, "rep_seconds", where, DEFAULT_REP_SECONDS, minimum=0.0, strict=True
+            ),
             hold_seconds=self.number(raw, "hold_seconds", where, 0.0, minimum=0.0),
             equipment=self.texts(raw, "equipment", where),
             targets=self.texts(raw, "targets", where),
@@ -325,7 +340,9 @@ class _Validator:
         for key in raw:
             if key not in known:
                 near = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-                hint = f" Did you mean '{near[0]}'?" if near else f" Known fields: {', '.join(known)}."
+                hint = (
+                    f" Did you mean '{near[0]}'?" if near else f" Known fields: {', '.join(known)}."
+                )
                 raise self.fail(where, f"unknown field '{key}'.{hint}", raw.lines[key])
 
     def text(self, raw: Mapping, key: str, where: str, required: bool = True) -> str:
@@ -335,7 +352,9 @@ class _Validator:
             raise self.fail(where, f"the field '{key}' is missing.", raw.line)
         value = raw[key]
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise self.fail(_field(where, key), f"must be text, not a {_kind(value)}.", raw.lines[key])
+            raise self.fail(
+                _field(where, key), f"must be text, not a {_kind(value)}.", raw.lines[key]
+            )
         value = " ".join(str(value).split())
         if required and not value:
             raise self.fail(_field(where, key), "must not be empty.", raw.lines[key])
@@ -370,7 +389,13 @@ class _Validator:
         return items
 
     def number(
-        self, raw: Mapping, key: str, where: str, default: float, minimum: float, strict: bool = False
+        self,
+        raw: Mapping,
+        key: str,
+        where: str,
+        default: float,
+        minimum: float,
+        strict: bool = False,
     ) -> float:
         if key not in raw or raw[key] is None:
             return default
@@ -382,16 +407,23 @@ class _Validator:
                 number = float(value)
             except OverflowError:  # an int with hundreds of digits
                 raise self.fail(
-                    _field(where, key), f"must be a number {bound}, got a number too large to use.",
+                    _field(where, key),
+                    f"must be a number {bound}, got a number too large to use.",
                     raw.lines[key],
                 ) from None
             if number > minimum or (not strict and number == minimum):
                 return number
-        raise self.fail(_field(where, key), f"must be a number {bound}, got {_show(value)}.", raw.lines[key])
+        raise self.fail(
+            _field(where, key), f"must be a number {bound}, got {_show(value)}.", raw.lines[key]
+        )
 
     def reps(self, raw: Mapping, where: str) -> tuple[int, int]:
         if "reps" not in raw:
-            raise self.fail(where, "the field 'reps' is missing; give a count like 8 or a range like [10, 12].", raw.line)
+            raise self.fail(
+                where,
+                "the field 'reps' is missing; give a count like 8 or a range like [10, 12].",
+                raw.line,
+            )
         value = raw["reps"]
         line = raw.lines["reps"]
         place = _field(where, "reps")
@@ -404,10 +436,14 @@ class _Validator:
         elif isinstance(value, list) and len(value) == 2 and all(whole(v) for v in value):
             low, high = value
             if low > high:
-                raise self.fail(place, f"the range [{low}, {high}] is reversed; write [{high}, {low}].", line)
+                raise self.fail(
+                    place, f"the range [{low}, {high}] is reversed; write [{high}, {low}].", line
+                )
         else:
             raise self.fail(
-                place, f"must be a whole number of at least 1 or a range [min, max], got {_show(value)}.", line
+                place,
+                f"must be a whole number of at least 1 or a range [min, max], got {_show(value)}.",
+                line,
             )
         if high > MAX_REPS:
             raise self.fail(place, f"more than {MAX_REPS} reps in one set is not a warm-up.", line)
