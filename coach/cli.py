@@ -9,18 +9,17 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from coach.compose import Script, SessionOptions
+from coach.compose import Script, SessionOptions, check_options, select_drills
 from coach.errors import CoachError, ExitStatus, UsageError
 from coach.routine import Routine, load_routine
 from coach.samples import to_seconds
-from coach.timeline import Timeline, build_timeline, make_script
 from coach.tts import (
     Speech,
     VoiceSettings,
@@ -30,6 +29,9 @@ from coach.tts import (
     list_voices,
     prune_cache,
 )
+
+if TYPE_CHECKING:
+    from coach.timeline import Timeline
 
 app = typer.Typer(
     help="A voice-guided audio coach for a runner's leg-mobility warm-up.",
@@ -41,7 +43,7 @@ cache_app = typer.Typer(help="Look after the clip cache.", no_args_is_help=True)
 app.add_typer(cache_app, name="cache")
 
 out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 @dataclass
@@ -133,9 +135,13 @@ class Session:
         return Speech(self.voice, self.cache_dir, progress=_progress_callback())
 
     def script(self) -> Script:
+        from coach.timeline import make_script  # numpy and scipy only for commands that need them
+
         return make_script(self.routine, self.options, self.speech)
 
     def timeline(self) -> Timeline:
+        from coach.timeline import build_timeline
+
         return build_timeline(self.script(), self.speech)
 
     def warn_unsaved(self) -> None:
@@ -160,8 +166,11 @@ def _make_session(routine: Path | None, only: str | None, skip: str | None, with
         only=_ids(only), skip=_ids(skip), without=_ids(without), rest_seconds=rest,
         pace=pace, brief=brief, lower=lower, rehearse=rehearse,
     )
+    loaded = load_routine(routine)
+    check_options(options)
+    select_drills(loaded, options)  # unknown ids are bad input, whatever the engine
     return Session(
-        load_routine(routine), options,
+        loaded, options,
         VoiceSettings(engine=engine, voice=voice, rate=rate, volume=volume),
         default_cache_dir(cache_dir),
     )

@@ -23,6 +23,8 @@ MAX_SESSION_SECONDS = 3 * 3600
 
 DEFAULT_REST_SECONDS = 10.0
 DEFAULT_REP_SECONDS = 3.0
+MIN_REP_SECONDS = 0.5
+"""The shortest rep that still has room for its beep and a spoken count."""
 MAX_REPS = 10_000
 """More reps than this in one set is refused outright (before the session bound)."""
 MAX_DEPTH = 16
@@ -329,7 +331,7 @@ class _Validator:
             sides=sides,
             cues=self.texts(raw, "cues", where),
             rep_seconds=self.number(
-                raw, "rep_seconds", where, DEFAULT_REP_SECONDS, minimum=0.0, strict=True
+                raw, "rep_seconds", where, DEFAULT_REP_SECONDS, minimum=MIN_REP_SECONDS
             ),
             hold_seconds=self.number(raw, "hold_seconds", where, 0.0, minimum=0.0),
             equipment=self.texts(raw, "equipment", where),
@@ -395,12 +397,11 @@ class _Validator:
         where: str,
         default: float,
         minimum: float,
-        strict: bool = False,
     ) -> float:
         if key not in raw or raw[key] is None:
             return default
         value = raw[key]
-        bound = f"greater than {minimum:g}" if strict else f"at least {minimum:g}"
+        bound = f"at least {minimum:g}"
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
         if ok and value not in (float("inf"), float("-inf")):
             try:
@@ -411,7 +412,7 @@ class _Validator:
                     f"must be a number {bound}, got a number too large to use.",
                     raw.lines[key],
                 ) from None
-            if number > minimum or (not strict and number == minimum):
+            if number >= minimum:
                 return number
         raise self.fail(
             _field(where, key), f"must be a number {bound}, got {_show(value)}.", raw.lines[key]

@@ -427,7 +427,7 @@ CASES: list[tuple[str, str | bytes, str]] = [
     (
         "rep-seconds-0",
         with_field("rep_seconds: 0"),
-        "=, drill 1 (squat), field 'rep_seconds', line 7: must be a number greater than 0, got 0.",
+        "=, drill 1 (squat), field 'rep_seconds', line 7: must be a number at least 0.5, got 0.",
     ),
     (
         "hold-negative",
@@ -442,7 +442,7 @@ CASES: list[tuple[str, str | bytes, str]] = [
     (
         "rep-seconds-inf",
         with_field("rep_seconds: .inf"),
-        "field 'rep_seconds', line 7: must be a number greater than 0, got inf.",
+        "field 'rep_seconds', line 7: must be a number at least 0.5, got inf.",
     ),
     (
         "rest-negative-inf",
@@ -652,7 +652,7 @@ def test_an_endless_file_is_refused_without_reading_it_all():
 def test_the_largest_routine_allowed_is_still_answered_within_a_second(tmp_path):
     drill = (
         "  - name: Drill {n}\n    instructions: Step forward, then back again.\n"
-        "    reps: 1\n    rep_seconds: 0.1\n"
+        "    reps: 1\n    rep_seconds: 0.5\n"
     )
     text = "name: Many\nrest_seconds: 0\ndrills:\n"
     n = 0
