@@ -7,6 +7,7 @@ setup:
 	bash scripts/setup
 
 demo: setup
+	mkdir -p out
 	$(PY) -m coach export out/leg-mobility.mp3 --captions out/leg-mobility.srt
 
 # pytest's exit status 5 means "no tests ran": that is a failure here too, never a pass.
