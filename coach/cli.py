@@ -1,4 +1,5 @@
 """The `coach` command: the only place that prints errors and picks exit codes."""
+
 from __future__ import annotations
 
 import functools
@@ -9,7 +10,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -72,7 +73,7 @@ def _fail(error: BaseException, status: int) -> typer.Exit:
 
 
 def _command(func: Callable) -> Callable:
-    """Turn CoachErrors into one message and an exit status, and any other error into a short one."""
+    """CoachErrors become one message and their exit status; any other error a short one."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -98,25 +99,61 @@ def _command(func: Callable) -> Callable:
 # --- the options every session command takes ------------------------------
 
 RoutineOption = Annotated[
-    Optional[Path],
-    typer.Option("--routine", "-r", help="A routine YAML file (default: the built-in leg-mobility routine)."),
+    Path | None,
+    typer.Option(
+        "--routine", "-r", help="A routine YAML file (default: the built-in leg-mobility routine)."
+    ),
 ]
 _SESSION_PARAMETERS: list[tuple[str, Any, Any]] = [
     ("routine", RoutineOption, None),
-    ("only", Annotated[Optional[str], typer.Option(help="Only these drill ids, comma-separated.")], None),
-    ("skip", Annotated[Optional[str], typer.Option(help="Skip these drill ids, comma-separated.")], None),
-    ("without", Annotated[Optional[str], typer.Option(
-        help="Skip drills that need this equipment, comma-separated (e.g. chin-up-bar).")], None),
-    ("rest", Annotated[Optional[float], typer.Option(help="Seconds of rest between drills.")], None),
-    ("pace", Annotated[float, typer.Option(help="Tempo factor for every rep: 1.5 is slower.")], 1.0),
-    ("brief", Annotated[bool, typer.Option(help="Name, set and counts only; no instructions or cues.")], False),
+    (
+        "only",
+        Annotated[str | None, typer.Option(help="Only these drill ids, comma-separated.")],
+        None,
+    ),
+    (
+        "skip",
+        Annotated[str | None, typer.Option(help="Skip these drill ids, comma-separated.")],
+        None,
+    ),
+    (
+        "without",
+        Annotated[
+            str | None,
+            typer.Option(
+                help="Skip drills that need this equipment, comma-separated (e.g. chin-up-bar)."
+            ),
+        ],
+        None,
+    ),
+    ("rest", Annotated[float | None, typer.Option(help="Seconds of rest between drills.")], None),
+    (
+        "pace",
+        Annotated[float, typer.Option(help="Tempo factor for every rep: 1.5 is slower.")],
+        1.0,
+    ),
+    (
+        "brief",
+        Annotated[bool, typer.Option(help="Name, set and counts only; no instructions or cues.")],
+        False,
+    ),
     ("lower", Annotated[bool, typer.Option(help="Use the lower end of rep ranges.")], False),
-    ("engine", Annotated[str, typer.Option(help="Speech engine: pyttsx3, espeak-ng or flite.")], "pyttsx3"),
-    ("voice", Annotated[Optional[str], typer.Option(help="Voice id (see `coach voices`).")], None),
-    ("rate", Annotated[Optional[int], typer.Option(help="Speaking rate in words per minute.")], None),
+    (
+        "engine",
+        Annotated[str, typer.Option(help="Speech engine: pyttsx3, espeak-ng or flite.")],
+        "pyttsx3",
+    ),
+    ("voice", Annotated[str | None, typer.Option(help="Voice id (see `coach voices`).")], None),
+    ("rate", Annotated[int | None, typer.Option(help="Speaking rate in words per minute.")], None),
     ("volume", Annotated[float, typer.Option(help="Speech volume, 0 to 1.")], 1.0),
-    ("cache_dir", Annotated[Optional[Path], typer.Option(
-        help="Clip cache folder (default: $COACH_CACHE_DIR or ./audio_cache).")], None),
+    (
+        "cache_dir",
+        Annotated[
+            Path | None,
+            typer.Option(help="Clip cache folder (default: $COACH_CACHE_DIR or ./audio_cache)."),
+        ],
+        None,
+    ),
 ]
 
 
@@ -147,30 +184,51 @@ class Session:
     def warn_unsaved(self) -> None:
         """Say once if clips could not be stored in the cache (they were used all the same)."""
         if "speech" in self.__dict__ and self.speech.unsaved:
-            err.print(f"coach: warning: {len(self.speech.unsaved)} clips could not be saved in the "
-                      f"cache ({self.speech.unsaved[0]}); they will be rendered again next time.",
-                      markup=False)
+            err.print(
+                f"coach: warning: {len(self.speech.unsaved)} clips could not be saved in the "
+                f"cache ({self.speech.unsaved[0]}); they will be rendered again next time.",
+                markup=False,
+            )
 
 
 def _ids(value: str | None) -> tuple[str, ...]:
     return tuple(v.strip() for v in (value or "").split(",") if v.strip())
 
 
-def _make_session(routine: Path | None, only: str | None, skip: str | None, without: str | None,
-                  rest: float | None, pace: float, brief: bool, lower: bool, engine: str,
-                  voice: str | None, rate: int | None, volume: float, cache_dir: Path | None,
-                  rehearse: bool = False) -> Session:
+def _make_session(
+    routine: Path | None,
+    only: str | None,
+    skip: str | None,
+    without: str | None,
+    rest: float | None,
+    pace: float,
+    brief: bool,
+    lower: bool,
+    engine: str,
+    voice: str | None,
+    rate: int | None,
+    volume: float,
+    cache_dir: Path | None,
+    rehearse: bool = False,
+) -> Session:
     if not 0 <= volume <= 1:
         raise UsageError(f"--volume must be between 0 and 1, got {volume:g}.")
     options = SessionOptions(
-        only=_ids(only), skip=_ids(skip), without=_ids(without), rest_seconds=rest,
-        pace=pace, brief=brief, lower=lower, rehearse=rehearse,
+        only=_ids(only),
+        skip=_ids(skip),
+        without=_ids(without),
+        rest_seconds=rest,
+        pace=pace,
+        brief=brief,
+        lower=lower,
+        rehearse=rehearse,
     )
     loaded = load_routine(routine)
     check_options(options)
     select_drills(loaded, options)  # unknown ids are bad input, whatever the engine
     return Session(
-        loaded, options,
+        loaded,
+        options,
         VoiceSettings(engine=engine, voice=voice, rate=rate, volume=volume),
         default_cache_dir(cache_dir),
     )
@@ -181,8 +239,12 @@ def _session_command(func: Callable) -> Callable:
     names = [name for name, _, _ in _SESSION_PARAMETERS]
     signature = inspect.signature(func, eval_str=True)
     own = [p for p in signature.parameters.values() if p.name != "session"]
-    extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
-             for name, annotation, default in _SESSION_PARAMETERS]
+    extra = [
+        inspect.Parameter(
+            name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default
+        )
+        for name, annotation, default in _SESSION_PARAMETERS
+    ]
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -206,9 +268,14 @@ def _progress_callback() -> Callable[[int, int], None] | None:
 
     def update(done: int, total: int) -> None:
         if "progress" not in bar:
-            progress = Progress(TextColumn("Rendering speech"), BarColumn(),
-                                TextColumn("{task.completed}/{task.total}"), TimeRemainingColumn(),
-                                console=err, transient=True)
+            progress = Progress(
+                TextColumn("Rendering speech"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total}"),
+                TimeRemainingColumn(),
+                console=err,
+                transient=True,
+            )
             progress.start()
             bar["progress"] = progress
             bar["task"] = progress.add_task("render", total=total)
@@ -240,22 +307,42 @@ def drills(
             "routine": loaded.name,
             "rest_seconds": loaded.rest_seconds,
             "drills": [
-                {"id": d.id, "name": d.name, "reps": list(d.reps), "sides": d.sides.value,
-                 "rep_seconds": d.rep_seconds, "hold_seconds": d.hold_seconds,
-                 "equipment": list(d.equipment), "targets": list(d.targets), "cues": list(d.cues),
-                 "instructions": d.instructions}
+                {
+                    "id": d.id,
+                    "name": d.name,
+                    "reps": list(d.reps),
+                    "sides": d.sides.value,
+                    "rep_seconds": d.rep_seconds,
+                    "hold_seconds": d.hold_seconds,
+                    "equipment": list(d.equipment),
+                    "targets": list(d.targets),
+                    "cues": list(d.cues),
+                    "instructions": d.instructions,
+                }
                 for d in loaded.drills
             ],
         }
         out.print(json.dumps(doc, indent=1, ensure_ascii=False), markup=False)
         return
-    table = Table(title=loaded.name, title_justify="left", caption="Sided drills count reps per side.")
+    table = Table(
+        title=loaded.name, title_justify="left", caption="Sided drills count reps per side."
+    )
     for column in ("#", "id", "name", "reps", "sides", "hold", "equipment"):
-        table.add_column(column, justify="right" if column in ("#", "reps", "hold") else "left",
-                         no_wrap=column == "id")
+        table.add_column(
+            column,
+            justify="right" if column in ("#", "reps", "hold") else "left",
+            no_wrap=column == "id",
+        )
     for number, d in enumerate(loaded.drills, start=1):
-        table.add_row(str(number), d.id, d.name, _reps_text(d.reps), d.sides.value,
-                      f"{d.hold_seconds:g} s" if d.hold_seconds else "", ", ".join(d.equipment))
+        table.add_row(
+            str(number),
+            d.id,
+            d.name,
+            _reps_text(d.reps),
+            d.sides.value,
+            f"{d.hold_seconds:g} s" if d.hold_seconds else "",
+            ", ".join(d.equipment),
+        )
     out.print(table)
 
 
@@ -271,7 +358,9 @@ def check(file: Annotated[Path, typer.Argument(help="The routine file to validat
 @_session_command
 def script(
     session: Session,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the timed script as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the timed script as JSON.")
+    ] = False,
 ) -> None:
     """Print the timed script: what is heard, and when."""
     composed = session.script()
@@ -290,7 +379,13 @@ def script(
         if event.kind == "speech":
             heard = event.text
         else:
-            detail = f" ({event.side} {event.rep})" if event.side else f" ({event.rep})" if event.rep else ""
+            detail = (
+                f" ({event.side} {event.rep})"
+                if event.side
+                else f" ({event.rep})"
+                if event.rep
+                else ""
+            )
             heard = f"[dim]♪ {event.tone.value} beep{detail}[/dim]"
         table.add_row(_clock(to_seconds(event.start)), drill, heard)
     out.print(table)
@@ -305,8 +400,12 @@ def _clock(seconds: float) -> str:
 @_session_command
 def export(
     session: Session,
-    destination: Annotated[Path, typer.Argument(metavar="OUT", help="Output file: .mp3, .wav, .ogg or .m4a.")] = Path("session.mp3"),
-    captions: Annotated[Optional[Path], typer.Option(help="Also write captions: .srt, .vtt or .lrc.")] = None,
+    destination: Annotated[
+        Path, typer.Argument(metavar="OUT", help="Output file: .mp3, .wav, .ogg or .m4a.")
+    ] = Path("session.mp3"),
+    captions: Annotated[
+        Path | None, typer.Option(help="Also write captions: .srt, .vtt or .lrc.")
+    ] = None,
 ) -> None:
     """Export the session as an audio file (MP3 with chapters by default)."""
     from coach.export import audio_path, check_captions, export_timeline, write_captions
@@ -315,13 +414,23 @@ def export(
     if captions is not None:
         check_captions(captions)
     timeline = session.timeline()
-    with Progress(TextColumn("Exporting"), BarColumn(), TimeRemainingColumn(), console=err,
-                  transient=True, disable=not err.is_terminal) as bar:
+    with Progress(
+        TextColumn("Exporting"),
+        BarColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
         task = bar.add_task("export", total=1.0)
-        result = export_timeline(timeline, path, progress=lambda done: bar.update(task, completed=done))
+        result = export_timeline(
+            timeline, path, progress=lambda done: bar.update(task, completed=done)
+        )
     if captions is not None:
         write_captions(timeline.script, captions)
-    out.print(f"Wrote {result.path} ({_clock(result.seconds)}, {result.bytes / 1e6:.1f} MB)", markup=False)
+    out.print(
+        f"Wrote {result.path} ({_clock(result.seconds)}, {result.bytes / 1e6:.1f} MB)", markup=False
+    )
 
 
 @app.command()
@@ -340,31 +449,54 @@ def rehearse(
     routine: RoutineOption = None,
     pace: Annotated[float, typer.Option(help="Tempo factor for every rep: 1.5 is slower.")] = 1.0,
     lower: Annotated[bool, typer.Option(help="Use the lower end of rep ranges.")] = False,
-    engine: Annotated[str, typer.Option(help="Speech engine: pyttsx3, espeak-ng or flite.")] = "pyttsx3",
-    voice: Annotated[Optional[str], typer.Option(help="Voice id (see `coach voices`).")] = None,
-    rate: Annotated[Optional[int], typer.Option(help="Speaking rate in words per minute.")] = None,
+    engine: Annotated[
+        str, typer.Option(help="Speech engine: pyttsx3, espeak-ng or flite.")
+    ] = "pyttsx3",
+    voice: Annotated[str | None, typer.Option(help="Voice id (see `coach voices`).")] = None,
+    rate: Annotated[int | None, typer.Option(help="Speaking rate in words per minute.")] = None,
     volume: Annotated[float, typer.Option(help="Speech volume, 0 to 1.")] = 1.0,
-    cache_dir: Annotated[Optional[Path], typer.Option(help="Clip cache folder.")] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="Clip cache folder.")] = None,
 ) -> None:
     """Learn one drill: its full instructions, every cue, and one guided set."""
     from coach.player import find_drill, play_timeline
 
     found = find_drill(load_routine(routine), drill)
-    session = _make_session(routine, found.id, None, None, None, pace, False, lower, engine, voice,
-                            rate, volume, cache_dir, rehearse=True)
+    session = _make_session(
+        routine,
+        found.id,
+        None,
+        None,
+        None,
+        pace,
+        False,
+        lower,
+        engine,
+        voice,
+        rate,
+        volume,
+        cache_dir,
+        rehearse=True,
+    )
     play_timeline(session.timeline())
 
 
 @app.command()
 @_command
 def voices(
-    engine: Annotated[str, typer.Option(help="Speech engine: pyttsx3, espeak-ng or flite.")] = "pyttsx3",
+    engine: Annotated[
+        str, typer.Option(help="Speech engine: pyttsx3, espeak-ng or flite.")
+    ] = "pyttsx3",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List the voices of a speech engine, English ones first."""
     found = list_voices(engine)
     if as_json:
-        out.print(json.dumps([vars(v) if hasattr(v, "__dict__") else v._asdict() for v in found], indent=1), markup=False)
+        out.print(
+            json.dumps(
+                [vars(v) if hasattr(v, "__dict__") else v._asdict() for v in found], indent=1
+            ),
+            markup=False,
+        )
         return
     table = Table(title=f"Voices of {engine}", title_justify="left")
     for column in ("id", "name", "language", "default"):
@@ -374,8 +506,10 @@ def voices(
     out.print(table)
 
 
-CacheDirOption = Annotated[Optional[Path], typer.Option(
-    help="Clip cache folder (default: $COACH_CACHE_DIR or ./audio_cache).")]
+CacheDirOption = Annotated[
+    Path | None,
+    typer.Option(help="Clip cache folder (default: $COACH_CACHE_DIR or ./audio_cache)."),
+]
 
 
 @cache_app.command("info")
@@ -389,7 +523,9 @@ def cache_info_command(
     if as_json:
         out.print(json.dumps(info), markup=False)
     else:
-        out.print(f"{info['folder']}: {info['clips']} clips, {info['bytes'] / 1e6:.1f} MB", markup=False)
+        out.print(
+            f"{info['folder']}: {info['clips']} clips, {info['bytes'] / 1e6:.1f} MB", markup=False
+        )
 
 
 @cache_app.command("warm")
@@ -401,13 +537,19 @@ def cache_warm(
     """Render every clip the session needs."""
     composed = session.script()
     speech = session.speech
-    result = {"clips": len(composed.texts()), "rendered": speech.rendered, "repaired": speech.repaired,
-              "folder": str(session.cache_dir)}
+    result = {
+        "clips": len(composed.texts()),
+        "rendered": speech.rendered,
+        "repaired": speech.repaired,
+        "folder": str(session.cache_dir),
+    }
     if as_json:
         out.print(json.dumps(result), markup=False)
     else:
-        out.print(f"{result['clips']} clips ready in {result['folder']}; rendered {result['rendered']}.",
-                  markup=False)
+        out.print(
+            f"{result['clips']} clips ready in {result['folder']}; rendered {result['rendered']}.",
+            markup=False,
+        )
 
 
 @cache_app.command("clear")
@@ -422,15 +564,20 @@ def cache_clear(cache_dir: CacheDirOption = None) -> None:
 @_command
 def cache_prune(
     cache_dir: CacheDirOption = None,
-    older_than: Annotated[Optional[float], typer.Option(help="Remove clips unused for this many days.")] = None,
-    max_mb: Annotated[Optional[float], typer.Option(help="Remove the least recently used clips above this size.")] = None,
+    older_than: Annotated[
+        float | None, typer.Option(help="Remove clips unused for this many days.")
+    ] = None,
+    max_mb: Annotated[
+        float | None, typer.Option(help="Remove the least recently used clips above this size.")
+    ] = None,
 ) -> None:
     """Remove clips no session used lately, or cap the cache's size."""
     if older_than is None and max_mb is None:
         raise UsageError("Give --older-than DAYS or --max-mb MB (or both).")
     folder = default_cache_dir(cache_dir)
-    result = prune_cache(folder, older_than_days=older_than,
-                         max_bytes=None if max_mb is None else int(max_mb * 1e6))
+    result = prune_cache(
+        folder, older_than_days=older_than, max_bytes=None if max_mb is None else int(max_mb * 1e6)
+    )
     out.print(f"{folder}: {json.dumps(result)}", markup=False)
 
 

@@ -4,6 +4,7 @@ Every time is an integer sample offset at `SAMPLE_RATE`, so the script, the play
 exporter agree to the sample. Clip lengths come from a `speech_length` callable (the TTS layer,
 or a stand-in in tests); the composer never renders anything itself.
 """
+
 from __future__ import annotations
 
 import json
@@ -74,7 +75,11 @@ class Event:
         return self.start + self.length
 
     def to_json(self) -> dict:
-        out: dict = {"start": to_seconds(self.start), "end": to_seconds(self.end), "kind": self.kind}
+        out: dict = {
+            "start": to_seconds(self.start),
+            "end": to_seconds(self.end),
+            "kind": self.kind,
+        }
         if self.kind == "speech":
             out["text"] = self.text
         else:
@@ -97,8 +102,12 @@ class Chapter:
     end: int
 
     def to_json(self) -> dict:
-        return {"id": self.id, "title": self.title,
-                "start": to_seconds(self.start), "end": to_seconds(self.end)}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "start": to_seconds(self.start),
+            "end": to_seconds(self.end),
+        }
 
 
 @dataclass(frozen=True)
@@ -144,7 +153,8 @@ def select_drills(routine: Routine, options: SessionOptions) -> list[Drill]:
             )
     lacking = {_equipment_key(e) for e in options.without}
     drills = [
-        d for d in routine.drills
+        d
+        for d in routine.drills
         if (not options.only or d.id in options.only)
         and d.id not in options.skip
         and not lacking & {_equipment_key(e) for e in d.equipment}
@@ -238,7 +248,7 @@ class _Composer:
     cursor: int = 0
 
     def run(self) -> Script:
-        # The intro names the session's length: lay out the body first, then put the intro before it.
+        # The intro names the session's length: lay out the body, then put the intro before it.
         for number, drill in enumerate(self.drills, start=1):
             self.drill(number, drill)
         outro_start = self.cursor
@@ -255,7 +265,9 @@ class _Composer:
                 f"The session would last {length / SAMPLE_RATE / 3600:.1f} hours; the limit is "
                 f"{MAX_SESSION_SECONDS // 3600} hours. Use fewer drills or a faster --pace."
             )
-        events = sorted(self.events + [_shifted(e, shift) for e in body_events], key=lambda e: e.start)
+        events = sorted(
+            self.events + [_shifted(e, shift) for e in body_events], key=lambda e: e.start
+        )
         starts = [0] + [c.start + shift for c in body_chapters]
         ends = starts[1:] + [length]
         chapters = [Chapter("intro", "Intro", 0, shift)] + [
@@ -274,8 +286,14 @@ class _Composer:
         self.cursor = max(self.cursor, event.end)
         return event
 
-    def beep(self, tone: ToneKind, at: int, drill: str | None = None,
-             side: str | None = None, rep: int | None = None) -> Event:
+    def beep(
+        self,
+        tone: ToneKind,
+        at: int,
+        drill: str | None = None,
+        side: str | None = None,
+        rep: int | None = None,
+    ) -> Event:
         event = Event(at, TONES[tone].length, "beep", tone=tone, drill=drill, side=side, rep=rep)
         self.events.append(event)
         self.cursor = max(self.cursor, event.end)
@@ -303,7 +321,11 @@ class _Composer:
 
     def outro(self) -> None:
         self.pause()
-        self.say("Rehearsal done." if self.options.rehearse else "That's the warm-up done. Have a great run.")
+        self.say(
+            "Rehearsal done."
+            if self.options.rehearse
+            else "That's the warm-up done. Have a great run."
+        )
 
     def drill(self, number: int, drill: Drill) -> None:
         start = self.cursor
@@ -338,7 +360,10 @@ class _Composer:
         rep_len = to_samples(drill.rep_seconds * self.options.pace)
         period = to_samples(drill.rep_seconds * self.options.pace + drill.hold_seconds)
         if drill.sides is Sides.SWITCH:
-            blocks = [[("left", i) for i in range(1, n + 1)], [("right", i) for i in range(1, n + 1)]]
+            blocks = [
+                [("left", i) for i in range(1, n + 1)],
+                [("right", i) for i in range(1, n + 1)],
+            ]
         elif drill.sides is Sides.ALTERNATE:
             blocks = [[(side, i) for i in range(1, n + 1) for side in ("left", "right")]]
         else:
@@ -390,8 +415,9 @@ class _Composer:
         """Whether "Hold." can be said within the hold."""
         return drill.hold_seconds > 0 and self.speech_length("Hold.") + BEEP_GAP <= hold
 
-    def plan_extras(self, drill: Drill, blocks: list, cues: tuple[str, ...],
-                    rep_len: int, period: int) -> dict[tuple[int, int], list[str]]:
+    def plan_extras(
+        self, drill: Drill, blocks: list, cues: tuple[str, ...], rep_len: int, period: int
+    ) -> dict[tuple[int, int], list[str]]:
         """Choose the reps after whose count a cue (or "Halfway.") is spoken without breaking tempo.
 
         Returns {(block, rep index): [texts]}. A text goes after a rep's count (or its "Hold.")
@@ -413,7 +439,9 @@ class _Composer:
 
         def place(text: str, wanted: tuple[int, int]) -> bool:
             length = self.speech_length(text)
-            order = sorted(free, key=lambda k: (k < wanted, abs(k[0] - wanted[0]), abs(k[1] - wanted[1])))
+            order = sorted(
+                free, key=lambda k: (k < wanted, abs(k[0] - wanted[0]), abs(k[1] - wanted[1]))
+            )
             for key in order:
                 if key not in slots and key[1] > 0 and free[key] >= length:
                     slots[key] = [text]
@@ -431,7 +459,11 @@ class _Composer:
 
     def rest(self, drill: Drill, following: Drill) -> None:
         """Rest between drills: "Rest. Next up: ...", equipment, a count-out, the rest-over beep."""
-        rest = self.routine.rest_seconds if self.options.rest_seconds is None else self.options.rest_seconds
+        rest = (
+            self.routine.rest_seconds
+            if self.options.rest_seconds is None
+            else self.options.rest_seconds
+        )
         rest_start = self.cursor
         self.say("Rest." if rest else "Next drill.", drill.id)
         self.pause()
@@ -450,8 +482,16 @@ class _Composer:
 
 
 def _shifted(event: Event, by: int) -> Event:
-    return Event(event.start + by, event.length, event.kind, event.text, event.tone,
-                 event.drill, event.side, event.rep)
+    return Event(
+        event.start + by,
+        event.length,
+        event.kind,
+        event.text,
+        event.tone,
+        event.drill,
+        event.side,
+        event.rep,
+    )
 
 
 def drill_chapters(script: Script) -> Iterator[Chapter]:

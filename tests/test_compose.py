@@ -1,7 +1,9 @@
-"""The composer, with a deterministic stand-in for clip lengths (the real engine is in test_session_e2e)."""
+"""The composer, with a stand-in for clip lengths (the real engine: test_session_e2e)."""
+
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 
 import pytest
 
@@ -56,8 +58,11 @@ def routine():
 
 
 def rep_beeps(script, drill=None):
-    return [e for e in script.events
-            if e.kind == "beep" and e.tone is ToneKind.REP and (drill is None or e.drill == drill)]
+    return [
+        e
+        for e in script.events
+        if e.kind == "beep" and e.tone is ToneKind.REP and (drill is None or e.drill == drill)
+    ]
 
 
 def test_switch_drill_does_all_reps_on_one_side_then_the_other(routine):
@@ -93,18 +98,25 @@ def test_reps_keep_a_steady_tempo(routine, pace):
         for side in sides:
             starts = [b.start for b in beeps if b.side == side]
             step = period * (2 if drill.sides.value == "alternate" else 1)
-            assert {b - a for a, b in zip(starts, starts[1:])} == {step}, (drill.id, side)
+            assert {b - a for a, b in pairwise(starts)} == {step}, (drill.id, side)
 
 
-@pytest.mark.parametrize("options", [
-    SessionOptions(), SessionOptions(pace=0.5), SessionOptions(pace=3), SessionOptions(brief=True),
-    SessionOptions(rest_seconds=0), SessionOptions(lower=True),
-])
+@pytest.mark.parametrize(
+    "options",
+    [
+        SessionOptions(),
+        SessionOptions(pace=0.5),
+        SessionOptions(pace=3),
+        SessionOptions(brief=True),
+        SessionOptions(rest_seconds=0),
+        SessionOptions(lower=True),
+    ],
+)
 def test_no_two_sounds_overlap(routine, options):
     script = compose(routine, options, stand_in_length)
     events = script.events
     assert [e.start for e in events] == sorted(e.start for e in events)
-    for before, after in zip(events, events[1:]):
+    for before, after in pairwise(events):
         assert after.start >= before.end, (before, after)
     assert events[-1].end <= script.length
 
@@ -178,8 +190,11 @@ def test_brief_drops_instructions_and_cues(routine):
 
 def test_only_skip_without(routine):
     def drills(options):
-        return [c.id for c in compose(routine, options, stand_in_length).chapters
-                if c.id not in ("intro", "outro")]
+        return [
+            c.id
+            for c in compose(routine, options, stand_in_length).chapters
+            if c.id not in ("intro", "outro")
+        ]
 
     assert drills(SessionOptions(only=("calf-raise",))) == ["calf-raise"]
     assert drills(SessionOptions(skip=("leg-swing",))) == ["side-lunge", "calf-raise"]
@@ -187,10 +202,13 @@ def test_only_skip_without(routine):
     with pytest.raises(UsageError) as error:
         compose(routine, SessionOptions(only=("calf",)), stand_in_length)
     assert str(error.value) == (
-        "--only: no drill with id 'calf' in test.yaml. The drills are: side-lunge, leg-swing, calf-raise."
+        "--only: no drill with id 'calf' in test.yaml. "
+        "The drills are: side-lunge, leg-swing, calf-raise."
     )
     with pytest.raises(UsageError, match="No drills left"):
-        compose(routine, SessionOptions(without=("mat", "wall"), skip=("leg-swing",)), stand_in_length)
+        compose(
+            routine, SessionOptions(without=("mat", "wall"), skip=("leg-swing",)), stand_in_length
+        )
 
 
 def test_rest_announces_next_drill_and_its_equipment(routine):
@@ -199,7 +217,9 @@ def test_rest_announces_next_drill_and_its_equipment(routine):
     assert "Next up: Leg swing." in texts
     assert "Next up: Calf raise." in texts and "You'll need the wall." in texts
     end = next(e for e in script.events if e.tone is ToneKind.END and e.drill == "side-lunge")
-    rest_over = next(e for e in script.events if e.tone is ToneKind.REST_OVER and e.drill == "side-lunge")
+    rest_over = next(
+        e for e in script.events if e.tone is ToneKind.REST_OVER and e.drill == "side-lunge"
+    )
     assert rest_over.start - end.end == pytest.approx(6 * SAMPLE_RATE, abs=0.7 * SAMPLE_RATE)
 
 
@@ -208,7 +228,7 @@ def test_chapters_cover_the_session_in_order(routine):
     ids = [c.id for c in script.chapters]
     assert ids == ["intro", "side-lunge", "leg-swing", "calf-raise", "outro"]
     assert script.chapters[0].start == 0 and script.chapters[-1].end == script.length
-    for a, b in zip(script.chapters, script.chapters[1:]):
+    for a, b in pairwise(script.chapters):
         assert a.end == b.start
     for event in script.events:
         if event.drill:
@@ -236,7 +256,9 @@ def test_json_contract_is_stable_and_complete(routine):
 
 def test_intro_names_length_and_equipment(routine):
     script = compose(routine, SessionOptions(), stand_in_length)
-    intro = [e.text for e in script.events if e.drill is None and e.start < script.chapters[1].start]
+    intro = [
+        e.text for e in script.events if e.drill is None and e.start < script.chapters[1].start
+    ]
     minutes = round(script.length / SAMPLE_RATE / 60)
     assert intro[0] == "Test routine."
     assert intro[1] in {f"3 drills, about {m} minutes." for m in (minutes - 1, minutes)}
@@ -254,18 +276,25 @@ def test_rehearse_speaks_every_cue_before_the_set(routine):
 
 
 def test_phrases_cover_everything_compose_says(routine):
-    for options in (SessionOptions(), SessionOptions(pace=0.5, brief=True), SessionOptions(lower=True)):
+    for options in (
+        SessionOptions(),
+        SessionOptions(pace=0.5, brief=True),
+        SessionOptions(lower=True),
+    ):
         needed = set(phrases(routine, options))
         script = compose(routine, options, stand_in_length)
         missing = set(script.texts()) - needed
         assert all("minute" in text for text in missing), missing
 
 
-@pytest.mark.parametrize("options, message", [
-    (SessionOptions(pace=0.2), "--pace must be between 0.5 and 3, got 0.2."),
-    (SessionOptions(pace=4), "--pace must be between 0.5 and 3, got 4."),
-    (SessionOptions(rest_seconds=-1), "--rest must be between 0 and 600 seconds, got -1."),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (SessionOptions(pace=0.2), "--pace must be between 0.5 and 3, got 0.2."),
+        (SessionOptions(pace=4), "--pace must be between 0.5 and 3, got 4."),
+        (SessionOptions(rest_seconds=-1), "--rest must be between 0 and 600 seconds, got -1."),
+    ],
+)
 def test_bad_options_are_refused(routine, options, message):
     with pytest.raises(UsageError) as error:
         compose(routine, options, stand_in_length)

@@ -3,6 +3,7 @@
 After every fault the next run must give output identical, byte for byte, to a clean run.
 Disks are real: small tmpfs mounts (root only, as on CI; skipped elsewhere).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -21,13 +22,19 @@ DRILL = "wall-slide"  # a short drill keeps each run quick
 TRACEBACK = "Traceback"
 
 
-def coach(*args: str, cache: Path, path: str | None = None, timeout: float = 300
-          ) -> subprocess.CompletedProcess:
+def coach(
+    *args: str, cache: Path, path: str | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess:
     env = {**os.environ, "COACH_CACHE_DIR": str(cache)}
     if path is not None:
         env["PATH"] = path
-    return subprocess.run([sys.executable, "-m", "coach", *args], capture_output=True, text=True,
-                          env=env, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "coach", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+    )
 
 
 def export_wav(out: Path, cache: Path, **kwargs) -> subprocess.CompletedProcess:
@@ -47,8 +54,9 @@ def clean(tmp_path_factory) -> tuple[bytes, Path]:
 def tmpfs(where: Path, size: str, read_only: bool = False):
     where.mkdir(parents=True, exist_ok=True)
     options = f"size={size}" + (",ro" if read_only else "")
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)],
-                             capture_output=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True
+    )
     if mounted.returncode != 0:
         pytest.skip("needs root to mount a small tmpfs")
     try:
@@ -138,10 +146,15 @@ def test_engine_program_missing(tmp_path, engine, program):
 def test_no_audio_device(tmp_path, clean):
     _, warm = clean
     config = tmp_path / "asound.conf"
-    config.write_text('pcm.!default { type hw card 7 }\n')
+    config.write_text("pcm.!default { type hw card 7 }\n")
     env = {**os.environ, "COACH_CACHE_DIR": str(warm), "ALSA_CONFIG_PATH": str(config)}
-    result = subprocess.run([sys.executable, "-m", "coach", "play", "--only", DRILL],
-                            capture_output=True, text=True, env=env, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "coach", "play", "--only", DRILL],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert result.returncode == 1
     assert "coach export" in result.stderr and TRACEBACK not in result.stderr
 
@@ -156,7 +169,7 @@ def damage(path: Path, how: str, rng: random.Random) -> None:
         path.write_bytes(rng.randbytes(len(data)))
     elif how == "flip":
         i = rng.randrange(len(data))
-        path.write_bytes(data[:i] + bytes([data[i] ^ 0xFF]) + data[i + 1:])
+        path.write_bytes(data[:i] + bytes([data[i] ^ 0xFF]) + data[i + 1 :])
     elif how == "extend":
         path.write_bytes(data + b"\0" * rng.randrange(1, 64))
     elif how == "folder":
@@ -195,7 +208,11 @@ def test_export_killed_at_random_points_never_leaves_a_partial_file(tmp_path, cl
     for _ in range(8):
         process = subprocess.Popen(
             [sys.executable, "-m", "coach", "export", str(out), "--only", "squat-to-stand"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         time.sleep(rng.uniform(0.2, 2.5))
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)

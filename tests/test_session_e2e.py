@@ -1,10 +1,12 @@
 """The built-in session end to end, through the real `coach` command and the default engine."""
+
 from __future__ import annotations
 
 import json
 import os
 import subprocess
 import sys
+from itertools import pairwise
 
 import pytest
 
@@ -25,8 +27,9 @@ ARTICLE = {  # id: (rep beeps per side, sides, hold seconds) as the article give
 
 def coach(*args: str, cache, check: bool = True) -> subprocess.CompletedProcess:
     env = {**os.environ, "COACH_CACHE_DIR": str(cache)}
-    result = subprocess.run([sys.executable, "-m", "coach", *args], capture_output=True, text=True,
-                            env=env, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "coach", *args], capture_output=True, text=True, env=env, timeout=600
+    )
     if check:
         assert result.returncode == 0, result.stderr
     return result
@@ -56,8 +59,11 @@ def test_every_drill_keeps_the_articles_counts_holds_and_sides(script):
             assert [(b["side"], b["rep"]) for b in beeps] == [(None, i) for i in range(1, reps + 1)]
         else:
             assert sorted((b["side"], b["rep"]) for b in beeps) == sorted(
-                (s, i) for s in ("left", "right") for i in range(1, reps + 1)), drill
-        switches = [e for e in script["events"] if e.get("tone") == "switch" and e["drill"] == drill]
+                (s, i) for s in ("left", "right") for i in range(1, reps + 1)
+            ), drill
+        switches = [
+            e for e in script["events"] if e.get("tone") == "switch" and e["drill"] == drill
+        ]
         assert len(switches) == (1 if sides == "switch" else 0), drill
         holds = [e for e in script["events"] if e.get("text") == "Hold." and e["drill"] == drill]
         assert len(holds) == (len(beeps) if hold else 0), drill
@@ -65,7 +71,7 @@ def test_every_drill_keeps_the_articles_counts_holds_and_sides(script):
 
 def test_nothing_overlaps_with_real_clip_lengths(script):
     events = script["events"]
-    for before, after in zip(events, events[1:]):
+    for before, after in pairwise(events):
         assert after["start"] >= before["end"] - 1e-6, (before, after)
 
 
