@@ -5,6 +5,7 @@ only once complete, so an interrupted export leaves the destination as it was.
 """
 from __future__ import annotations
 
+import glob
 import os
 import secrets
 import shutil
@@ -130,8 +131,13 @@ def _check_folder(path: Path) -> None:
 
 @contextmanager
 def _replacing(path: Path) -> Iterator[Path]:
-    """A new hidden file beside `path`, renamed over it once the block completes, else removed."""
-    part = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+    """A new hidden file beside `path`, renamed over it once the block completes, else removed.
+
+    Its name holds the writer's process id, so files left by a killed export are removed the
+    next time, without touching those of an export still running.
+    """
+    _remove_stale_parts(path)
+    part = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.part")
     try:
         os.close(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     except OSError as error:
@@ -148,6 +154,23 @@ def _replacing(path: Path) -> Iterator[Path]:
     except BaseException:
         part.unlink(missing_ok=True)
         raise
+
+
+def _remove_stale_parts(path: Path) -> None:
+    for part in path.parent.glob(f".{glob.escape(path.name)}.*-*.part"):
+        pid = part.name[len(path.name) + 2 :].split("-")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            part.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 def _write_wav(timeline: Timeline, file: BinaryIO, report: Progress) -> None:

@@ -311,6 +311,11 @@ def test_a_killed_export_leaves_no_partial_file(tmp_path):
     child.stdout.close()
     assert out.read_bytes() == b"old session"
     assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")] == ["session.mp3"]
+    # The killed export's temporary file goes at the next export; a running one's stays.
+    running = tmp_path / f".session.mp3.{os.getpid()}-0.part"
+    running.touch()
+    export_timeline(Timeline(Script("x", 100, (), ()), np.zeros(100, np.int16)), out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [running.name, "session.mp3"]
 
 
 # --- end to end, the real engine -------------------------------------------------------
