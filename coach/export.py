@@ -141,8 +141,9 @@ def _replacing(path: Path) -> Iterator[Path]:
     try:
         os.close(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     except OSError as error:
-        raise ExportError(f"Cannot write {path}: {error.strerror}. "
-                          f"Probable cause: no permission to write in {path.parent}.") from error
+        denied = isinstance(error, PermissionError)
+        hint = f" Probable cause: no permission to write in {path.parent}." if denied else ""
+        raise ExportError(f"Cannot write {path}: {error.strerror}.{hint}") from error
     try:
         yield part
         with open(part, "rb+") as written:
