@@ -1,0 +1,295 @@
+#!/usr/bin/env python3
+"""The benchmarks (`make bench`, not a test): each figure of the coach against its anchor.
+
+    .venv/bin/python scripts/bench.py --json bench/results.json [--runs 5 | --quick]
+
+Every figure is the median of several runs of the `coach` command as a user runs it (a child
+process, its clip cache in a temporary folder), divided by the median of its anchor, the tools
+the coach stands on doing the same job. Coach and anchor alternate run by run, so a busy
+machine slows both alike:
+
+- cold export of the default session to MP3 (empty cache) against the `espeak-ng` program
+  rendering the same phrases one by one plus ffmpeg encoding the session's WAV;
+- warm export against that ffmpeg encode alone;
+- `coach play` to the first sample at a real-time device (a private PulseAudio null sink, see
+  bench_player.py), warm cache, against `aplay` playing the session's WAV there; shown as the
+  difference, since aplay's first sample comes within milliseconds;
+- scaling: warm export of a routine four times as long (the built-in drills repeated with
+  distinct ids) against the default routine, in time and in the child's peak memory;
+- `coach script --json` warm, against a bare Python start.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import wave
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_player import Pulse  # noqa: E402
+from bench_tts import espeak_one_by_one  # noqa: E402
+
+from coach.export import ENCODERS  # noqa: E402
+from coach.routine import default_routine_path  # noqa: E402
+from coach.samples import SAMPLE_RATE  # noqa: E402
+
+COACH = str(Path(sys.executable).with_name("coach"))
+COPIES = 4
+"""The long routine is the built-in one this many times."""
+AUDIBLE = 100
+"""A sample above this (of 32767) is sound, not silence."""
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    peak_bytes: int
+    """The child's maximum resident set size."""
+
+
+def timed(command: list[str], env: dict[str, str] | None = None) -> Run:
+    """Run `command` to the end: its wall time and peak memory; exit the benchmark if it fails."""
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        child = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode:
+            errors.seek(0)
+            sys.exit(f"bench: `{' '.join(command)}` failed ({child.returncode}): "
+                     f"{errors.read().decode(errors='replace').strip()}")
+    return Run(seconds, usage.ru_maxrss * 1024)
+
+
+def seconds(runs: list[Run]) -> list[float]:
+    return [run.seconds for run in runs]
+
+
+def peaks(runs: list[Run]) -> list[float]:
+    return [run.peak_bytes for run in runs]
+
+
+def coach_env(cache: Path, base: dict[str, str] | None = None) -> dict[str, str]:
+    return {**(base or os.environ), "COACH_CACHE_DIR": str(cache)}
+
+
+def script_json(env: dict[str, str], *options: str) -> dict:
+    done = subprocess.run([COACH, "script", "--json", *options], env=env, check=True,
+                          capture_output=True, text=True)
+    return json.loads(done.stdout)
+
+
+def write_long_routine(path: Path) -> None:
+    """The built-in routine with its drills `COPIES` times over, each copy with its own ids."""
+    routine = yaml.safe_load(default_routine_path().read_text(encoding="utf-8"))
+    routine["drills"] = [{**copy.deepcopy(drill), "id": f"{drill['id']}-{n}"}  # no YAML aliases
+                         for n in range(1, COPIES + 1) for drill in routine["drills"]]
+    path.write_text(yaml.safe_dump(routine, sort_keys=False), encoding="utf-8")
+
+
+def ffmpeg_encode(wav: Path, out: Path) -> Run:
+    """ffmpeg encoding `wav` to MP3 with the exporter's encoder settings."""
+    return timed(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", str(wav),
+                  *ENCODERS[".mp3"], str(out)])
+
+
+def lead_in_seconds(wav: Path) -> float:
+    """Seconds of silence at the start of `wav`, so the first sound says when sample 0 played."""
+    with wave.open(str(wav)) as w:
+        samples = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+        return int(np.flatnonzero(np.abs(samples.astype(np.int32)) > AUDIBLE)[0]) / w.getframerate()
+
+
+def wait_for_recorder(pulse: Pulse) -> None:
+    """Wait until the sink's recorder has delivered a second of audio (slow on a busy machine)."""
+    deadline = time.monotonic() + 30
+    while len(pulse.data) < 2 * SAMPLE_RATE:
+        if time.monotonic() > deadline:
+            sys.exit("bench: the PulseAudio recorder delivered nothing for 30 s")
+        time.sleep(0.1)
+
+
+def first_sample(pulse: Pulse, command: list[str], env: dict[str, str], lead_in: float) -> float:
+    """Seconds from starting `command` to its first sample at the sink; then stops it."""
+    called = time.monotonic()
+    child = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        start = max(pulse.sample_at(called), 0)
+        while time.monotonic() < called + 60:
+            time.sleep(0.02)
+            sound = np.flatnonzero(np.abs(pulse.recording()[start:].astype(np.int32)) > AUDIBLE)
+            if sound.size:
+                return pulse.when(start + int(sound[0])) - lead_in - called
+        sys.exit(f"bench: no sound from `{' '.join(command)}` within a minute")
+    finally:
+        child.send_signal(signal.SIGINT)
+        child.wait(timeout=10)
+        time.sleep(0.5)  # let the sink fall silent before the next run
+
+
+def figure(name: str, unit: str, runs: list[float], anchor: str, anchor_runs: list[float],
+           target: float | None = None, target_text: str = "", compare: str = "ratio") -> dict:
+    """One row: the medians, their ratio (or, `compare="difference"`, coach minus anchor)."""
+    median, anchor_median = statistics.median(runs), statistics.median(anchor_runs)
+    ratio = median / anchor_median
+    return {"name": name, "unit": unit, "median": median, "runs": runs, "anchor": anchor,
+            "anchor_median": anchor_median, "anchor_runs": anchor_runs, "compare": compare,
+            "ratio": ratio, "difference": median - anchor_median,
+            "target": target, "target_text": target_text,
+            "met": None if target is None else ratio <= target}
+
+
+def version(command: list[str]) -> str:
+    return subprocess.run(command, capture_output=True, text=True).stdout.splitlines()[0].strip()
+
+
+def machine() -> dict:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines()
+                  if line.startswith("model name")), platform.processor())
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": version(["git", "-C", str(Path(__file__).parent), "describe", "--always",
+                           "--dirty"]),
+        "nproc": len(os.sched_getaffinity(0)),
+        "cpu": model,
+        "load_average_at_start": os.getloadavg(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "espeak_ng": version(["espeak-ng", "--version"]),
+        "ffmpeg": version(["ffmpeg", "-version"]),
+    }
+
+
+def measure(work: Path, runs: int) -> dict:
+    info = machine()
+    warm = work / "warm-cache"
+    env = coach_env(warm)
+    long_routine = work / "long.yaml"
+    write_long_routine(long_routine)
+    # Warm the cache for both routines, and write the session's WAV for the anchors.
+    timed([COACH, "cache", "warm"], env)
+    timed([COACH, "cache", "warm", "--routine", str(long_routine)], env)
+    wav = work / "session.wav"
+    timed([COACH, "export", str(wav)], env)
+    session = script_json(env)
+    long_session = script_json(env, "--routine", str(long_routine))
+    texts = list(dict.fromkeys(e["text"] for e in session["events"] if e["kind"] == "speech"))
+
+    cold, engines, ffmpeg, warm_export, long_export, script, python = ([] for _ in range(7))
+    for run in range(1, runs + 1):
+        with tempfile.TemporaryDirectory(dir=work) as cache, \
+                tempfile.TemporaryDirectory(dir=work) as clips:
+            cold.append(timed([COACH, "export", str(work / "cold.mp3")], coach_env(Path(cache))))
+            espeak = espeak_one_by_one(texts, Path(clips))[0]
+        ffmpeg.append(ffmpeg_encode(wav, work / "alone.mp3"))
+        engines.append(espeak + ffmpeg[-1].seconds)
+        warm_export.append(timed([COACH, "export", str(work / "warm.mp3")], env))
+        long_export.append(timed([COACH, "export", "--routine", str(long_routine),
+                                  str(work / "long.mp3")], env))
+        script.append(timed([COACH, "script", "--json"], env))
+        python.append(timed([sys.executable, "-c", "pass"]))
+        print(f"run {run}/{runs}: cold export {cold[-1].seconds:.2f} s, raw engines "
+              f"{engines[-1]:.2f} s, warm export {warm_export[-1].seconds:.2f} s, ffmpeg "
+              f"{ffmpeg[-1].seconds:.2f} s, {COPIES}x export {long_export[-1].seconds:.2f} s",
+              file=sys.stderr)
+
+    lead_in = lead_in_seconds(wav)
+    play, aplay = [], []
+    with tempfile.TemporaryDirectory(prefix="coach-pulse-") as folder, Pulse(Path(folder)) as pulse:
+        wait_for_recorder(pulse)
+        for run in range(1, runs + 1):
+            play.append(first_sample(pulse, [COACH, "play"], coach_env(warm, pulse.env), lead_in))
+            aplay.append(first_sample(pulse, ["aplay", "-q", str(wav)], pulse.env, lead_in))
+            print(f"run {run}/{runs}: coach play {play[-1] * 1000:.0f} ms, "
+                  f"aplay {aplay[-1] * 1000:.0f} ms", file=sys.stderr)
+
+    length_ratio = long_session["duration"] / session["duration"]
+    info["load_average_at_end"] = os.getloadavg()
+    return {
+        "machine": info,
+        "runs": runs,
+        "session_seconds": session["duration"],
+        "phrases": len(texts),
+        "long_session_seconds": long_session["duration"],
+        "length_ratio": length_ratio,
+        "figures": [
+            figure("cold export (empty cache)", "s", seconds(cold),
+                   "espeak-ng one by one + ffmpeg encode", engines, 1.3, "≤ 1.3×"),
+            figure("warm export", "s", seconds(warm_export), "ffmpeg encode alone",
+                   seconds(ffmpeg), 1.15, "≤ 1.15×"),
+            # aplay starts in a few milliseconds, so a ratio to it would be noise: the difference.
+            figure("coach play to first sample (warm)", "ms", [s * 1000 for s in play],
+                   "aplay of the same audio", [s * 1000 for s in aplay], compare="difference"),
+            figure(f"{COPIES}x routine, warm export time", "s", seconds(long_export),
+                   "default routine", seconds(warm_export), 1.1 * length_ratio,
+                   f"≤ {1.1 * length_ratio:.2f}× (length +10%)"),
+            figure(f"{COPIES}x routine, warm export peak memory", "B", peaks(long_export),
+                   "default routine", peaks(warm_export), length_ratio,
+                   f"≤ {length_ratio:.2f}× (length)"),
+            figure("coach script --json (warm)", "s", seconds(script),
+                   "bare Python start", seconds(python)),
+        ],
+    }
+
+
+def shown(value: float, unit: str) -> str:
+    if unit == "B":
+        return f"{value / 1e6:.0f} MB"
+    return f"{value:.1f} ms" if unit == "ms" else f"{value:.2f} s"
+
+
+def print_table(results: dict) -> None:
+    m = results["machine"]
+    caption = (f"{m['cpu']}, {m['nproc']} CPUs, load {m['load_average_at_start'][0]:.2f} at "
+               f"start; session {results['session_seconds']:.0f} s, {COPIES}x routine "
+               f"{results['long_session_seconds']:.0f} s")
+    table = Table(title=f"coach benchmarks: medians of {results['runs']} runs",
+                  title_justify="left", caption=caption, caption_justify="left")
+    numbers = ("coach", "anchor median", "vs anchor")
+    for column in ("figure", "coach", "anchor", "anchor median", "vs anchor", "target", "met"):
+        table.add_column(column, justify="right" if column in numbers else "left")
+    for f in results["figures"]:
+        versus = (f"{f['ratio']:.2f}×" if f["compare"] == "ratio"
+                  else "+" + shown(f["difference"], f["unit"]))
+        met = "" if f["met"] is None else "yes" if f["met"] else "no"
+        table.add_row(f["name"], shown(f["median"], f["unit"]), f["anchor"],
+                      shown(f["anchor_median"], f["unit"]), versus, f["target_text"], met)
+    Console(width=130).print(table)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", type=Path, required=True,
+                        help="where to write the figures as JSON")
+    parser.add_argument("--runs", type=int, default=5, help="runs of each measurement (default: 5)")
+    parser.add_argument("--quick", action="store_true", help="2 runs: a smoke check")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="coach-bench-") as work:
+        results = measure(Path(work), 2 if args.quick else args.runs)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print_table(results)
+
+
+if __name__ == "__main__":
+    main()
