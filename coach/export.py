@@ -3,14 +3,15 @@
 Every file is written beside its destination under a hidden temporary name and renamed over it
 only once complete, so an interrupted export leaves the destination as it was.
 """
+
 from __future__ import annotations
 
 import glob
 import os
 import secrets
 import shutil
-import subprocess
 import struct
+import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -57,18 +58,23 @@ def audio_path(out: Path) -> Path:
     path = out if out.suffix else out.with_name(out.name + ".mp3")
     fmt = path.suffix.lower()
     if fmt not in FORMATS:
-        raise UsageError(f"Cannot export to {path.name}: unknown extension {path.suffix!r}. "
-                         f"Use one of {', '.join(FORMATS)}.")
+        raise UsageError(
+            f"Cannot export to {path.name}: unknown extension {path.suffix!r}. "
+            f"Use one of {', '.join(FORMATS)}."
+        )
     if fmt in ENCODERS and shutil.which("ffmpeg") is None:
-        raise ExportError(f"Exporting {fmt} needs ffmpeg, which is not installed. Install it "
-                          "(`sudo apt-get install ffmpeg`), or export to .wav, which needs no "
-                          "ffmpeg.")
+        raise ExportError(
+            f"Exporting {fmt} needs ffmpeg, which is not installed. Install it "
+            "(`sudo apt-get install ffmpeg`), or export to .wav, which needs no "
+            "ffmpeg."
+        )
     _check_folder(path)
     return path
 
 
-def export_timeline(timeline: Timeline, out: Path, *,
-                    progress: Progress | None = None) -> ExportResult:
+def export_timeline(
+    timeline: Timeline, out: Path, *, progress: Progress | None = None
+) -> ExportResult:
     """Write the timeline to `out` in the format of its extension; see `audio_path`."""
     path = audio_path(out)
     report = progress or (lambda fraction: None)
@@ -94,8 +100,10 @@ def write_captions(script: Script, out: Path) -> Path:
         text = "\n".join(lines) + "\n"
     else:
         sep = "," if fmt == ".srt" else "."
-        cues = [f"{_clock(e.start, rate, sep)} --> {_clock(e.end, rate, sep)}\n{e.text}\n"
-                for e in speech]
+        cues = [
+            f"{_clock(e.start, rate, sep)} --> {_clock(e.end, rate, sep)}\n{e.text}\n"
+            for e in speech
+        ]
         if fmt == ".srt":
             cues = [f"{n}\n{cue}" for n, cue in enumerate(cues, start=1)]
         text = "\n".join(["WEBVTT\n"] * (fmt == ".vtt") + cues)
@@ -107,19 +115,23 @@ def write_captions(script: Script, out: Path) -> Path:
 def check_captions(out: Path) -> None:
     """UsageError for an unknown captions extension, ExportError for a missing folder."""
     if out.suffix.lower() not in CAPTION_FORMATS:
-        raise UsageError(f"Cannot write captions to {out.name}: unknown extension {out.suffix!r}. "
-                         f"Use one of {', '.join(CAPTION_FORMATS)}.")
+        raise UsageError(
+            f"Cannot write captions to {out.name}: unknown extension {out.suffix!r}. "
+            f"Use one of {', '.join(CAPTION_FORMATS)}."
+        )
     _check_folder(out)
 
 
 def _clock(samples: int, rate: int, separator: str, hours: bool = True) -> str:
-    """"HH:MM:SS,mmm" (SRT), "HH:MM:SS.mmm" (VTT) or "MM:SS.cc" (LRC, `hours=False`)."""
+    """ "HH:MM:SS,mmm" (SRT), "HH:MM:SS.mmm" (VTT) or "MM:SS.cc" (LRC, `hours=False`)."""
     if not hours:
         centis = round(samples * 100 / rate)
         return f"{centis // 6000:02d}:{centis // 100 % 60:02d}.{centis % 100:02d}"
     millis = round(samples * 1000 / rate)
-    return (f"{millis // 3_600_000:02d}:{millis // 60_000 % 60:02d}:{millis // 1000 % 60:02d}"
-            f"{separator}{millis % 1000:03d}")
+    return (
+        f"{millis // 3_600_000:02d}:{millis // 60_000 % 60:02d}:{millis // 1000 % 60:02d}"
+        f"{separator}{millis % 1000:03d}"
+    )
 
 
 def _check_folder(path: Path) -> None:
@@ -182,9 +194,24 @@ def _write_wav(timeline: Timeline, file: BinaryIO, report: Progress) -> None:
     """
     total, rate = len(timeline.samples), timeline.sample_rate
     data = total * SAMPLE_WIDTH * CHANNELS
-    file.write(struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + data, b"WAVE", b"fmt ", 16, 1,
-                           CHANNELS, rate, rate * SAMPLE_WIDTH * CHANNELS, SAMPLE_WIDTH * CHANNELS,
-                           8 * SAMPLE_WIDTH, b"data", data))
+    file.write(
+        struct.pack(
+            "<4sI4s4sIHHIIHH4sI",
+            b"RIFF",
+            36 + data,
+            b"WAVE",
+            b"fmt ",
+            16,
+            1,
+            CHANNELS,
+            rate,
+            rate * SAMPLE_WIDTH * CHANNELS,
+            SAMPLE_WIDTH * CHANNELS,
+            8 * SAMPLE_WIDTH,
+            b"data",
+            data,
+        )
+    )
     step = CHUNK_SECONDS * rate
     for start in range(0, total, step):
         file.write(timeline.samples[start : start + step].astype("<i2", copy=False).tobytes())
@@ -198,16 +225,38 @@ def _encode(timeline: Timeline, part: Path, fmt: str, report: Progress) -> None:
         metadata, log = Path(scratch, "metadata.txt"), Path(scratch, "ffmpeg.log")
         metadata.write_text(_ffmetadata(timeline.script, fmt), encoding="utf-8")
         command = [
-            "ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
-            "-f", "wav", "-max_size", "65536", "-i", "pipe:0",
-            "-f", "ffmetadata", "-i", str(metadata),
-            "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1",
-            "-fflags", "+bitexact", "-flags:a", "+bitexact",  # same input, same bytes
-            *ENCODERS[fmt], str(part),
+            "ffmpeg",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "wav",
+            "-max_size",
+            "65536",
+            "-i",
+            "pipe:0",
+            "-f",
+            "ffmetadata",
+            "-i",
+            str(metadata),
+            "-map",
+            "0:a",
+            "-map_metadata",
+            "1",
+            "-map_chapters",
+            "1",
+            "-fflags",
+            "+bitexact",
+            "-flags:a",
+            "+bitexact",  # same input, same bytes
+            *ENCODERS[fmt],
+            str(part),
         ]
         with open(log, "wb") as errors:
-            ffmpeg = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                      stderr=errors)
+            ffmpeg = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors
+            )
         try:
             _write_wav(timeline, ffmpeg.stdin, report)
             ffmpeg.stdin.close()
@@ -220,8 +269,10 @@ def _encode(timeline: Timeline, part: Path, fmt: str, report: Progress) -> None:
         status = ffmpeg.wait()
         if status:
             lines = log.read_text(errors="replace").strip().splitlines()[-3:]
-            raise ExportError(f"ffmpeg could not encode {fmt} (exit status {status}): "
-                              f"{' '.join(lines) or 'no message'}")
+            raise ExportError(
+                f"ffmpeg could not encode {fmt} (exit status {status}): "
+                f"{' '.join(lines) or 'no message'}"
+            )
 
 
 def _ffmetadata(script: Script, fmt: str) -> str:
@@ -236,13 +287,25 @@ def _ffmetadata(script: Script, fmt: str) -> str:
             text = text.replace(char, "\\" + char)
         return text
 
-    lines = [";FFMETADATA1", f"title={escape(script.routine)}", f"artist={ARTIST}",
-             f"album={ARTIST}", "genre=Speech"]
+    lines = [
+        ";FFMETADATA1",
+        f"title={escape(script.routine)}",
+        f"artist={ARTIST}",
+        f"album={ARTIST}",
+        "genre=Speech",
+    ]
     if fmt == ".ogg":
         for n, chapter in enumerate(script.chapters, start=1):
-            lines += [f"CHAPTER{n:03d}={escape(_clock(chapter.start, script.sample_rate, '.'))}",
-                      f"CHAPTER{n:03d}NAME={escape(chapter.title)}"]
+            lines += [
+                f"CHAPTER{n:03d}={escape(_clock(chapter.start, script.sample_rate, '.'))}",
+                f"CHAPTER{n:03d}NAME={escape(chapter.title)}",
+            ]
     for chapter in script.chapters:
-        lines += ["[CHAPTER]", f"TIMEBASE=1/{script.sample_rate}", f"START={chapter.start}",
-                  f"END={chapter.end}", f"title={escape(chapter.title)}"]
+        lines += [
+            "[CHAPTER]",
+            f"TIMEBASE=1/{script.sample_rate}",
+            f"START={chapter.start}",
+            f"END={chapter.end}",
+            f"title={escape(chapter.title)}",
+        ]
     return "\n".join(lines) + "\n"

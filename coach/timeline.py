@@ -5,6 +5,7 @@ Loudness is settled here, cheaply: speech is measured once (its distinct clips),
 relative to it, the mix gets one gain to `TARGET_LUFS` (ITU-R BS.1770 integrated loudness), and a
 look-ahead limiter keeps the 4x-oversampled true peak under `TRUE_PEAK_DBTP`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -68,8 +69,9 @@ def build_timeline(script: Script, speech: ClipSource) -> Timeline:
     """Place every clip and tone of the script at its sample offset, then set the loudness."""
     clips = {t: c.astype(np.float32) / 32768 for t, c in speech.clips(script.texts()).items()}
     speech_lufs = loudness(np.concatenate([np.zeros(0, np.float32), *clips.values()]))
-    beep_gain = np.float32(_db_to_gain(speech_lufs + BEEP_LU - TONE_LOUDNESS)
-                           if np.isfinite(speech_lufs) else 1.0)
+    beep_gain = np.float32(
+        _db_to_gain(speech_lufs + BEEP_LU - TONE_LOUDNESS) if np.isfinite(speech_lufs) else 1.0
+    )
     mix = np.zeros(script.length, dtype=np.float32)
     for event in script.events:
         if event.kind == "speech":
@@ -123,8 +125,14 @@ def _k_weighting() -> np.ndarray:
     k = np.tan(np.pi * 1681.974450955533 / SAMPLE_RATE)
     q, vh = 0.7071752369554196, 10 ** (3.999843853973347 / 20)
     vb = vh**0.4996667741545416
-    shelf = [vh + vb * k / q + k * k, 2 * (k * k - vh), vh - vb * k / q + k * k,
-             1 + k / q + k * k, 2 * (k * k - 1), 1 - k / q + k * k]
+    shelf = [
+        vh + vb * k / q + k * k,
+        2 * (k * k - vh),
+        vh - vb * k / q + k * k,
+        1 + k / q + k * k,
+        2 * (k * k - 1),
+        1 - k / q + k * k,
+    ]
     k, q = np.tan(np.pi * 38.13547087602444 / SAMPLE_RATE), 0.5003270373238773
     high_pass = [1, -2, 1, 1 + k / q + k * k, 2 * (k * k - 1), 1 - k / q + k * k]
     sos = np.array([shelf, high_pass])

@@ -1,4 +1,5 @@
 """Beep synthesis: one distinct tone per kind, so each can be told apart without looking."""
+
 from __future__ import annotations
 
 import math

@@ -5,6 +5,7 @@ next to ffmpeg encoding a WAV of the same length on its own.
 
 Writes medians of several runs, each run's seconds, and the ratios to ffmpeg alone as JSON.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,13 +35,19 @@ def export_once(engine: str, cache: Path, out: Path) -> dict[str, float]:
     built = time.perf_counter()
     export_timeline(timeline, out)
     done = time.perf_counter()
-    return {"total": done - begin, "speech_and_script": rendered - begin,
-            "timeline": built - rendered, "encode": done - built}
+    return {
+        "total": done - begin,
+        "speech_and_script": rendered - begin,
+        "timeline": built - rendered,
+        "encode": done - built,
+    }
 
 
 def summary(runs: list[dict[str, float]]) -> dict:
-    return {"median_seconds": {k: round(statistics.median(r[k] for r in runs), 3) for k in runs[0]},
-            "runs_seconds": [round(r["total"], 3) for r in runs]}
+    return {
+        "median_seconds": {k: round(statistics.median(r[k] for r in runs), 3) for k in runs[0]},
+        "runs_seconds": [round(r["total"], 3) for r in runs],
+    }
 
 
 def main() -> None:
@@ -53,18 +60,32 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="coach-bench-") as scratch:
         work = Path(scratch)
-        cold = [export_once(args.engine, work / f"cold-{i}", work / "cold.mp3")
-                for i in range(args.cold_runs)]
-        warm = [export_once(args.engine, work / "cold-0", work / "warm.mp3")
-                for _ in range(args.runs)]
+        cold = [
+            export_once(args.engine, work / f"cold-{i}", work / "cold.mp3")
+            for i in range(args.cold_runs)
+        ]
+        warm = [
+            export_once(args.engine, work / "cold-0", work / "warm.mp3") for _ in range(args.runs)
+        ]
         speech = Speech(VoiceSettings(args.engine), work / "cold-0")
         timeline = build_timeline(make_script(load_routine(), SessionOptions(), speech), speech)
         wav = export_timeline(timeline, work / "session.wav").path
         alone = []
         for _ in range(args.runs):
             begin = time.perf_counter()
-            subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), *ENCODERS[".mp3"],
-                            str(work / "alone.mp3")], check=True)
+            subprocess.run(
+                [
+                    "ffmpeg",
+                    "-v",
+                    "error",
+                    "-y",
+                    "-i",
+                    str(wav),
+                    *ENCODERS[".mp3"],
+                    str(work / "alone.mp3"),
+                ],
+                check=True,
+            )
             alone.append(time.perf_counter() - begin)
 
     ffmpeg_median = statistics.median(alone)
@@ -74,8 +95,10 @@ def main() -> None:
         "machine": {"python": sys.version.split()[0], "platform": platform.platform()},
         "cold_cache": summary(cold),
         "warm_cache": summary(warm),
-        "ffmpeg_wav_to_mp3_alone": {"median_seconds": round(ffmpeg_median, 3),
-                                    "runs_seconds": [round(s, 3) for s in alone]},
+        "ffmpeg_wav_to_mp3_alone": {
+            "median_seconds": round(ffmpeg_median, 3),
+            "runs_seconds": [round(s, 3) for s in alone],
+        },
         "ratios_to_ffmpeg_alone": {
             "cold": round(statistics.median(r["total"] for r in cold) / ffmpeg_median, 2),
             "warm": round(statistics.median(r["total"] for r in warm) / ffmpeg_median, 2),

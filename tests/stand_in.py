@@ -1,4 +1,5 @@
 """Helpers for the timeline and export tests: a deterministic clip source and a beep finder."""
+
 from __future__ import annotations
 
 import zlib

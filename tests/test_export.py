@@ -1,4 +1,5 @@
 """The exporter: decoded files hold every beep as planned, tags, chapters, loudness; safe writes."""
+
 from __future__ import annotations
 
 import json
@@ -16,7 +17,7 @@ import pytest
 from mutagen.id3 import ID3
 from stand_in import ROUTINE, StandInSpeech, beep_onset
 
-from coach.compose import SessionOptions, Script
+from coach.compose import Script, SessionOptions
 from coach.errors import ExportError, UsageError
 from coach.export import FORMATS, audio_path, export_timeline, write_captions
 from coach.routine import load_routine, parse_routine
@@ -26,24 +27,50 @@ from coach.timeline import Timeline, build_timeline, make_script
 needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
 
 
-def session(routine, options=SessionOptions(), speech=None) -> Timeline:
+def session(routine, options: SessionOptions | None = None, speech=None) -> Timeline:
     speech = speech or StandInSpeech()
-    return build_timeline(make_script(routine, options, speech), speech)
+    return build_timeline(make_script(routine, options or SessionOptions(), speech), speech)
 
 
 def decode(path: Path) -> np.ndarray:
     """The file decoded by ffmpeg to mono int16 at SAMPLE_RATE (MP3 encoder delay trimmed)."""
-    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1",
-                          "-ar", str(SAMPLE_RATE), "-"], capture_output=True, check=True).stdout
+    raw = subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-f",
+            "s16le",
+            "-ac",
+            "1",
+            "-ar",
+            str(SAMPLE_RATE),
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
     return np.frombuffer(raw, dtype="<i2")
 
 
 def ebur128(path: Path) -> tuple[float, float]:
     """Integrated loudness (LUFS) and true peak (dBTP) measured by ffmpeg's ebur128 filter."""
-    command = ["ffmpeg", "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128=peak=true",
-               "-f", "null", "-"]
+    command = [
+        "ffmpeg",
+        "-hide_banner",
+        "-nostats",
+        "-i",
+        str(path),
+        "-af",
+        "ebur128=peak=true",
+        "-f",
+        "null",
+        "-",
+    ]
     log = subprocess.run(command, capture_output=True, text=True).stderr
-    summary = log[log.rindex("Summary:"):]
+    summary = log[log.rindex("Summary:") :]
     integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
     peak = float(re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary).group(1))
     return integrated, peak
@@ -58,10 +85,16 @@ def assert_beeps_on_time(audio: np.ndarray, script: Script, tolerance: float) ->
 
 
 def ffprobe_chapters(path: Path) -> list[tuple[str, float, float]]:
-    out = subprocess.run(["ffprobe", "-v", "error", "-show_chapters", "-of", "json", str(path)],
-                         capture_output=True, text=True, check=True).stdout
-    return [(c["tags"]["title"], float(c["start_time"]), float(c["end_time"]))
-            for c in json.loads(out)["chapters"]]
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_chapters", "-of", "json", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [
+        (c["tags"]["title"], float(c["start_time"]), float(c["end_time"]))
+        for c in json.loads(out)["chapters"]
+    ]
 
 
 def planned_chapters(script: Script) -> list[tuple[str, float, float]]:
@@ -141,7 +174,8 @@ def test_mp3_tags_and_chapters_read_back(mp3, timeline):
         for c in script.chapters
     ]
     for (title, start, end), (want, planned_start, planned_end) in zip(
-            ffprobe_chapters(mp3.path), planned_chapters(script), strict=True):
+        ffprobe_chapters(mp3.path), planned_chapters(script), strict=True
+    ):
         assert title == want
         assert start == pytest.approx(planned_start, abs=0.001)
         assert end == pytest.approx(planned_end, abs=0.001)
@@ -170,8 +204,16 @@ def test_other_formats_carry_length_tags_and_chapters(timeline, tmp_path, ext):
     assert_beeps_on_time(audio, timeline.script, tolerance=0.005)
     chapters = ffprobe_chapters(path)
     assert [c[0] for c in chapters] == [c.title for c in timeline.script.chapters]
-    command = ["ffprobe", "-v", "error", "-show_entries", "format_tags:stream_tags", "-of", "json",
-               str(path)]
+    command = [
+        "ffprobe",
+        "-v",
+        "error",
+        "-show_entries",
+        "format_tags:stream_tags",
+        "-of",
+        "json",
+        str(path),
+    ]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     assert "Test routine" in out
 
@@ -200,9 +242,13 @@ def test_captions_match_the_script(timeline, tmp_path, ext):
         times = [(int(m) * 60 + int(s) + int(c) / 100, None) for m, s, c, _ in cues]
     else:
         cues = re.findall(rf"^{stamp} --> {stamp}\n(.*)$", text, re.M)
-        times = [(int(h) * 3600 + int(m) * 60 + int(s) + int(ms) / 1000,
-                  int(h2) * 3600 + int(m2) * 60 + int(s2) + int(ms2) / 1000)
-                 for h, m, s, ms, h2, m2, s2, ms2, _ in cues]
+        times = [
+            (
+                int(h) * 3600 + int(m) * 60 + int(s) + int(ms) / 1000,
+                int(h2) * 3600 + int(m2) * 60 + int(s2) + int(ms2) / 1000,
+            )
+            for h, m, s, ms, h2, m2, s2, ms2, _ in cues
+        ]
     assert [c[-1] for c in cues] == [e.text for e in speech]
     tolerance = 0.005 if ext == ".lrc" else 0.0005
     for (start, end), event in zip(times, speech, strict=True):
@@ -303,8 +349,12 @@ export_timeline(timeline, Path(sys.argv[1]), progress=progress)
 def test_a_killed_export_leaves_no_partial_file(tmp_path):
     out = tmp_path / "session.mp3"
     out.write_bytes(b"old session")
-    child = subprocess.Popen([sys.executable, "-c", KILLED_EXPORT, str(out)],
-                             stdout=subprocess.PIPE, text=True, start_new_session=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED_EXPORT, str(out)],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     assert float(child.stdout.readline()) < 1  # encoding has begun
     os.killpg(child.pid, signal.SIGKILL)  # the exporter and its ffmpeg
     child.wait()
@@ -346,15 +396,30 @@ def coach(*args: str, cwd: Path, path: str | None = None) -> subprocess.Complete
     env = {**os.environ, "COACH_CACHE_DIR": str(cwd / "cache")}
     if path is not None:
         env["PATH"] = path
-    return subprocess.run([sys.executable, "-m", "coach", *args], capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "coach", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=300,
+    )
 
 
 @pytest.mark.slow
 @needs_ffmpeg
 def test_coach_export_one_drill_with_captions(tmp_path):
-    result = coach("export", "squat.mp3", "--only", "squat-to-stand", "--engine", "espeak-ng",
-                   "--captions", "squat.srt", cwd=tmp_path)
+    result = coach(
+        "export",
+        "squat.mp3",
+        "--only",
+        "squat-to-stand",
+        "--engine",
+        "espeak-ng",
+        "--captions",
+        "squat.srt",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert re.fullmatch(r"Wrote squat\.mp3 \(1:\d\d\.\d, 0\.\d MB\)\n", result.stdout)
     chapters = ffprobe_chapters(tmp_path / "squat.mp3")
@@ -362,11 +427,14 @@ def test_coach_export_one_drill_with_captions(tmp_path):
     assert "Squat to stand." in (tmp_path / "squat.srt").read_text()
 
 
-@pytest.mark.parametrize(("args", "status", "message"), [
-    (("export", "session.flac"), 2, "'.flac'. Use one of .mp3, .wav, .ogg, .m4a."),
-    (("export", "session.mp3", "--captions", "c.txt"), 2, "Use one of .srt, .vtt, .lrc."),
-    (("export", "nowhere/session.wav"), 1, "does not exist"),
-])
+@pytest.mark.parametrize(
+    ("args", "status", "message"),
+    [
+        (("export", "session.flac"), 2, "'.flac'. Use one of .mp3, .wav, .ogg, .m4a."),
+        (("export", "session.mp3", "--captions", "c.txt"), 2, "Use one of .srt, .vtt, .lrc."),
+        (("export", "nowhere/session.wav"), 1, "does not exist"),
+    ],
+)
 def test_coach_export_refuses_bad_destinations_before_rendering(tmp_path, args, status, message):
     result = coach(*args, cwd=tmp_path)
     assert result.returncode == status and message in result.stderr

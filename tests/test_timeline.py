@@ -1,4 +1,5 @@
 """The timeline: every sound at its planned sample, the session at -16 LUFS with peaks limited."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -103,8 +104,9 @@ def test_quiet_or_loud_speech_comes_out_the_same(routine, level):
 
 def test_beeps_sit_a_little_under_the_speech(timeline):
     events = timeline.script.events
-    speech = np.concatenate([timeline.samples[e.start : e.end]
-                             for e in events if e.kind == "speech"])
+    speech = np.concatenate(
+        [timeline.samples[e.start : e.end] for e in events if e.kind == "speech"]
+    )
     beep = next(e for e in events if e.kind == "beep")
     peak = np.abs(as_float(timeline.samples[beep.start : beep.end])).max()
     expected = PEAK * 10 ** ((loudness(as_float(speech)) + BEEP_LU - TONE_LOUDNESS) / 20)

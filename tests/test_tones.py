@@ -1,4 +1,5 @@
 """Beeps: distinct by kind, at the frequencies the script reports, faded so nothing clicks."""
+
 from __future__ import annotations
 
 import numpy as np
