@@ -143,22 +143,6 @@ def test_engine_program_missing(tmp_path, engine, program):
     assert TRACEBACK not in result.stderr and result.stderr.count("\n") == 1
 
 
-def test_no_audio_device(tmp_path, clean):
-    _, warm = clean
-    config = tmp_path / "asound.conf"
-    config.write_text("pcm.!default { type hw card 7 }\n")
-    env = {**os.environ, "COACH_CACHE_DIR": str(warm), "ALSA_CONFIG_PATH": str(config)}
-    result = subprocess.run(
-        [sys.executable, "-m", "coach", "play", "--only", DRILL],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-    assert result.returncode == 1
-    assert "coach export" in result.stderr and TRACEBACK not in result.stderr
-
-
 def damage(path: Path, how: str, rng: random.Random) -> None:
     data = path.read_bytes()
     if how == "truncate":
