@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from mutagen.id3 import ID3
+from run_coach import coach
 from stand_in import ROUTINE, StandInSpeech, beep_onset
 
 from coach.compose import Script, SessionOptions
@@ -392,20 +393,6 @@ def test_real_speech_exports_at_minus_16_lufs_with_beeps_on_time(tmp_path):
 # --- the command ---------------------------------------------------------------------
 
 
-def coach(*args: str, cwd: Path, path: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "COACH_CACHE_DIR": str(cwd / "cache")}
-    if path is not None:
-        env["PATH"] = path
-    return subprocess.run(
-        [sys.executable, "-m", "coach", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=300,
-    )
-
-
 @pytest.mark.slow
 @needs_ffmpeg
 def test_coach_export_one_drill_with_captions(tmp_path):
@@ -418,6 +405,7 @@ def test_coach_export_one_drill_with_captions(tmp_path):
         "espeak-ng",
         "--captions",
         "squat.srt",
+        cache=tmp_path / "cache",
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
@@ -436,6 +424,6 @@ def test_coach_export_one_drill_with_captions(tmp_path):
     ],
 )
 def test_coach_export_refuses_bad_destinations_before_rendering(tmp_path, args, status, message):
-    result = coach(*args, cwd=tmp_path)
+    result = coach(*args, cache=tmp_path / "cache", cwd=tmp_path)
     assert result.returncode == status and message in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "cache").exists()

@@ -17,24 +17,10 @@ import time
 from pathlib import Path
 
 import pytest
+from run_coach import coach
 
 DRILL = "wall-slide"  # a short drill keeps each run quick
 TRACEBACK = "Traceback"
-
-
-def coach(
-    *args: str, cache: Path, path: str | None = None, timeout: float = 300
-) -> subprocess.CompletedProcess:
-    env = {**os.environ, "COACH_CACHE_DIR": str(cache)}
-    if path is not None:
-        env["PATH"] = path
-    return subprocess.run(
-        [sys.executable, "-m", "coach", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout,
-    )
 
 
 def export_wav(out: Path, cache: Path, **kwargs) -> subprocess.CompletedProcess:

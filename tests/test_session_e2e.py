@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from itertools import pairwise
 
 import pytest
+from run_coach import coach
 
 from coach.samples import SAMPLE_RATE
 
@@ -25,13 +24,9 @@ ARTICLE = {  # id: (rep beeps per side, sides, hold seconds) as the article give
 }
 
 
-def coach(*args: str, cache, check: bool = True) -> subprocess.CompletedProcess:
-    env = {**os.environ, "COACH_CACHE_DIR": str(cache)}
-    result = subprocess.run(
-        [sys.executable, "-m", "coach", *args], capture_output=True, text=True, env=env, timeout=600
-    )
-    if check:
-        assert result.returncode == 0, result.stderr
+def ok(*args: str, cache) -> subprocess.CompletedProcess:
+    result = coach(*args, cache=cache)
+    assert result.returncode == 0, result.stderr
     return result
 
 
@@ -42,7 +37,7 @@ def cache(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def script(cache):
-    return json.loads(coach("script", "--json", cache=cache).stdout)
+    return json.loads(ok("script", "--json", cache=cache).stdout)
 
 
 def test_default_session_lasts_about_ten_minutes(script):
@@ -76,13 +71,13 @@ def test_nothing_overlaps_with_real_clip_lengths(script):
 
 
 def test_second_run_renders_nothing_and_gives_identical_json(cache, script):
-    warm = json.loads(coach("cache", "warm", "--json", cache=cache).stdout)
+    warm = json.loads(ok("cache", "warm", "--json", cache=cache).stdout)
     assert warm["rendered"] == 0 and warm["clips"] > 100
-    assert json.loads(coach("script", "--json", cache=cache).stdout) == script
-    first = coach("script", "--json", "--only", "wall-slide", cache=cache).stdout
-    assert coach("script", "--json", "--only", "wall-slide", cache=cache).stdout == first
+    assert json.loads(ok("script", "--json", cache=cache).stdout) == script
+    first = ok("script", "--json", "--only", "wall-slide", cache=cache).stdout
+    assert ok("script", "--json", "--only", "wall-slide", cache=cache).stdout == first
 
 
 def test_readable_table_shows_times_and_words(cache):
-    table = coach("script", "--only", "squat-to-stand", cache=cache).stdout
+    table = ok("script", "--only", "squat-to-stand", cache=cache).stdout
     assert "Squat to stand" in table and "Hold." in table and "rep beep" in table
