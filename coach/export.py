@@ -213,8 +213,9 @@ def _write_wav(timeline: Timeline, file: BinaryIO, report: Progress) -> None:
         )
     )
     step = CHUNK_SECONDS * rate
+    pcm, width = timeline.pcm(), SAMPLE_WIDTH * CHANNELS
     for start in range(0, total, step):
-        file.write(timeline.samples[start : start + step].astype("<i2", copy=False).tobytes())
+        file.write(pcm[start * width : (start + step) * width])  # views: nothing is copied
         report(min(start + step, total) / total)
 
 

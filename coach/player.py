@@ -45,8 +45,8 @@ EXPORT_HINT = "Use `coach export session.mp3` to make an MP3 instead."
 class AudioOutput(Protocol):
     """Where the samples go: simpleaudio, or a stand-in in tests."""
 
-    def play(self, pcm: bytes) -> None:
-        """Start playing mono int16 PCM at the session rate now."""
+    def play(self, pcm: bytes | memoryview) -> None:
+        """Start playing mono int16 PCM at the session rate now (any bytes-like object)."""
 
     def stop(self) -> None:
         """Stop playing and close the device; returns once it is closed."""
@@ -76,7 +76,7 @@ class SimpleaudioOutput:
         self._playing = None
         self._opened = False
 
-    def play(self, pcm: bytes) -> None:
+    def play(self, pcm: bytes | memoryview) -> None:
         import simpleaudio
         from simpleaudio._simpleaudio import SimpleaudioError
 

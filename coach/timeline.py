@@ -4,6 +4,11 @@ The player and the exporter both consume a Timeline, so what you hear is what yo
 Loudness is settled here, cheaply: speech is measured once (its distinct clips), beeps are set
 relative to it, the mix gets one gain to `TARGET_LUFS` (ITU-R BS.1770 integrated loudness), and a
 look-ahead limiter keeps the 4x-oversampled true peak under `TRUE_PEAK_DBTP`.
+
+Sounds never overlap in a script, and both meters are linear filters, so the whole session is
+never filtered: each distinct clip and tone is measured once (its K-weighted energy and its true
+peak around every sample), and the session's 2 ms blocks are summed from those measurements at
+each event's offset. Only numpy is used: scipy takes a second to import.
 """
 
 from __future__ import annotations
@@ -12,7 +17,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-from scipy import ndimage, signal
 
 from coach.compose import Script, SessionOptions, compose, phrases
 from coach.routine import Routine
@@ -34,8 +38,6 @@ _STEP = SAMPLE_RATE // 10
 """BS.1770 gating: 400 ms blocks every 100 ms."""
 _BLOCK = 45
 """The meter's and the limiter's resolution (2 ms); 49 of them make a `_STEP`."""
-_OVERSAMPLER = signal.firwin(49, 1 / 4, window=("kaiser", 5.0)).astype(np.float32)
-"""The 4x interpolation filter of the true-peak meter."""
 
 
 class ClipSource(Protocol):
@@ -54,43 +56,87 @@ class Timeline:
     samples: np.ndarray
     sample_rate: int = SAMPLE_RATE
 
-    def pcm(self, start: int = 0) -> bytes:
-        """The raw little-endian PCM bytes from sample `start` on."""
-        return self.samples[start:].astype("<i2", copy=False).tobytes()
+    def pcm(self, start: int = 0) -> memoryview:
+        """The raw little-endian PCM bytes from sample `start` on (a view: nothing is copied)."""
+        return memoryview(np.ascontiguousarray(self.samples[start:], dtype="<i2")).cast("B")
 
 
 def make_script(routine: Routine, options: SessionOptions, speech: ClipSource) -> Script:
     """Render every phrase (in parallel, through the cache), then compose with real clip lengths."""
-    speech.clips(phrases(routine, options))
-    return compose(routine, options, lambda text: len(speech.clip(text)))
+    lengths = {text: len(clip) for text, clip in speech.clips(phrases(routine, options)).items()}
+
+    def length(text: str) -> int:
+        if text not in lengths:  # the intro's length of the session, known only now
+            lengths[text] = len(speech.clip(text))
+        return lengths[text]
+
+    return compose(routine, options, length)
 
 
 def build_timeline(script: Script, speech: ClipSource) -> Timeline:
     """Place every clip and tone of the script at its sample offset, then set the loudness."""
-    clips = {t: c.astype(np.float32) / 32768 for t, c in speech.clips(script.texts()).items()}
-    speech_lufs = loudness(np.concatenate([np.zeros(0, np.float32), *clips.values()]))
+    texts = speech.clips(script.texts())
+    measured = _measure([c.astype(np.float32) / 32768 for c in texts.values()])
+    clips = dict(zip(texts, measured, strict=True))
+    del texts, measured  # the int16 clips
+    # The speech's loudness: its distinct clips one after the other.
+    meter = _Meter(sum(len(s.samples) for s in clips.values()))
+    at = 0
+    for sound in clips.values():
+        meter.add(sound, at)
+        at += len(sound.samples)
+    speech_lufs = _gated_loudness(meter.energy)
     beep_gain = np.float32(
         _db_to_gain(speech_lufs + BEEP_LU - TONE_LOUDNESS) if np.isfinite(speech_lufs) else 1.0
     )
-    mix = np.zeros(script.length, dtype=np.float32)
-    for event in script.events:
-        if event.kind == "speech":
-            sound = clips[event.text]
+    kinds = list(dict.fromkeys(e.tone for e in script.events if e.kind != "speech"))
+    tones = dict(zip(kinds, _measure([tone_samples(k) * beep_gain for k in kinds]), strict=True))
+    placed = [
+        (e.start, clips[e.text] if e.kind == "speech" else tones[e.tone]) for e in script.events
+    ]
+
+    meter = _Meter(script.length)
+    for start, sound in placed:
+        meter.add(sound, start)
+    gain, limiter = _normalising_gain(meter.energy, meter.peaks)
+
+    # Each distinct sound is scaled once; a placed sound is copied, or limited where it must be.
+    samples = np.zeros(script.length, dtype=np.int16)
+    knots = np.append(limiter, limiter[-1]).astype(np.float32)
+    scaled: dict[int, np.ndarray] = {}
+    for start, sound in placed:
+        end = start + len(sound.samples)
+        first, last = start // _BLOCK, -(-end // _BLOCK)
+        if knots[first : last + 1].min() == 1:
+            if id(sound) not in scaled:
+                scaled[id(sound)] = _to_int16(sound.samples * gain)
+            samples[start:end] = scaled[id(sound)]
         else:
-            sound = tone_samples(event.tone) * beep_gain
-        mix[event.start : event.start + len(sound)] += sound
-    mix *= _normalising_gain(mix)
-    samples = np.clip(np.round(mix * 32767), -32768, 32767).astype(np.int16)
+            samples[start:end] = _to_int16(sound.samples * (gain * _smooth(knots, start, end)))
     return Timeline(script, samples)
 
 
-def _normalising_gain(mix: np.ndarray) -> np.ndarray:
-    """Per-sample gain: one gain to `TARGET_LUFS`, limited around true peaks over the ceiling.
+def _to_int16(samples: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(samples * 32767), -32768, 32767).astype(np.int16)
+
+
+_RAMP = np.arange(_BLOCK, dtype=np.float32) / _BLOCK
+
+
+def _smooth(knots: np.ndarray, start: int, end: int) -> np.ndarray:
+    """The limiter's gain for samples `start` to `end`: linear between block starts."""
+    first, last = start // _BLOCK, -(-end // _BLOCK)
+    left = knots[first:last]
+    gains = left[:, None] + (knots[first + 1 : last + 1] - left)[:, None] * _RAMP
+    return gains.reshape(-1)[start - first * _BLOCK : end - first * _BLOCK]
+
+
+def _normalising_gain(energy: np.ndarray, peaks: np.ndarray) -> tuple[np.float32, np.ndarray]:
+    """One gain to `TARGET_LUFS`, and a per-block limiter gain for true peaks over the ceiling.
 
     Limiting lowers the loudness a little, so the gain is found again a few times with the
     limiter in place; both work on 2 ms blocks, measured once, so this costs little.
     """
-    energy, peaks = _block_energy(mix), _block_peaks(mix)
     gain, limiter = 1.0, np.ones_like(peaks)
     for _ in range(20):
         measured = _gated_loudness(energy * (gain * limiter[: len(energy)]) ** 2)
@@ -98,22 +144,87 @@ def _normalising_gain(mix: np.ndarray) -> np.ndarray:
             break
         gain *= _db_to_gain(TARGET_LUFS - measured)
         limiter = _limiter_gain(peaks * gain)
-    # Linear between block starts: each sample gets its block's gain and the next one's.
-    knots = np.append(limiter, limiter[-1]).astype(np.float32)
-    ramp = np.arange(_BLOCK, dtype=np.float32) / _BLOCK
-    smooth = (knots[:-1, None] + (knots[1:] - knots[:-1])[:, None] * ramp).reshape(-1)
-    return np.float32(gain) * smooth[: len(mix)]
+    return np.float32(gain), limiter
 
 
 def loudness(samples: np.ndarray) -> float:
     """Integrated loudness in LUFS of float samples at SAMPLE_RATE (BS.1770-4); -inf for silence."""
-    return _gated_loudness(_block_energy(samples))
+    weighted = _k_weighted(samples)[: len(samples)]
+    whole = len(weighted) // _BLOCK * _BLOCK
+    blocks = np.square(weighted[:whole], dtype=np.float64).reshape(-1, _BLOCK).sum(axis=1)
+    return _gated_loudness(blocks)
 
 
 def true_peak(samples: np.ndarray) -> float:
     """The true peak of float samples in dBTP (4x oversampled, as BS.1770 measures it)."""
-    peak = float(_block_peaks(samples).max(initial=0.0))
+    peak = float(_peak_envelope(samples).max(initial=0.0))
     return 20 * np.log10(peak) if peak else float("-inf")
+
+
+@dataclass(frozen=True)
+class _Sound:
+    """A sound and its measurements, made once however often it is placed."""
+
+    samples: np.ndarray
+    energy: np.ndarray
+    """The K-weighted square of each sample, and of the filter's ringing after the sound."""
+    peaks: np.ndarray
+    """The true peak around each sample, from `_PEAK_LEAD` samples before the sound on."""
+
+
+def _measure(sounds: list[np.ndarray]) -> list[_Sound]:
+    """Measure float sounds, one by one (a sound at a time stays in the processor's cache)."""
+    measured = []
+    for sound in sounds:
+        energy = np.square(_k_weighted(sound)).astype(np.float32)
+        measured.append(_Sound(sound, energy, _peak_envelope(sound)))
+    return measured
+
+
+class _Meter:
+    """The K-weighted energy and the true peak of each `_BLOCK` of a session, sound by sound."""
+
+    def __init__(self, length: int) -> None:
+        self.length = length
+        self.energy = np.zeros(length // _BLOCK)
+        """Complete blocks only, as BS.1770 gating counts them."""
+        self.peaks = np.zeros(-(-length // _BLOCK), dtype=np.float32)
+
+    def add(self, sound: _Sound, start: int) -> None:
+        """Add a sound starting at sample `start` (sounds never overlap, so energies add)."""
+        end = min(start + len(sound.energy), len(self.energy) * _BLOCK)
+        if end > start:
+            first, last = start // _BLOCK, -(-end // _BLOCK)
+            edges = np.maximum(np.arange(first, last) * _BLOCK - start, 0)
+            self.energy[first:last] += np.add.reduceat(sound.energy[: end - start], edges)
+        origin = start - _PEAK_LEAD  # the session sample of sound.peaks[0]
+        lo, hi = max(0, origin), min(origin + len(sound.peaks), self.length)
+        if hi > lo:
+            first, last = lo // _BLOCK, -(-hi // _BLOCK)
+            edges = np.maximum(np.arange(first, last) * _BLOCK, lo) - lo
+            block_peaks = np.maximum.reduceat(sound.peaks[lo - origin : hi - origin], edges)
+            np.maximum(self.peaks[first:last], block_peaks, out=self.peaks[first:last])
+
+
+def _gated_loudness(block_energy: np.ndarray) -> float:
+    """Integrated loudness from block energies: 400 ms blocks, absolute and relative gates."""
+    per_step = _STEP // _BLOCK
+    whole = len(block_energy) // per_step * per_step
+    steps = block_energy[:whole].reshape(-1, per_step).sum(axis=1, dtype=np.float64)
+    power = (steps[:-3] + steps[1:-2] + steps[2:-1] + steps[3:]) / (4 * _STEP)
+    power = power[power > 10 ** ((-70 + 0.691) / 10)]
+    if not power.size:
+        return float("-inf")
+    power = power[power > power.mean() / 10]  # the relative gate, 10 LU under the mean
+    return float(-0.691 + 10 * np.log10(power.mean()))
+
+
+# --- the filters ---------------------------------------------------------------------
+
+_K_TAPS = 2048
+"""K-weighting's impulse response, cut where it has fallen under 1e-10 of its energy."""
+_FFT_SIZE = 1 << 16
+"""Longest FFT of the K-weighting convolution, done in pieces of `_FFT_SIZE - _K_TAPS + 1`."""
 
 
 def _k_weighting() -> np.ndarray:
@@ -136,43 +247,79 @@ def _k_weighting() -> np.ndarray:
     k, q = np.tan(np.pi * 38.13547087602444 / SAMPLE_RATE), 0.5003270373238773
     high_pass = [1, -2, 1, 1 + k / q + k * k, 2 * (k * k - 1), 1 - k / q + k * k]
     sos = np.array([shelf, high_pass])
-    return (sos / sos[:, 3:4]).astype(np.float32)
+    return sos / sos[:, 3:4]
 
 
-_K_WEIGHTING = _k_weighting()
+def _k_impulse() -> np.ndarray:
+    """The first `_K_TAPS` samples of K-weighting's impulse response (from its frequency one)."""
+    size = 1 << 17  # long enough that the response has died away: no aliasing left
+    z = np.exp(-1j * np.pi * np.arange(size // 2 + 1) / (size // 2))
+    response = np.ones_like(z)
+    for b0, b1, b2, a0, a1, a2 in _k_weighting():
+        response *= (b0 + b1 * z + b2 * z * z) / (a0 + a1 * z + a2 * z * z)
+    return np.fft.irfft(response, size)[:_K_TAPS]
 
 
-def _block_energy(samples: np.ndarray) -> np.ndarray:
-    """The sum of K-weighted squares over each complete `_BLOCK` of samples."""
-    weighted = signal.sosfilt(_K_WEIGHTING, samples.astype(np.float32, copy=False))
-    whole = len(weighted) // _BLOCK * _BLOCK
-    return np.square(weighted[:whole]).reshape(-1, _BLOCK).sum(axis=1, dtype=np.float64)
+_K_IMPULSE = _k_impulse()
+_K_SPECTRA: dict[int, np.ndarray] = {}
 
 
-def _gated_loudness(block_energy: np.ndarray) -> float:
-    """Integrated loudness from block energies: 400 ms blocks, absolute and relative gates."""
-    per_step = _STEP // _BLOCK
-    whole = len(block_energy) // per_step * per_step
-    steps = block_energy[:whole].reshape(-1, per_step).sum(axis=1)
-    power = (steps[:-3] + steps[1:-2] + steps[2:-1] + steps[3:]) / (4 * _STEP)
-    power = power[power > 10 ** ((-70 + 0.691) / 10)]
-    if not power.size:
-        return float("-inf")
-    power = power[power > power.mean() / 10]  # the relative gate, 10 LU under the mean
-    return float(-0.691 + 10 * np.log10(power.mean()))
+def _k_weighted(samples: np.ndarray) -> np.ndarray:
+    """`samples` K-weighted, with the filter's ringing after them (`_K_TAPS - 1` more samples).
+
+    An FFT convolution with the impulse response, in pieces (overlap-add). numpy's FFT is
+    fastest in double precision; the result is single.
+    """
+    x = np.asarray(samples, dtype=np.float64)
+    # At least twice the taps, so each piece's ringing reaches into the next piece only.
+    size = min(_FFT_SIZE, max(2 * _K_TAPS, 1 << (len(x) + _K_TAPS - 2).bit_length()))
+    if size not in _K_SPECTRA:
+        _K_SPECTRA[size] = np.fft.rfft(_K_IMPULSE, size)
+    step = size - _K_TAPS + 1
+    count = -(-len(x) // step)
+    out = np.zeros(max(count + 1, 2) * step, dtype=np.float32)
+    batch = max(1, (1 << 22) // size)  # pieces transformed at once: bounded memory
+    for first in range(0, count, batch):
+        pieces = np.zeros((min(batch, count - first), step))
+        part = x[first * step : (first + len(pieces)) * step]
+        pieces.flat[: len(part)] = part
+        y = np.fft.irfft(np.fft.rfft(pieces, size) * _K_SPECTRA[size], size)
+        at = first * step
+        out[at : at + y.size // size * step] += y[:, :step].reshape(-1)
+        tails = out[at + step : at + (len(y) + 1) * step].reshape(len(y), step)
+        tails[:, : _K_TAPS - 1] += y[:, step:]
+    return out[: len(x) + _K_TAPS - 1]
 
 
-def _block_peaks(samples: np.ndarray) -> np.ndarray:
-    """The true peak of each `_BLOCK` of samples (the last one zero-padded), a chunk at a time."""
-    x = np.pad(samples.astype(np.float32, copy=False), (0, -len(samples) % _BLOCK))
-    chunk, pad = 4096 * _BLOCK, 64
-    peaks = np.empty(len(x) // _BLOCK, dtype=np.float32)
-    for start in range(0, len(x), chunk):
-        lo, end = max(0, start - pad), min(len(x), start + chunk)
-        up = signal.resample_poly(x[lo : end + pad], 4, 1, window=_OVERSAMPLER)
-        up = np.abs(up[4 * (start - lo) : 4 * (end - lo)])
-        peaks[start // _BLOCK : end // _BLOCK] = up.reshape(-1, 4 * _BLOCK).max(axis=1)
-    return peaks
+def _oversampler() -> np.ndarray:
+    """The 4x interpolation filter of the true-peak meter: scipy's firwin(49, 1/4, kaiser 5)."""
+    n = np.arange(49) - 24
+    taps = np.sinc(n / 4) * np.kaiser(49, 5.0)
+    return taps / taps.sum()
+
+
+_OVERSAMPLER = _oversampler()
+_PHASES = [(4 * _OVERSAMPLER[p::4]).astype(np.float32) for p in range(4)]
+"""The polyphase parts: phase p interpolates at a quarter-sample offset p."""
+_PEAK_LEAD = 6
+"""The interpolation reaches this many samples before (and after) a sound."""
+
+
+def _peak_envelope(samples: np.ndarray) -> np.ndarray:
+    """The true peak (4x oversampled) around each sample, from `_PEAK_LEAD` before `samples`
+    to `_PEAK_LEAD` after them: at each sample the largest of its four interpolated values."""
+    x = np.asarray(samples, dtype=np.float32)
+    n = len(x) + 2 * _PEAK_LEAD
+    padded = np.pad(x, 2 * _PEAK_LEAD)
+    envelope = np.zeros(n, dtype=np.float32)
+    phase, term = np.empty(n, dtype=np.float32), np.empty(n, dtype=np.float32)
+    for taps in _PHASES:  # phase[j] = sum over m of taps[m] * x[j - m]: the sample j - 6
+        phase[:] = 0
+        for m, tap in enumerate(taps):
+            np.multiply(padded[2 * _PEAK_LEAD - m : 2 * _PEAK_LEAD - m + n], tap, out=term)
+            phase += term
+        np.maximum(envelope, np.abs(phase, out=phase), out=envelope)
+    return envelope
 
 
 def _limiter_gain(peaks: np.ndarray) -> np.ndarray:
@@ -185,8 +332,21 @@ def _limiter_gain(peaks: np.ndarray) -> np.ndarray:
     ceiling = _db_to_gain(TRUE_PEAK_DBTP - LIMITER_MARGIN_DB)
     needed = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-9))
     reach = round(LIMITER_SECONDS * SAMPLE_RATE / _BLOCK)
-    held = ndimage.minimum_filter1d(needed, 2 * reach + 3, mode="nearest")
-    return ndimage.uniform_filter1d(held, 2 * reach + 1, mode="nearest")
+    held = _running_min(np.pad(needed, reach + 1, mode="edge"), 2 * reach + 3)
+    sums = np.cumsum(np.pad(held, (reach + 1, reach), mode="edge"), dtype=np.float64)
+    mean = (sums[2 * reach + 1 :] - sums[: -2 * reach - 1]) / (2 * reach + 1)
+    return np.minimum(mean, 1).astype(needed.dtype)  # 1 where nothing is limited (float32)
+
+
+def _running_min(values: np.ndarray, width: int) -> np.ndarray:
+    """The minimum of each run of `width` values (2 <= width <= 32): the window's two halves
+    come from minima over 2, 4, 8 and 16 values."""
+    span, runs = 1, values
+    while 2 * span < width:
+        runs = np.minimum(runs[:-span], runs[span:])
+        span *= 2
+    count = len(values) - width + 1
+    return np.minimum(runs[:count], runs[width - span : width - span + count])
 
 
 def _db_to_gain(db: float) -> float:

@@ -118,3 +118,22 @@ def test_make_script_renders_every_phrase_first_then_composes(routine):
     script = make_script(routine, SessionOptions(), speech)
     assert set(script.texts()) <= set(speech.asked[0])
     assert script.events[0].length == len(speech.clip(script.events[0].text))
+
+
+def test_the_numpy_meters_match_scipys_filters():
+    # The timeline filters with numpy alone (scipy takes a second to import); check it against
+    # scipy's K-weighting (sosfilt) and 4x oversampling (resample_poly) of the same design.
+    from scipy import signal
+
+    from coach.timeline import _OVERSAMPLER, _k_weighted, _k_weighting, _peak_envelope
+
+    rng = np.random.default_rng(7)
+    for n in (1, 300, 70_000):
+        x = (rng.standard_normal(n) * 0.3).astype(np.float32)
+        expected = signal.sosfilt(_k_weighting(), np.pad(x.astype(np.float64), (0, 4096)))
+        weighted = _k_weighted(x)
+        assert np.abs(weighted - expected[: len(weighted)]).max() < 1e-5
+        assert np.abs(expected[len(weighted) :]).max() < 1e-8  # the ringing is all there
+        up = signal.resample_poly(np.pad(x, 6), 4, 1, window=_OVERSAMPLER)
+        envelope = np.abs(up).reshape(-1, 4).max(axis=1)
+        assert np.abs(_peak_envelope(x) - envelope).max() < 1e-5
