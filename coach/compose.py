@@ -229,9 +229,9 @@ def set_sentence(drill: Drill, options: SessionOptions) -> str:
 
 
 def count_phrase(side: str | None, rep: int, last: bool) -> str:
-    """What is said on a rep: "Left, 3." or "Last one."."""
+    """What is said on a rep: "Left 3." or "Last one." (no comma: eSpeak pauses at one)."""
     word = "last one" if last else str(rep)
-    text = f"{side}, {word}" if side else word
+    text = f"{side} {word}" if side else word
     return text[0].upper() + text[1:] + "."
 
 
@@ -371,7 +371,7 @@ class _Composer:
 
         # Plan the optional speech first, so that cues that fit nowhere are spoken before the set.
         extras = self.plan_extras(drill, blocks, cues, rep_len, period)
-        placed = {text for slots in extras.values() for text in slots}
+        placed = {text for text, _ in extras.values()}
         if self.options.rehearse:
             early = list(cues)
         else:
@@ -397,9 +397,9 @@ class _Composer:
                     self.say(count, drill.id, at=at + TONES[ToneKind.REP].length + BEEP_GAP)
                 if self.hold_fits(drill, period - rep_len):
                     self.say("Hold.", drill.id, at=at + rep_len)
-                for text in extras.get((block_number, index), ()):
-                    self.pause(BEEP_GAP)
-                    self.say(text, drill.id)
+                if (block_number, index) in extras:
+                    text, offset = extras[(block_number, index)]
+                    self.say(text, drill.id, at=at + offset)
                 self.cursor = at + period
         self.beep(ToneKind.END, self.cursor, drill.id)
         self.pause()
@@ -417,34 +417,36 @@ class _Composer:
 
     def plan_extras(
         self, drill: Drill, blocks: list, cues: tuple[str, ...], rep_len: int, period: int
-    ) -> dict[tuple[int, int], list[str]]:
-        """Choose the reps after whose count a cue (or "Halfway.") is spoken without breaking tempo.
+    ) -> dict[tuple[int, int], tuple[str, int]]:
+        """Choose the reps during which a cue (or "Halfway.") is spoken without breaking tempo.
 
-        Returns {(block, rep index): [texts]}. A text goes after a rep's count (or its "Hold.")
-        only when it ends a beep-gap before the next sound; a rep gets at most one text.
+        Returns {(block, rep index): (text, samples from the rep's beep to the text)}. A rep has
+        two gaps: after its count, and (with a hold) after "Hold."; a text goes in the larger
+        one when it ends a beep-gap before the next sound. A rep gets at most one text.
         """
-        free: dict[tuple[int, int], int] = {}
         beep = TONES[ToneKind.REP].length
+        says_hold = self.hold_fits(drill, period - rep_len)
+        gaps: dict[tuple[int, int], tuple[int, int]] = {}  # (free samples, where the text starts)
         for b, block in enumerate(blocks):
             for index, (side, rep) in enumerate(block[:-1]):
                 count = self.fitting_count(side, rep, False, rep_len)
-                if self.hold_fits(drill, period - rep_len):
-                    used = rep_len + self.speech_length("Hold.")
-                elif drill.hold_seconds:
-                    used = rep_len
-                else:
-                    used = beep + BEEP_GAP + (self.speech_length(count) if count else 0)
-                free[(b, index)] = period - used - 2 * BEEP_GAP
-        slots: dict[tuple[int, int], list[str]] = {}
+                after_count = beep + BEEP_GAP + (self.speech_length(count) if count else 0)
+                count_gap = (rep_len if drill.hold_seconds else period) - after_count
+                after_hold = rep_len + (self.speech_length("Hold.") if says_hold else 0)
+                hold_gap = period - after_hold if drill.hold_seconds else 0
+                start = after_count if count_gap >= hold_gap else after_hold
+                gaps[(b, index)] = (max(count_gap, hold_gap) - 2 * BEEP_GAP, start + BEEP_GAP)
+        slots: dict[tuple[int, int], tuple[str, int]] = {}
 
         def place(text: str, wanted: tuple[int, int]) -> bool:
             length = self.speech_length(text)
             order = sorted(
-                free, key=lambda k: (k < wanted, abs(k[0] - wanted[0]), abs(k[1] - wanted[1]))
+                gaps, key=lambda k: (k < wanted, abs(k[0] - wanted[0]), abs(k[1] - wanted[1]))
             )
             for key in order:
-                if key not in slots and key[1] > 0 and free[key] >= length:
-                    slots[key] = [text]
+                free, start = gaps[key]
+                if key not in slots and key[1] > 0 and free >= length:
+                    slots[key] = (text, start)
                     return True
             return False
 

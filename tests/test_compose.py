@@ -158,7 +158,7 @@ def test_count_in_and_last_one_and_halfway(routine):
 def test_sided_counts_say_the_side(routine):
     script = compose(routine, SessionOptions(), stand_in_length)
     texts = [e.text for e in script.events if e.kind == "speech" and e.drill == "leg-swing"]
-    assert "Left, 1." in texts and "Right, 1." in texts and "Right, last one." in texts
+    assert "Left 1." in texts and "Right 1." in texts and "Right last one." in texts
 
 
 def test_cues_fit_during_the_set_or_are_said_before(routine):
@@ -312,3 +312,17 @@ def test_set_sentence():
 def test_built_in_session_is_about_ten_minutes():
     script = compose(load_routine(), SessionOptions(), stand_in_length)
     assert 8 * 60 <= script.length / SAMPLE_RATE <= 15 * 60
+
+
+def test_a_cue_fits_between_the_count_and_a_short_hold():
+    routine = parse_routine(
+        b"name: Kicks\ndrills:\n  - name: Kick\n    instructions: Kick.\n    cues: [Stay tall.]\n"
+        b"    reps: 5\n    sides: alternate\n    rep_seconds: 2\n    hold_seconds: 1\n",
+        "kicks.yaml",
+    )
+    script = compose(routine, SessionOptions(), stand_in_length)
+    cue = next(e for e in script.events if e.text == "Stay tall.")
+    beeps = rep_beeps(script)
+    rep = max((b for b in beeps if b.start < cue.start), key=lambda b: b.start)
+    hold = next(e for e in script.events if e.text == "Hold." and e.start > rep.start)
+    assert rep.end < cue.start and cue.end + BEEP_GAP <= hold.start
