@@ -135,15 +135,22 @@ def _normalising_gain(energy: np.ndarray, peaks: np.ndarray) -> tuple[np.float32
     """One gain to `TARGET_LUFS`, and a per-block limiter gain for true peaks over the ceiling.
 
     Limiting lowers the loudness a little, so the gain is found again a few times with the
-    limiter in place; both work on 2 ms blocks, measured once, so this costs little.
+    limiter in place (by the secant method); both work on 2 ms blocks, so this costs little.
     """
-    gain, limiter = 1.0, np.ones_like(peaks)
+    db, limiter, tried = 0.0, np.ones_like(peaks), []
     for _ in range(20):
-        measured = _gated_loudness(energy * (gain * limiter[: len(energy)]) ** 2)
+        measured = _gated_loudness(energy * (_db_to_gain(db) * limiter[: len(energy)]) ** 2)
         if not np.isfinite(measured) or abs(measured - TARGET_LUFS) < 0.05:
             break
-        gain *= _db_to_gain(TARGET_LUFS - measured)
-        limiter = _limiter_gain(peaks * gain)
+        tried.append((db, measured))
+        # The secant through the last two tries (limiting makes loudness grow slower than gain).
+        slope = 1.0
+        if len(tried) > 1 and tried[-1][0] != tried[-2][0]:
+            (db0, lufs0), (db1, lufs1) = tried[-2:]
+            slope = min(1.0, max(0.2, (lufs1 - lufs0) / (db1 - db0)))
+        db += (TARGET_LUFS - measured) / slope
+        limiter = _limiter_gain(peaks * _db_to_gain(db))
+    gain = _db_to_gain(db)
     return np.float32(gain), limiter
 
 
