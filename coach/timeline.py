@@ -23,7 +23,7 @@ import numpy as np
 from coach.compose import Script, SessionOptions, compose, phrases
 from coach.routine import Routine
 from coach.samples import SAMPLE_RATE
-from coach.tones import TONE_LOUDNESS, tone_samples
+from coach.tones import TONE_LOUDNESS, ToneKind, tone_samples
 
 TARGET_LUFS = -16.0
 """Integrated loudness of the whole session (the usual target for headphones)."""
@@ -78,21 +78,26 @@ def make_script(routine: Routine, options: SessionOptions, speech: ClipSource) -
 def build_timeline(script: Script, speech: ClipSource) -> Timeline:
     """Place every clip and tone of the script at its sample offset, then set the loudness."""
     texts = speech.clips(script.texts())
-    measured = _measure([c.astype(np.float32) / 32768 for c in texts.values()])
-    clips = dict(zip(texts, measured, strict=True))
-    del texts, measured  # the int16 clips
-    # The speech's loudness: its distinct clips one after the other.
-    meter = _Meter(sum(len(s.samples) for s in clips.values()))
-    at = 0
-    for sound in clips.values():
-        meter.add(sound, at)
-        at += len(sound.samples)
+    # Where each sound starts: the speech laid end to end (to measure its loudness), the session.
+    ends = np.cumsum([len(c) for c in texts.values()])
+    starts = {
+        text: {int(end) - len(clip)} for (text, clip), end in zip(texts.items(), ends, strict=True)
+    }
+    kinds: dict[ToneKind, set[int]] = {}
+    for e in script.events:
+        (starts[e.text] if e.kind == "speech" else kinds.setdefault(e.tone, set())).add(e.start)
+    floats = [c.astype(np.float32) / 32768 for c in texts.values()]
+    clips = dict(zip(texts, _measure(floats, list(starts.values())), strict=True))
+    del texts, floats  # the int16 clips
+    meter = _Meter(int(ends[-1]) if len(ends) else 0)
+    for sound, end in zip(clips.values(), ends, strict=True):
+        meter.add(sound, int(end) - len(sound.samples))
     speech_lufs = _gated_loudness(meter.energy)
     beep_gain = np.float32(
         _db_to_gain(speech_lufs + BEEP_LU - TONE_LOUDNESS) if np.isfinite(speech_lufs) else 1.0
     )
-    kinds = list(dict.fromkeys(e.tone for e in script.events if e.kind != "speech"))
-    tones = dict(zip(kinds, _measure([tone_samples(k) * beep_gain for k in kinds]), strict=True))
+    measured = _measure([tone_samples(k) * beep_gain for k in kinds], list(kinds.values()))
+    tones = dict(zip(kinds, measured, strict=True))
     placed = [
         (e.start, clips[e.text] if e.kind == "speech" else tones[e.tone]) for e in script.events
     ]
@@ -178,50 +183,64 @@ class _Sound:
     """A sound and its measurements, made once however often it is placed."""
 
     samples: np.ndarray
-    energy: np.ndarray
-    """The K-weighted square of each sample, and of the filter's ringing after the sound."""
-    peaks: np.ndarray
-    """The true peak around each sample, from `_PEAK_LEAD` samples before the sound on."""
+    energy: dict[int, np.ndarray]
+    """K-weighted energy (its ringing included) per block, for each `start % _BLOCK` it is
+    placed at: the first value is the block the sound starts in."""
+    peaks: dict[int, np.ndarray]
+    """True peak per block, for each `(start - _PEAK_LEAD) % _BLOCK` it is placed at: the first
+    value is the block `_PEAK_LEAD` samples before the sound's start."""
 
 
-def _measure(sounds: list[np.ndarray]) -> list[_Sound]:
-    """Measure float sounds, one by one (a sound at a time stays in the processor's cache),
-    on every core: numpy's FFTs and array arithmetic let go of the GIL."""
+def _measure(sounds: list[np.ndarray], starts: list[set[int]]) -> list[_Sound]:
+    """Measure float sounds for the samples they will start at, one by one (a sound at a time
+    stays in the processor's cache), on every core: numpy's FFTs and array arithmetic let go
+    of the GIL. Only the block values are kept, never a measurement per sample."""
     workers = min(len(os.sched_getaffinity(0)), 4)
     if workers < 2 or sum(len(s) for s in sounds) < SAMPLE_RATE * 10:
-        return [_measure_one(sound) for sound in sounds]
+        return [_measure_one(sound, at) for sound, at in zip(sounds, starts, strict=True)]
     with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(_measure_one, sounds))
+        return list(pool.map(_measure_one, sounds, starts))
 
 
-def _measure_one(sound: np.ndarray) -> _Sound:
-    energy = np.square(_k_weighted(sound)).astype(np.float32)
-    return _Sound(sound, energy, _peak_envelope(sound))
+def _measure_one(sound: np.ndarray, starts: set[int]) -> _Sound:
+    energy = np.square(_k_weighted(sound))
+    envelope = _peak_envelope(sound)
+    return _Sound(
+        sound,
+        {a: _per_block(np.add, energy, a) for a in {s % _BLOCK for s in starts}},
+        {
+            a: _per_block(np.maximum, envelope, a)
+            for a in {(s - _PEAK_LEAD) % _BLOCK for s in starts}
+        },
+    )
+
+
+def _per_block(combine: np.ufunc, values: np.ndarray, offset: int) -> np.ndarray:
+    """`values` combined block by block, the first value being `offset` samples into a block."""
+    edges = np.maximum(np.arange(-(-(offset + len(values)) // _BLOCK)) * _BLOCK - offset, 0)
+    return combine.reduceat(values, edges)
 
 
 class _Meter:
     """The K-weighted energy and the true peak of each `_BLOCK` of a session, sound by sound."""
 
     def __init__(self, length: int) -> None:
-        self.length = length
         self.energy = np.zeros(length // _BLOCK)
         """Complete blocks only, as BS.1770 gating counts them."""
         self.peaks = np.zeros(-(-length // _BLOCK), dtype=np.float32)
 
     def add(self, sound: _Sound, start: int) -> None:
         """Add a sound starting at sample `start` (sounds never overlap, so energies add)."""
-        end = min(start + len(sound.energy), len(self.energy) * _BLOCK)
-        if end > start:
-            first, last = start // _BLOCK, -(-end // _BLOCK)
-            edges = np.maximum(np.arange(first, last) * _BLOCK - start, 0)
-            self.energy[first:last] += np.add.reduceat(sound.energy[: end - start], edges)
-        origin = start - _PEAK_LEAD  # the session sample of sound.peaks[0]
-        lo, hi = max(0, origin), min(origin + len(sound.peaks), self.length)
-        if hi > lo:
-            first, last = lo // _BLOCK, -(-hi // _BLOCK)
-            edges = np.maximum(np.arange(first, last) * _BLOCK, lo) - lo
-            block_peaks = np.maximum.reduceat(sound.peaks[lo - origin : hi - origin], edges)
-            np.maximum(self.peaks[first:last], block_peaks, out=self.peaks[first:last])
+        for values, combine, at in (
+            (self.energy, np.add, start),
+            (self.peaks, np.maximum, start - _PEAK_LEAD),
+        ):
+            measured = (sound.energy if values is self.energy else sound.peaks)[at % _BLOCK]
+            first = at // _BLOCK
+            skip, end = max(0, -first), min(first + len(measured), len(values))
+            if end > first + skip:
+                part = values[first + skip : end]
+                combine(part, measured[skip : end - first], out=part)
 
 
 def _gated_loudness(block_energy: np.ndarray) -> float:
