@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 from coach.errors import UsageError
 from coach.routine import MAX_SESSION_SECONDS, Drill, Routine, Sides
@@ -484,18 +484,4 @@ class _Composer:
 
 
 def _shifted(event: Event, by: int) -> Event:
-    return Event(
-        event.start + by,
-        event.length,
-        event.kind,
-        event.text,
-        event.tone,
-        event.drill,
-        event.side,
-        event.rep,
-    )
-
-
-def drill_chapters(script: Script) -> Iterator[Chapter]:
-    """The chapters of drills, without the intro and outro."""
-    return (c for c in script.chapters if c.id not in ("intro", "outro"))
+    return replace(event, start=event.start + by)

@@ -7,6 +7,7 @@ and every jump (resume, next, restart) starts the same buffer again at a sample 
 
 The audio output, the clock, the key source and the display are injected, so tests swap them.
 """
+
 from __future__ import annotations
 
 import os
@@ -83,13 +84,17 @@ class SimpleaudioOutput:
         self.stop()
         try:
             with _quiet_stderr():  # ALSA prints its own lines; the error below says it all
-                self._playing = simpleaudio.play_buffer(pcm, CHANNELS, SAMPLE_WIDTH, self.sample_rate)
+                self._playing = simpleaudio.play_buffer(
+                    pcm, CHANNELS, SAMPLE_WIDTH, self.sample_rate
+                )
         except SimpleaudioError as e:
             if self._opened:
                 raise AudioDeviceError(
                     f"The audio device failed during the session ({e}). {EXPORT_HINT}"
                 ) from None
-            raise AudioDeviceError(f"No audio device could be opened ({e}). {EXPORT_HINT}") from None
+            raise AudioDeviceError(
+                f"No audio device could be opened ({e}). {EXPORT_HINT}"
+            ) from None
         self._opened = True
 
     def stop(self) -> None:
@@ -155,7 +160,9 @@ class RichDisplay:
     """A live status block on a rich Console (standard error by default)."""
 
     def __init__(self, console: Console | None = None) -> None:
-        self._live = Live(console=console or Console(stderr=True), auto_refresh=False, transient=True)
+        self._live = Live(
+            console=console or Console(stderr=True), auto_refresh=False, transient=True
+        )
         self._last = ""
 
     def __enter__(self) -> RichDisplay:
@@ -197,8 +204,10 @@ class Status:
         if self.rep is not None:
             head += f" · {self.side + ' ' if self.side else ''}rep {self.rep}"
         state = "PAUSED · " if self.paused else ""
-        return (f"{head}\n{state}{_clock(self.chapter_left)} left in this part · "
-                f"{_clock(self.session_left)} left in the session\n{KEYS_HELP}")
+        return (
+            f"{head}\n{state}{_clock(self.chapter_left)} left in this part · "
+            f"{_clock(self.session_left)} left in the session\n{KEYS_HELP}"
+        )
 
 
 def _clock(seconds: float) -> str:
@@ -245,7 +254,11 @@ def rep_sets(script: Script) -> list[tuple[int, int]]:
         if beep.tone is not ToneKind.GO:
             continue
         first = i
-        while first and beeps[first - 1].tone is ToneKind.COUNT and beeps[first - 1].drill == beep.drill:
+        while (
+            first
+            and beeps[first - 1].tone is ToneKind.COUNT
+            and beeps[first - 1].drill == beep.drill
+        ):
             first -= 1
         end = next(b.end for b in beeps[i:] if b.tone is ToneKind.END and b.drill == beep.drill)
         sets.append((beeps[first].start, end))
@@ -273,8 +286,15 @@ def resume_offset(script: Script, position: int) -> int:
 class Player:
     """Plays one Timeline: to the end, or until `q`."""
 
-    def __init__(self, timeline: Timeline, output: AudioOutput, *, keys: KeySource | None = None,
-                 display: Display | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        timeline: Timeline,
+        output: AudioOutput,
+        *,
+        keys: KeySource | None = None,
+        display: Display | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.timeline = timeline
         self.script = timeline.script
         self.output = output
@@ -349,8 +369,12 @@ class Player:
         self.seek(self.script.chapters[index].start)
 
 
-def play_timeline(timeline: Timeline, output: AudioOutput | None = None,
-                  stdin: TextIO | None = None, console: Console | None = None) -> None:
+def play_timeline(
+    timeline: Timeline,
+    output: AudioOutput | None = None,
+    stdin: TextIO | None = None,
+    console: Console | None = None,
+) -> None:
     """Play a session: with keys and a live display when `stdin` is a terminal, straight through
     otherwise. Raises AudioDeviceError when there is no device or it fails."""
     stdin = stdin if stdin is not None else sys.stdin
@@ -366,12 +390,16 @@ def find_drill(routine: Routine, name: str) -> Drill:
     """The drill named loosely: its id, its name, or a unique part of either (any case)."""
     wanted = _loose(name)
     exact = [d for d in routine.drills if wanted in (_loose(d.id), _loose(d.name))]
-    found = exact or [d for d in routine.drills if wanted and (wanted in _loose(d.id) or wanted in _loose(d.name))]
+    found = exact or [
+        d for d in routine.drills if wanted and (wanted in _loose(d.id) or wanted in _loose(d.name))
+    ]
     if len(found) == 1:
         return found[0]
     listing = ", ".join(f"{d.id} ({d.name})" for d in (found or routine.drills))
     if found:
-        raise UsageError(f"{name!r} matches several drills: {listing}. Name one of them more fully.")
+        raise UsageError(
+            f"{name!r} matches several drills: {listing}. Name one of them more fully."
+        )
     raise UsageError(f"No drill matches {name!r} in {routine.source}. The drills are: {listing}.")
 
 

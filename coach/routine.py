@@ -7,7 +7,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ MAX_DEPTH = 16
 _ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
-class Sides(str, Enum):
+class Sides(StrEnum):
     """How a drill uses the left and right side."""
 
     NONE = "none"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from functools import cache
 
 import numpy as np
@@ -19,7 +19,7 @@ TONE_LOUDNESS = 20 * math.log10(PEAK / math.sqrt(2))
 """Loudness in LUFS of a steady tone at `PEAK` (its RMS: K-weighting is near 0 dB at 0.5-1 kHz)."""
 
 
-class ToneKind(str, Enum):
+class ToneKind(StrEnum):
     """What a beep means."""
 
     REP = "rep"

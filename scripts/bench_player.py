@@ -1,4 +1,4 @@
-"""Benchmark the player on a real-time sound card: a PulseAudio null sink, recorded from its monitor.
+"""Benchmark the player on a real-time sound card: a PulseAudio null sink, recorded from it.
 
     .venv/bin/python scripts/bench_player.py OUT.json [--only IDS] [--starts N]
 
@@ -18,6 +18,7 @@ A recorded sample is put on the monotonic clock by the arrival times of parec's 
 it (the earliest bounds it), so times include parec's own small capture delay, and a sink
 clock drifting from the monotonic one shows as drift.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,8 +51,12 @@ class Pulse:
     """A private PulseAudio server with a null sink `coach` and a recorder of its monitor."""
 
     def __init__(self, folder: Path) -> None:
-        self.env = {**os.environ, "XDG_RUNTIME_DIR": str(folder), "HOME": str(folder),
-                    "PULSE_SERVER": f"unix:{folder}/pulse/native"}
+        self.env = {
+            **os.environ,
+            "XDG_RUNTIME_DIR": str(folder),
+            "HOME": str(folder),
+            "PULSE_SERVER": f"unix:{folder}/pulse/native",
+        }
         self.procs: list[subprocess.Popen] = []
         self.chunks: list[tuple[float, int]] = []
         """(monotonic arrival time, samples so far) of each chunk the recorder read."""
@@ -60,9 +65,18 @@ class Pulse:
     def __enter__(self) -> Pulse:
         if not shutil.which("pulseaudio"):
             sys.exit("bench_player: pulseaudio is not installed (scripts/setup installs it)")
-        self._spawn(["pulseaudio", "--daemonize=no", "--system=false", "--exit-idle-time=-1", "-n",
-                     f"--load=module-null-sink sink_name=coach rate={SAMPLE_RATE} channels=1",
-                     "--load=module-always-sink", "--load=module-native-protocol-unix"])
+        self._spawn(
+            [
+                "pulseaudio",
+                "--daemonize=no",
+                "--system=false",
+                "--exit-idle-time=-1",
+                "-n",
+                f"--load=module-null-sink sink_name=coach rate={SAMPLE_RATE} channels=1",
+                "--load=module-always-sink",
+                "--load=module-native-protocol-unix",
+            ]
+        )
         deadline = time.monotonic() + 10
         while subprocess.run(["pactl", "info"], env=self.env, capture_output=True).returncode:
             if time.monotonic() > deadline:
@@ -71,8 +85,9 @@ class Pulse:
         format_ = ["--raw", "--format=s16le", f"--rate={SAMPLE_RATE}", "--channels=1"]
         keep_alive = self._spawn(["pacat", "--playback", *format_], stdin=subprocess.PIPE)
         threading.Thread(target=self._silence, args=(keep_alive,), daemon=True).start()
-        recorder = self._spawn(["parec", "-d", "coach.monitor", "--latency-msec=10", *format_],
-                               stdout=subprocess.PIPE)
+        recorder = self._spawn(
+            ["parec", "-d", "coach.monitor", "--latency-msec=10", *format_], stdout=subprocess.PIPE
+        )
         threading.Thread(target=self._record, args=(recorder,), daemon=True).start()
         time.sleep(1.5)  # let the sink settle
         return self
@@ -181,7 +196,9 @@ def bench_session(pulse: Pulse, only: tuple[str, ...]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path, help="Where to write the JSON results.")
-    parser.add_argument("--only", default="", help="Drill ids of the session, comma-separated (default: all).")
+    parser.add_argument(
+        "--only", default="", help="Drill ids of the session, comma-separated (default: all)."
+    )
     parser.add_argument("--starts", type=int, default=10, help="Start-up measurements.")
     args = parser.parse_args()
     only = tuple(i for i in args.only.split(",") if i)
@@ -189,17 +206,28 @@ def main() -> None:
         os.environ.update(pulse.env)  # simpleaudio's ALSA `default` finds this server
         startups_ms = [s * 1000 for s in bench_startup(pulse, args.starts)]
         result = {
-            "startup_ms": {"runs": len(startups_ms), "median": float(np.median(startups_ms)),
-                           "max": float(np.max(startups_ms))},
+            "startup_ms": {
+                "runs": len(startups_ms),
+                "median": float(np.median(startups_ms)),
+                "max": float(np.max(startups_ms)),
+            },
             "session": bench_session(pulse, only),
         }
     args.out.write_text(json.dumps(result, indent=1))
     session = result["session"]
-    print(f"start-up, play call to first sample at the sink: median {result['startup_ms']['median']:.1f} ms, "
-          f"max {result['startup_ms']['max']:.1f} ms ({len(startups_ms)} runs)")
-    print(f"session of {session['session_seconds']:.0f} s, {session['beeps_found']}/{session['beeps']} beeps found: "
-          f"offset median {session['median_offset_ms']:.1f} ms, error median {session['median_abs_error_ms']:.1f} ms, "
-          f"worst {session['worst_error_ms']:.1f} ms, drift {session['drift_over_session_ms']:.1f} ms over the session")
+    print(
+        "start-up, play call to first sample at the sink: "
+        f"median {result['startup_ms']['median']:.1f} ms, "
+        f"max {result['startup_ms']['max']:.1f} ms ({len(startups_ms)} runs)"
+    )
+    print(
+        f"session of {session['session_seconds']:.0f} s, "
+        f"{session['beeps_found']}/{session['beeps']} beeps found: "
+        f"offset median {session['median_offset_ms']:.1f} ms, "
+        f"error median {session['median_abs_error_ms']:.1f} ms, "
+        f"worst {session['worst_error_ms']:.1f} ms, "
+        f"drift {session['drift_over_session_ms']:.1f} ms over the session"
+    )
 
 
 if __name__ == "__main__":

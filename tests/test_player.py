@@ -1,4 +1,5 @@
-"""The player: control logic with a fake clock and output, then real ALSA playback in subprocesses."""
+"""The player: control logic with a fake clock and output, then real ALSA playback in children."""
+
 from __future__ import annotations
 
 import fcntl
@@ -173,8 +174,13 @@ def test_display_is_shown_the_status(timeline):
             shown.append(status)
 
     clock = Clock()
-    Player(timeline, Output(timeline, clock), keys=Keys(clock, [(3, " "), (4, "q")]),
-           display=Display(), clock=clock).run()
+    Player(
+        timeline,
+        Output(timeline, clock),
+        keys=Keys(clock, [(3, " "), (4, "q")]),
+        display=Display(),
+        clock=clock,
+    ).run()
     assert shown[0].chapter.id == "intro" and shown[0].drill_number is None
     assert shown[-1].paused and shown[-1].drill_number == 1 and shown[-1].drill_count == 2
 
@@ -214,17 +220,21 @@ def test_status_names_drill_side_and_rep(timeline):
 # --- finding a drill for rehearse -------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["walking-spiderman", "Walking Spiderman", "spiderman", "SPIDER",
-                                  "walking spider-man"])
+@pytest.mark.parametrize(
+    "name", ["walking-spiderman", "Walking Spiderman", "spiderman", "SPIDER", "walking spider-man"]
+)
 def test_find_drill_loosely(routine, name):
     assert find_drill(routine, name).id == "walking-spiderman"
 
 
-@pytest.mark.parametrize("name, message", [
-    ("plank", "No drill matches 'plank'"),
-    ("", "No drill matches"),
-    ("L", "matches several drills: ankle-circle (Ankle circle), walking-spiderman"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("plank", "No drill matches 'plank'"),
+        ("", "No drill matches"),
+        ("L", "matches several drills: ankle-circle (Ankle circle), walking-spiderman"),
+    ],
+)
 def test_find_drill_refuses_unknown_and_ambiguous_names(routine, name, message):
     with pytest.raises(UsageError, match=re.escape(message)) as caught:
         find_drill(routine, name)
@@ -234,12 +244,15 @@ def test_find_drill_refuses_unknown_and_ambiguous_names(routine, name, message):
 def test_find_drill_prefers_an_exact_match():
     from coach.routine import parse_routine
 
-    routine = parse_routine(b"""\
+    routine = parse_routine(
+        b"""\
 name: Two
 drills:
   - {id: lunge, name: Lunge, instructions: Lunge., reps: 1}
   - {id: lunge-twist, name: Lunge twist, instructions: Twist., reps: 1}
-""", "two.yaml")
+""",
+        "two.yaml",
+    )
     assert find_drill(routine, "lunge").id == "lunge"
 
 
@@ -250,7 +263,10 @@ def test_session_and_rehearsal_reach_the_device_sample_for_sample(tmp_path, rout
     routine_file = write_routine(tmp_path)
     runs = {
         "play": (["--only", "ankle-circle"], session(routine, "ankle-circle")),
-        "rehearse": (["--rehearse", "spiderman"], session(routine, "walking-spiderman", rehearse=True)),
+        "rehearse": (
+            ["--rehearse", "spiderman"],
+            session(routine, "walking-spiderman", rehearse=True),
+        ),
     }
     procs = {}
     started = time.monotonic()
@@ -259,8 +275,10 @@ def test_session_and_rehearsal_reach_the_device_sample_for_sample(tmp_path, rout
         folder.mkdir()
         procs[name] = subprocess.Popen(
             [sys.executable, str(FIXTURES), str(routine_file), *args],
-            env=file_device(folder, folder / "out.raw"), stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=file_device(folder, folder / "out.raw"),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
     for name, (_, expected) in runs.items():
         _, err = procs[name].communicate(timeout=60)
@@ -274,7 +292,11 @@ def test_session_and_rehearsal_reach_the_device_sample_for_sample(tmp_path, rout
 def test_no_device_says_so_and_suggests_export(tmp_path):
     result = subprocess.run(
         [sys.executable, str(FIXTURES), str(write_routine(tmp_path))],
-        env=no_device(tmp_path), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+        env=no_device(tmp_path),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 1
     assert result.stderr.startswith("coach: error: No audio device could be opened")
@@ -296,8 +318,12 @@ class Terminal:
 
         self.proc = subprocess.Popen(
             [sys.executable, str(FIXTURES), str(write_routine(tmp_path))],
-            env=file_device(tmp_path, self.out), stdin=slave, stdout=slave, stderr=slave,
-            start_new_session=True, preexec_fn=controlling_terminal,
+            env=file_device(tmp_path, self.out),
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            start_new_session=True,
+            preexec_fn=controlling_terminal,
         )
         self.screen = bytearray()
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -410,8 +436,10 @@ def test_coach_play_and_rehearse_reach_the_device_as_exported(tmp_path, routine)
     cache = tmp_path / "cache"
     speech = Speech(VoiceSettings(), cache)  # renders the clips the commands will find cached
     expected = {}
-    for name, options in (("play", SessionOptions(only=("ankle-circle",))),
-                          ("rehearse", SessionOptions(only=("walking-spiderman",), rehearse=True))):
+    for name, options in (
+        ("play", SessionOptions(only=("ankle-circle",))),
+        ("rehearse", SessionOptions(only=("walking-spiderman",), rehearse=True)),
+    ):
         expected[name] = build_timeline(make_script(routine, options, speech), speech)
     wav = export_timeline(expected["play"], tmp_path / "session.wav").path
     with wave.open(str(wav)) as w:
@@ -420,13 +448,23 @@ def test_coach_play_and_rehearse_reach_the_device_as_exported(tmp_path, routine)
 
     routine_file = write_routine(tmp_path)
     runs = {}
-    for name, args in (("play", ["play", "--only", "ankle-circle"]), ("rehearse", ["rehearse", "SPIDER"])):
+    for name, args in (
+        ("play", ["play", "--only", "ankle-circle"]),
+        ("rehearse", ["rehearse", "SPIDER"]),
+    ):
         (tmp_path / name).mkdir()
-        env = file_device(tmp_path / name, tmp_path / name / "out.raw") | {"COACH_CACHE_DIR": str(cache)}
+        env = file_device(tmp_path / name, tmp_path / name / "out.raw") | {
+            "COACH_CACHE_DIR": str(cache)
+        }
         runs[name] = subprocess.Popen(
-            [sys.executable, "-m", "coach", *args, "--routine", str(routine_file)], env=env,
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    for name, proc in runs.items():
+            [sys.executable, "-m", "coach", *args, "--routine", str(routine_file)],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    for proc in runs.values():
         assert proc.wait(timeout=120) == 0, proc.stderr.read()
     (played,) = reached_device(tmp_path / "play" / "out.raw")
     (rehearsed,) = reached_device(tmp_path / "rehearse" / "out.raw")

@@ -1,4 +1,5 @@
 """Speech: phrases to clips through the cache, rendering the missing ones in parallel."""
+
 from __future__ import annotations
 
 import contextlib
@@ -105,7 +106,7 @@ class Speech:
             return None
 
     def _store(self, text: str, clip: np.ndarray) -> None:
-        """Cache a clip; a cache that cannot be written costs a re-render later, never the session."""
+        """Cache a clip; an unwritable cache costs a later re-render, never the session."""
         try:
             write_clip(self._path(text), clip)
         except OSError as e:
