@@ -330,9 +330,10 @@ class _Composer:
     def drill(self, number: int, drill: Drill) -> None:
         start = self.cursor
         total = len(self.drills)
-        title = drill.name if total == 1 else f"Drill {number} of {total}: {drill.name}"
-        self.say(f"{title}.", drill.id)
-        self.pause()
+        if not self.options.rehearse:  # a rehearsal's intro has named the drill
+            title = drill.name if total == 1 else f"Drill {number} of {total}: {drill.name}"
+            self.say(f"{title}.", drill.id)
+            self.pause()
         if not self.options.brief:
             self.say(drill.instructions, drill.id)
             self.pause()

@@ -268,14 +268,14 @@ def rep_sets(script: Script) -> list[tuple[int, int]]:
 def resume_offset(script: Script, position: int) -> int:
     """Where a session paused at `position` resumes, so nobody is caught mid-rep or mid-word.
 
-    Inside a rep set: at its count-in. Inside a spoken phrase: at the phrase's start.
+    Inside a rep set: at its count-in. Inside a phrase or a beep: at its start.
     Elsewhere (silence): where it stopped.
     """
     for start, end in rep_sets(script):
         if start <= position < end:
             return start
     for event in script.events:
-        if event.kind == "speech" and event.start <= position < event.end:
+        if event.start <= position < event.end:
             return event.start
     return position
 

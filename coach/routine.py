@@ -112,7 +112,7 @@ def load_routine(path: Path | str | None = None) -> Routine:
     except IsADirectoryError:
         raise RoutineError(f"{name}: is a folder, not a routine file.") from None
     except FileNotFoundError:
-        raise RoutineError(f"{name}: no such file. Check the path given to --routine.") from None
+        raise RoutineError(f"{name}: no such file. Check the path.") from None
     except OSError as e:
         raise RoutineError(f"{name}: cannot be read ({e.strerror}).") from None
     return parse_routine(data, name)

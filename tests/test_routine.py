@@ -631,7 +631,7 @@ def test_a_missing_file_is_refused(tmp_path):
         result.exit_code,
         seconds,
         str(path),
-        "=: no such file. Check the path given to --routine.",
+        "=: no such file. Check the path.",
     )
 
 
