@@ -179,7 +179,7 @@ class Session:
     def timeline(self) -> Timeline:
         from coach.timeline import build_timeline
 
-        return build_timeline(self.script(), self.speech)
+        return build_timeline(self.script(), self.speech, volume=self.voice.volume)
 
     def warn_unsaved(self) -> None:
         """Say once if clips could not be stored in the cache (they were used all the same)."""

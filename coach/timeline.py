@@ -3,7 +3,8 @@
 The player and the exporter both consume a Timeline, so what you hear is what you export.
 Loudness is settled here, cheaply: speech is measured once (its distinct clips), beeps are set
 relative to it, the mix gets one gain to `TARGET_LUFS` (ITU-R BS.1770 integrated loudness), and a
-look-ahead limiter keeps the 4x-oversampled true peak under `TRUE_PEAK_DBTP`.
+look-ahead limiter keeps the 4x-oversampled true peak under `TRUE_PEAK_DBTP`. The volume (0 to 1)
+is a last gain on top: the session is `20 * log10(volume)` dB under the target, never louder.
 
 Sounds never overlap in a script, and both meters are linear filters, so the whole session is
 never filtered: each distinct clip and tone is measured once (its K-weighted energy and its true
@@ -75,8 +76,13 @@ def make_script(routine: Routine, options: SessionOptions, speech: ClipSource) -
     return compose(routine, options, length)
 
 
-def build_timeline(script: Script, speech: ClipSource) -> Timeline:
-    """Place every clip and tone of the script at its sample offset, then set the loudness."""
+def build_timeline(script: Script, speech: ClipSource, volume: float = 1.0) -> Timeline:
+    """Place every clip and tone of the script at its sample offset, then set the loudness.
+
+    The session is at `TARGET_LUFS` at `volume` 1, and scaled by `volume` (0 to 1) after that.
+    """
+    if not 0 <= volume <= 1:
+        raise ValueError(f"Volume {volume} is out of range: it goes from 0 to 1.")
     texts = speech.clips(script.texts())
     # Where each sound starts: the speech laid end to end (to measure its loudness), the session.
     ends = np.cumsum([len(c) for c in texts.values()])
@@ -106,6 +112,7 @@ def build_timeline(script: Script, speech: ClipSource) -> Timeline:
     for start, sound in placed:
         meter.add(sound, start)
     gain, limiter = _normalising_gain(meter.energy, meter.peaks)
+    gain *= np.float32(volume)  # after the limiter's ceiling: a lower volume never clips
     # The measurements are done with: let them go before the session is laid out.
     placed = [(start, sound.samples) for start, sound in placed]
     del clips, tones, meter

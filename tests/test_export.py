@@ -415,6 +415,24 @@ def test_coach_export_one_drill_with_captions(tmp_path):
     assert "Squat to stand." in (tmp_path / "squat.srt").read_text()
 
 
+@pytest.mark.slow
+def test_coach_export_volume_lowers_the_level_without_rendering_again(tmp_path):
+    cache = tmp_path / "cache"
+    levels = {}
+    for volume in ("1", "0.5"):
+        name = f"v{volume}.wav"
+        args = ("export", name, "--only", "wall-slide", "--engine", "espeak-ng")
+        result = coach(*args, "--volume", volume, cache=cache, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        if volume == "1":
+            clips = sorted(cache.glob("*.clip"))
+        with wave.open(str(tmp_path / name)) as wav:
+            levels[volume] = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+    assert sorted(cache.glob("*.clip")) == clips  # no clip rendered for the new volume
+    loud, soft = (levels[v].astype(np.float64) for v in ("1", "0.5"))
+    assert len(loud) == len(soft) and np.abs(soft - loud * 0.5).max() <= 1
+
+
 @pytest.mark.parametrize(
     ("args", "status", "message"),
     [

@@ -102,6 +102,17 @@ def test_quiet_or_loud_speech_comes_out_the_same(routine, level):
     assert true_peak(samples) <= TRUE_PEAK_DBTP
 
 
+def test_volume_scales_the_finished_session(routine, timeline):
+    speech = StandInSpeech()
+    half = build_timeline(timeline.script, speech, volume=0.5)
+    expected = timeline.samples.astype(np.float64) * 0.5
+    assert np.abs(half.samples - expected).max() <= 1  # the same session, half as loud
+    assert loudness(as_float(half.samples)) == pytest.approx(TARGET_LUFS - 6.02, abs=0.2)
+    assert not build_timeline(timeline.script, speech, volume=0).samples.any()
+    with pytest.raises(ValueError, match="out of range"):
+        build_timeline(timeline.script, speech, volume=1.5)
+
+
 def test_beeps_sit_a_little_under_the_speech(timeline):
     events = timeline.script.events
     speech = np.concatenate(

@@ -122,13 +122,22 @@ def test_clips_are_trimmed_and_never_empty(tmp_path, engine):
     assert np.array_equal(clips["  Go!  "], go)
 
 
-def test_volume_scales_and_changes_the_key(tmp_path):
-    loud_speech, loud = render(tmp_path, "c", [PHRASES[0]], engine="espeak-ng")
-    _, soft = render(tmp_path, "c", [PHRASES[0]], engine="espeak-ng", volume=0.5)
-    render(tmp_path, "c", [PHRASES[0]], engine="espeak-ng", volume=1)  # the same as 1.0
-    assert len(list((tmp_path / "c").glob("*.clip"))) == 2
-    ratio = np.abs(soft[PHRASES[0]]).max() / np.abs(loud[PHRASES[0]]).max()
-    assert ratio == pytest.approx(0.5, abs=0.01)
+def test_volume_changes_neither_the_clip_nor_the_key(tmp_path):
+    """The volume is the session's output level, set by the timeline: clips do not change."""
+    _, loud = render(tmp_path, "c", [PHRASES[0]], engine="espeak-ng")
+    soft_speech, soft = render(tmp_path, "c", [PHRASES[0]], engine="espeak-ng", volume=0.5)
+    assert soft_speech.rendered == 0  # served from the volume 1 clip
+    assert len(list((tmp_path / "c").glob("*.clip"))) == 1
+    assert np.array_equal(soft[PHRASES[0]], loud[PHRASES[0]])
+
+
+def test_an_unwritable_cache_renders_each_text_once(tmp_path):
+    (tmp_path / "file").write_text("not a folder")
+    speech = Speech(VoiceSettings("espeak-ng"), tmp_path / "file" / "cache", workers=2)
+    first = speech.clips(PHRASES[:3] + [PHRASES[0]])
+    second = speech.clips(PHRASES[:4])
+    assert speech.rendered == 4 and len(speech.unsaved) == 4
+    assert all(np.array_equal(first[t], second[t]) for t in PHRASES[:3])
 
 
 def test_pyttsx3_prints_nothing(tmp_path, capfd):

@@ -44,7 +44,7 @@ def default_cache_dir(explicit: Path | None = None) -> Path:
 
 
 def clip_key(**parts: object) -> str:
-    """A hex SHA-256 of `parts` (engine, version, voice, rate, volume, text, ...) and the format."""
+    """A hex SHA-256 of `parts` (engine, version, voice, rate, trim, text, ...) and the format."""
     blob = json.dumps({**parts, "format": SAMPLE_FORMAT}, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()
 

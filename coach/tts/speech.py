@@ -34,7 +34,8 @@ class VoiceSettings:
     rate: int | None = None
     """Words per minute; None for the engine's default, chosen for clarity."""
     volume: float = 1.0
-    """Gain from 0 (silent) to 1 (as the engine speaks)."""
+    """The session's output level, from 0 (silent) to 1 (-16 LUFS), applied by the timeline
+    (`build_timeline`): clips are stored as the engine speaks, whatever the volume."""
 
 
 def trim(samples: np.ndarray) -> np.ndarray:
@@ -83,12 +84,14 @@ class Speech:
         """Damaged cache files thrown away and rendered again."""
         self.unsaved: list[str] = []
         """Why clips could not be stored (a full or read-only disk); they were used all the same."""
+        self._clips: dict[str, np.ndarray] = {}
+        """Clips read or rendered so far, by normalised text: each is read or rendered once."""
 
     def _path(self, text: str) -> Path:
         e = self.engine
         key = clip_key(
             engine=e.NAME, version=e.version, voice=e.voice, rate=e.rate,
-            volume=float(self.settings.volume), trim=[TRIM_THRESHOLD, KEEP_SECONDS], text=text,
+            trim=[TRIM_THRESHOLD, KEEP_SECONDS], text=text,
         )  # fmt: skip
         return clip_path(self.cache_dir, key)
 
@@ -115,29 +118,30 @@ class Speech:
     def clips(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
         """The clip (int16 mono at SAMPLE_RATE) of each distinct text in `texts`.
 
-        Clips not in the cache are rendered in parallel and stored; `progress(done, total)`
-        is called as each one is stored.
+        Clips are kept in memory once read or rendered. Clips not in the cache are rendered
+        in parallel and stored; `progress(done, total)` is called as each one is stored.
         """
         wanted = {text: normalize(text) for text in texts}
         if "" in wanted.values():
             raise ValueError("A phrase has nothing to say.")
-        found = {said: self._cached(said) for said in dict.fromkeys(wanted.values())}
+        found = {
+            said: self._clips[said] if said in self._clips else self._cached(said)
+            for said in dict.fromkeys(wanted.values())
+        }
         # Longest first, so no long phrase starts last and leaves a core idle.
         missing = [said for said, clip in found.items() if clip is None]
         missing.sort(key=len, reverse=True)
         if missing:
-            volume = self.settings.volume
             render = self.engine.render(missing, timeout=self.timeout, workers=self.workers)
             with contextlib.closing(render):  # stops the engine's processes on an error
                 for done, (i, raw) in enumerate(render, 1):
                     clip = trim(raw)
-                    if volume != 1:
-                        clip = np.rint(clip * volume).astype(np.int16)
                     self._store(missing[i], clip)
                     found[missing[i]] = clip
                     self.rendered += 1
                     if self.progress:
                         self.progress(done, len(missing))
+        self._clips.update(found)
         return {text: found[said] for text, said in wanted.items()}
 
     def clip(self, text: str) -> np.ndarray:
