@@ -7,8 +7,9 @@ import inspect
 import json
 import sys
 import traceback
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -16,12 +17,14 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
-from coach.compose import Script, SessionOptions, check_options, select_drills
+from coach.compose import Script, SessionOptions, check_options, phrases, select_drills
 from coach.errors import CoachError, ExitStatus, UsageError
 from coach.routine import Routine, load_routine
 from coach.samples import to_seconds
 from coach.tts import (
+    ENGINES,
     Speech,
     VoiceSettings,
     cache_info,
@@ -98,6 +101,7 @@ def _command(func: Callable) -> Callable:
 
 # --- the options every session command takes ------------------------------
 
+ENGINE_HELP = f"Speech engine: {', '.join(ENGINES)}."
 RoutineOption = Annotated[
     Path | None,
     typer.Option(
@@ -140,7 +144,7 @@ _SESSION_PARAMETERS: list[tuple[str, Any, Any]] = [
     ("lower", Annotated[bool, typer.Option(help="Use the lower end of rep ranges.")], False),
     (
         "engine",
-        Annotated[str, typer.Option(help="Speech engine: pyttsx3, espeak-ng or flite.")],
+        Annotated[str, typer.Option(help=ENGINE_HELP)],
         "pyttsx3",
     ),
     ("voice", Annotated[str | None, typer.Option(help="Voice id (see `coach voices`).")], None),
@@ -157,6 +161,35 @@ _SESSION_PARAMETERS: list[tuple[str, Any, Any]] = [
 ]
 
 
+class _RenderProgress:
+    """A progress bar on standard error while clips render; `close` on every way out."""
+
+    def __init__(self) -> None:
+        self._bar: Progress | None = None
+        self._task: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            self._bar = Progress(
+                TextColumn("Rendering speech"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total}"),
+                TimeRemainingColumn(),
+                console=err,
+                transient=True,
+            )
+            self._bar.start()
+            self._task = self._bar.add_task("render", total=total)
+        self._bar.update(self._task, completed=done, total=total)
+        if done >= total:
+            self.close()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+
 @dataclass(frozen=True)
 class Session:
     """What a session command was asked for: the routine, the options and the voice."""
@@ -165,14 +198,16 @@ class Session:
     options: SessionOptions
     voice: VoiceSettings
     cache_dir: Path
+    progress: _RenderProgress = field(default_factory=_RenderProgress)
 
     @functools.cached_property
     def speech(self) -> Speech:
         """The clips of this session, with a progress bar on a terminal while they render."""
-        return Speech(self.voice, self.cache_dir, progress=_progress_callback())
+        progress = self.progress if err.is_terminal else None
+        return Speech(self.voice, self.cache_dir, progress=progress)
 
     def script(self) -> Script:
-        from coach.timeline import make_script  # numpy and scipy only for commands that need them
+        from coach.timeline import make_script  # numpy only for the commands that need it
 
         return make_script(self.routine, self.options, self.speech)
 
@@ -181,8 +216,16 @@ class Session:
 
         return build_timeline(self.script(), self.speech, volume=self.voice.volume)
 
-    def warn_unsaved(self) -> None:
-        """Say once if clips could not be stored in the cache (they were used all the same)."""
+    @contextmanager
+    def running(self) -> Iterator[Session]:
+        """Clear the progress bar on every way out; then say if clips could not be cached."""
+        try:
+            yield self
+        finally:
+            self.progress.close()
+            self._warn_unsaved()
+
+    def _warn_unsaved(self) -> None:
         if "speech" in self.__dict__ and self.speech.unsaved:
             err.print(
                 f"coach: warning: {len(self.speech.unsaved)} clips could not be saved in the "
@@ -249,42 +292,12 @@ def _session_command(func: Callable) -> Callable:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         chosen = {name: kwargs.pop(name) for name in names}
-        session = _make_session(**chosen)
-        try:
+        with _make_session(**chosen).running() as session:
             return func(*args, session=session, **kwargs)
-        finally:
-            session.warn_unsaved()
 
     wrapper.__signature__ = signature.replace(parameters=own + extra)  # type: ignore[attr-defined]
     wrapper.__annotations__ = {p.name: p.annotation for p in own + extra}
     return _command(wrapper)
-
-
-def _progress_callback() -> Callable[[int, int], None] | None:
-    """A progress bar on standard error while clips render, when it is a terminal."""
-    if not err.is_terminal:
-        return None
-    bar: dict[str, Any] = {}
-
-    def update(done: int, total: int) -> None:
-        if "progress" not in bar:
-            progress = Progress(
-                TextColumn("Rendering speech"),
-                BarColumn(),
-                TextColumn("{task.completed}/{task.total}"),
-                TimeRemainingColumn(),
-                console=err,
-                transient=True,
-            )
-            progress.start()
-            bar["progress"] = progress
-            bar["task"] = progress.add_task("render", total=total)
-        bar["progress"].update(bar["task"], completed=done, total=total)
-        if done >= total:
-            bar["progress"].stop()
-            bar.clear()
-
-    return update
 
 
 # --- commands ----------------------------------------------------------------
@@ -325,7 +338,7 @@ def drills(
         out.print(json.dumps(doc, indent=1, ensure_ascii=False), markup=False)
         return
     table = Table(
-        title=loaded.name, title_justify="left", caption="Sided drills count reps per side."
+        title=Text(loaded.name), title_justify="left", caption="Sided drills count reps per side."
     )
     for column in ("#", "id", "name", "reps", "sides", "hold", "equipment"):
         table.add_column(
@@ -337,11 +350,11 @@ def drills(
         table.add_row(
             str(number),
             d.id,
-            d.name,
+            Text(d.name),
             _reps_text(d.reps),
             d.sides.value,
             f"{d.hold_seconds:g} s" if d.hold_seconds else "",
-            ", ".join(d.equipment),
+            Text(", ".join(d.equipment)),
         )
     out.print(table)
 
@@ -368,16 +381,17 @@ def script(
         out.print(composed.to_json(), markup=False)
         return
     titles = {c.id: c.title for c in composed.chapters}
-    table = Table(title=f"{composed.routine} — {_clock(composed.duration)}", title_justify="left")
+    title = Text(f"{composed.routine} — {_clock(composed.duration)}")
+    table = Table(title=title, title_justify="left")
     table.add_column("time", justify="right", style="cyan")
     table.add_column("drill", style="bold")
     table.add_column("heard")
     previous = None
     for event in composed.events:
-        drill = titles.get(event.drill, "") if event.drill != previous else ""
+        drill = Text(titles.get(event.drill, "") if event.drill != previous else "")
         previous = event.drill
         if event.kind == "speech":
-            heard = event.text
+            heard = Text(event.text)
         else:
             detail = (
                 f" ({event.side} {event.rep})"
@@ -386,7 +400,7 @@ def script(
                 if event.rep
                 else ""
             )
-            heard = f"[dim]♪ {event.tone.value} beep{detail}[/dim]"
+            heard = Text(f"♪ {event.tone.value} beep{detail}", style="dim")
         table.add_row(_clock(to_seconds(event.start)), drill, heard)
     out.print(table)
 
@@ -450,7 +464,7 @@ def rehearse(
     pace: Annotated[float, typer.Option(help="Tempo factor for every rep: 1.5 is slower.")] = 1.0,
     lower: Annotated[bool, typer.Option(help="Use the lower end of rep ranges.")] = False,
     engine: Annotated[
-        str, typer.Option(help="Speech engine: pyttsx3, espeak-ng or flite.")
+        str, typer.Option(help=ENGINE_HELP)
     ] = "pyttsx3",
     voice: Annotated[str | None, typer.Option(help="Voice id (see `coach voices`).")] = None,
     rate: Annotated[int | None, typer.Option(help="Speaking rate in words per minute.")] = None,
@@ -462,29 +476,19 @@ def rehearse(
 
     found = find_drill(load_routine(routine), drill)
     session = _make_session(
-        routine,
-        found.id,
-        None,
-        None,
-        None,
-        pace,
-        False,
-        lower,
-        engine,
-        voice,
-        rate,
-        volume,
-        cache_dir,
-        rehearse=True,
-    )
-    play_timeline(session.timeline())
+        routine=routine, only=found.id, skip=None, without=None, rest=None, pace=pace,
+        brief=False, lower=lower, engine=engine, voice=voice, rate=rate, volume=volume,
+        cache_dir=cache_dir, rehearse=True,
+    )  # fmt: skip
+    with session.running():
+        play_timeline(session.timeline())
 
 
 @app.command()
 @_command
 def voices(
     engine: Annotated[
-        str, typer.Option(help="Speech engine: pyttsx3, espeak-ng or flite.")
+        str, typer.Option(help=ENGINE_HELP)
     ] = "pyttsx3",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -492,9 +496,7 @@ def voices(
     found = list_voices(engine)
     if as_json:
         out.print(
-            json.dumps(
-                [vars(v) if hasattr(v, "__dict__") else v._asdict() for v in found], indent=1
-            ),
+            json.dumps([asdict(v) for v in found], indent=1),
             markup=False,
         )
         return
@@ -502,7 +504,7 @@ def voices(
     for column in ("id", "name", "language", "default"):
         table.add_column(column)
     for v in found:
-        table.add_row(v.id, v.name, v.language, "yes" if getattr(v, "default", False) else "")
+        table.add_row(Text(v.id), Text(v.name), Text(v.language), "yes" if v.default else "")
     out.print(table)
 
 
@@ -537,8 +539,9 @@ def cache_warm(
     """Render every clip the session needs."""
     composed = session.script()
     speech = session.speech
+    needed = set(phrases(session.routine, session.options)) | set(composed.texts())
     result = {
-        "clips": len(composed.texts()),
+        "clips": len(needed),
         "rendered": speech.rendered,
         "repaired": speech.repaired,
         "folder": str(session.cache_dir),
@@ -574,6 +577,9 @@ def cache_prune(
     """Remove clips no session used lately, or cap the cache's size."""
     if older_than is None and max_mb is None:
         raise UsageError("Give --older-than DAYS or --max-mb MB (or both).")
+    for flag, value in (("--older-than", older_than), ("--max-mb", max_mb)):
+        if value is not None and value < 0:
+            raise UsageError(f"{flag} must be 0 or more, got {value:g}.")
     folder = default_cache_dir(cache_dir)
     result = prune_cache(
         folder, older_than_days=older_than, max_bytes=None if max_mb is None else int(max_mb * 1e6)
