@@ -21,7 +21,7 @@ from rich.text import Text
 
 from coach.compose import Script, SessionOptions, check_options, phrases, select_drills
 from coach.errors import CoachError, ExitStatus, UsageError
-from coach.routine import Routine, load_routine
+from coach.routine import Routine, find_drill, load_routine
 from coach.samples import to_seconds
 from coach.tts import (
     ENGINES,
@@ -472,7 +472,7 @@ def rehearse(
     cache_dir: Annotated[Path | None, typer.Option(help="Clip cache folder.")] = None,
 ) -> None:
     """Learn one drill: its full instructions, every cue, and one guided set."""
-    from coach.player import find_drill, play_timeline
+    from coach.player import play_timeline
 
     found = find_drill(load_routine(routine), drill)
     session = _make_session(

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from coach.errors import UsageError
-from coach.routine import MAX_SESSION_SECONDS, Drill, Routine, Sides
+from coach.routine import MAX_SESSION_SECONDS, Drill, Routine, Sides, loose_key
 from coach.samples import SAMPLE_RATE, to_samples, to_seconds
 from coach.tones import TONES, ToneKind
 
@@ -151,13 +151,13 @@ def select_drills(routine: Routine, options: SessionOptions) -> list[Drill]:
                 f"{flag}: no drill with id {', '.join(repr(u) for u in unknown)} in "
                 f"{routine.source}. The drills are: {', '.join(ids)}."
             )
-    lacking = {_equipment_key(e) for e in options.without}
+    lacking = {loose_key(e) for e in options.without}
     drills = [
         d
         for d in routine.drills
         if (not options.only or d.id in options.only)
         and d.id not in options.skip
-        and not lacking & {_equipment_key(e) for e in d.equipment}
+        and not lacking & {loose_key(e) for e in d.equipment}
     ]
     if not drills:
         raise UsageError("No drills left to do: --only, --skip and --without removed them all.")
@@ -195,10 +195,6 @@ def compose(routine: Routine, options: SessionOptions, speech_length: SpeechLeng
     drills = select_drills(routine, options)
     composer = _Composer(routine, options, drills, speech_length)
     return composer.run()
-
-
-def _equipment_key(name: str) -> str:
-    return "".join(ch for ch in name.lower() if ch.isalnum())
 
 
 def _plural(n: int, word: str) -> str:

@@ -26,8 +26,7 @@ from rich.live import Live
 from rich.text import Text
 
 from coach.compose import Chapter, Script
-from coach.errors import AudioDeviceError, UsageError
-from coach.routine import Drill, Routine
+from coach.errors import AudioDeviceError
 from coach.samples import CHANNELS, SAMPLE_RATE, SAMPLE_WIDTH
 from coach.timeline import Timeline
 from coach.tones import ToneKind
@@ -384,25 +383,3 @@ def play_timeline(
         return
     with TerminalKeys(stdin.fileno()) as keys, RichDisplay(console) as display:
         Player(timeline, output, keys=keys, display=display).run()
-
-
-def find_drill(routine: Routine, name: str) -> Drill:
-    """The drill named loosely: its id, its name, or a unique part of either (any case)."""
-    wanted = _loose(name)
-    exact = [d for d in routine.drills if wanted in (_loose(d.id), _loose(d.name))]
-    found = exact or [
-        d for d in routine.drills if wanted and (wanted in _loose(d.id) or wanted in _loose(d.name))
-    ]
-    if len(found) == 1:
-        return found[0]
-    listing = ", ".join(f"{d.id} ({d.name})" for d in (found or routine.drills))
-    if found:
-        raise UsageError(
-            f"{name!r} matches several drills: {listing}. Name one of them more fully."
-        )
-    raise UsageError(f"No drill matches {name!r} in {routine.source}. The drills are: {listing}.")
-
-
-def _loose(text: str) -> str:
-    """Lower case, letters and digits only: "Walking Spider-man" -> "walkingspiderman"."""
-    return "".join(ch for ch in text.lower() if ch.isalnum())

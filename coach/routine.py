@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from coach.errors import RoutineError
+from coach.errors import RoutineError, UsageError
 
 MAX_FILE_BYTES = 256_000
 """A routine is a few kB (the built-in one is 6 kB); larger files are refused unread."""
@@ -475,3 +475,26 @@ def _kind(value: Any) -> str:
     if isinstance(value, (int, float)):
         return "number"
     return type(value).__name__
+
+
+def loose_key(text: str) -> str:
+    """Lower case, letters and digits only: "Walking Spider-man" -> "walkingspiderman"."""
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def find_drill(routine: Routine, name: str) -> Drill:
+    """The drill named loosely: its id, its name, or a unique part of either (any case)."""
+    wanted = loose_key(name)
+    exact = [d for d in routine.drills if wanted in (loose_key(d.id), loose_key(d.name))]
+    found = exact or [
+        d for d in routine.drills
+        if wanted and (wanted in loose_key(d.id) or wanted in loose_key(d.name))
+    ]
+    if len(found) == 1:
+        return found[0]
+    listing = ", ".join(f"{d.id} ({d.name})" for d in (found or routine.drills))
+    if found:
+        raise UsageError(
+            f"{name!r} matches several drills: {listing}. Name one of them more fully."
+        )
+    raise UsageError(f"No drill matches {name!r} in {routine.source}. The drills are: {listing}.")

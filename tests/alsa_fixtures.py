@@ -100,7 +100,8 @@ def no_device(folder: Path) -> dict[str, str]:
 
 def main() -> None:
     from coach.errors import CoachError
-    from coach.player import find_drill, play_timeline
+    from coach.player import play_timeline
+    from coach.routine import find_drill
 
     parser = argparse.ArgumentParser()
     parser.add_argument("routine", type=Path)

@@ -21,12 +21,11 @@ from coach.errors import UsageError
 from coach.player import (
     Player,
     Status,
-    find_drill,
     rep_sets,
     resume_offset,
     status_at,
 )
-from coach.routine import load_routine
+from coach.routine import find_drill, load_routine
 from coach.samples import SAMPLE_RATE
 from coach.tones import ToneKind
 
