@@ -182,6 +182,12 @@ class ProgramEngine(Engine):
         return path
 
 
+def _version_in(listing: str, pattern: str) -> str:
+    """The version a program printed, or its whole first line when the pattern misses."""
+    found = re.search(pattern, listing)
+    return found.group(1) if found else listing.strip().split("\n")[0]
+
+
 def _espeak_voices(lines: list[str], default: str) -> list[VoiceInfo]:
     """VoiceInfo of each line of `espeak-ng --voices`, without MBROLA voices unless installed."""
     mbrola = shutil.which("mbrola") is not None
@@ -212,7 +218,7 @@ class EspeakNgEngine(ProgramEngine):
 
     def _version(self):
         listing = _run([self.program(), "--version"], 10, "espeak-ng --version").stdout
-        return re.search(r"text-to-speech: (\S+)", listing).group(1)
+        return _version_in(listing, r"text-to-speech: (\S+)")
 
     def command(self, text, wav):
         return [self.program(), "-v", self.voice, "-s", str(self.rate), "-w", str(wav), "--", text]
@@ -254,7 +260,7 @@ class FliteEngine(ProgramEngine):
     def _version(self):
         # `flite --version` exits with status 1
         listing = _run([self.program(), "--version"], 10, "flite --version", check=False).stdout
-        return re.search(r"version: (\S+)", listing).group(1)
+        return _version_in(listing, r"version: (\S+)")
 
     def command(self, text, wav):
         stretch = f"{self.NATURAL_RATE / self.rate:.4f}"
