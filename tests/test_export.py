@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from mutagen.id3 import ID3
+from pydub import AudioSegment
 from run_coach import coach
 from stand_in import ROUTINE, StandInSpeech, beep_onset
 
@@ -34,26 +35,9 @@ def session(routine, options: SessionOptions | None = None, speech=None) -> Time
 
 
 def decode(path: Path) -> np.ndarray:
-    """The file decoded by ffmpeg to mono int16 at SAMPLE_RATE (MP3 encoder delay trimmed)."""
-    raw = subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-i",
-            str(path),
-            "-f",
-            "s16le",
-            "-ac",
-            "1",
-            "-ar",
-            str(SAMPLE_RATE),
-            "-",
-        ],
-        capture_output=True,
-        check=True,
-    ).stdout
-    return np.frombuffer(raw, dtype="<i2")
+    """The file as a player decodes it (pydub through ffmpeg; MP3 encoder delay trimmed)."""
+    audio = AudioSegment.from_file(path).set_channels(1).set_frame_rate(SAMPLE_RATE)
+    return np.frombuffer(audio.set_sample_width(2).raw_data, dtype="<i2")
 
 
 def ebur128(path: Path) -> tuple[float, float]:
