@@ -427,21 +427,35 @@ def export(
     path = audio_path(destination)  # refuse a bad destination before rendering anything
     if captions is not None:
         check_captions(captions)
-    timeline = session.timeline()
-    with Progress(
+    made: list[Timeline] = []
+
+    def make() -> Timeline:  # once the encoder has started
+        made.append(session.timeline())
+        return made[0]
+
+    bar = Progress(
         TextColumn("Exporting"),
         BarColumn(),
         TimeRemainingColumn(),
         console=err,
         transient=True,
         disable=not err.is_terminal,
-    ) as bar:
-        task = bar.add_task("export", total=1.0)
-        result = export_timeline(
-            timeline, path, progress=lambda done: bar.update(task, completed=done)
-        )
+    )
+    tasks: list[Any] = []
+
+    def report(done: float) -> None:
+        if not tasks:  # shown only now, once the clips' rendering bar is gone
+            bar.start()
+            tasks.append(bar.add_task("export", total=1.0))
+        bar.update(tasks[0], completed=done)
+
+    try:
+        result = export_timeline(make, path, progress=report)
+    finally:
+        if tasks:
+            bar.stop()
     if captions is not None:
-        write_captions(timeline.script, captions)
+        write_captions(made[0].script, captions)
     out.print(
         f"Wrote {result.path} ({_clock(result.seconds)}, {result.bytes / 1e6:.1f} MB)", markup=False
     )

@@ -73,19 +73,24 @@ def audio_path(out: Path) -> Path:
 
 
 def export_timeline(
-    timeline: Timeline, out: Path, *, progress: Progress | None = None
+    timeline: Timeline | Callable[[], Timeline], out: Path, *, progress: Progress | None = None
 ) -> ExportResult:
-    """Write the timeline to `out` in the format of its extension; see `audio_path`."""
+    """Write the timeline to `out` in the format of its extension; see `audio_path`.
+
+    `timeline` may be a function that makes it: the encoder then starts first, so its start-up
+    overlaps the making. `progress` is first called once the timeline is made.
+    """
     path = audio_path(out)
     report = progress or (lambda fraction: None)
     with _replacing(path) as part:
         if path.suffix.lower() == ".wav":
+            made = timeline() if callable(timeline) else timeline
             with open(part, "wb") as file:
-                _write_wav(timeline, file, report)
+                _write_wav(made, file, report)
         else:
-            _encode(timeline, part, path.suffix.lower(), report)
+            made = _encode(timeline, part, path.suffix.lower(), report)
     report(1.0)
-    return ExportResult(path, timeline.script.duration, path.stat().st_size)
+    return ExportResult(path, made.script.duration, path.stat().st_size)
 
 
 def write_captions(script: Script, out: Path) -> Path:
@@ -219,12 +224,18 @@ def _write_wav(timeline: Timeline, file: BinaryIO, report: Progress) -> None:
         report(min(start + step, total) / total)
 
 
-def _encode(timeline: Timeline, part: Path, fmt: str, report: Progress) -> None:
+def _encode(
+    timeline: Timeline | Callable[[], Timeline], part: Path, fmt: str, report: Progress
+) -> Timeline:
     """Encode with ffmpeg, a WAV stream on its standard input, tags and chapters from an
-    FFMETADATA file. (Raw PCM would do, but its small packets make ffmpeg twice as slow.)"""
+    FFMETADATA file. (Raw PCM would do, but its small packets make ffmpeg twice as slow.)
+
+    ffmpeg starts before the timeline is made (when it is a function): it opens its inputs in
+    order and the first is the WAV stream, so the metadata file, written before the stream's
+    first byte, is there when ffmpeg comes to it. Returns the timeline.
+    """
     with tempfile.TemporaryDirectory(prefix="coach-export-") as scratch:
         metadata, log = Path(scratch, "metadata.txt"), Path(scratch, "ffmpeg.log")
-        metadata.write_text(_ffmetadata(timeline.script, fmt), encoding="utf-8")
         command = [
             "ffmpeg",
             "-hide_banner",
@@ -259,7 +270,9 @@ def _encode(timeline: Timeline, part: Path, fmt: str, report: Progress) -> None:
                 command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors
             )
         try:
-            _write_wav(timeline, ffmpeg.stdin, report)
+            made = timeline() if callable(timeline) else timeline
+            metadata.write_text(_ffmetadata(made.script, fmt), encoding="utf-8")
+            _write_wav(made, ffmpeg.stdin, report)
             ffmpeg.stdin.close()
         except BrokenPipeError:
             pass  # ffmpeg stopped early; its exit status and log say why
@@ -274,6 +287,7 @@ def _encode(timeline: Timeline, part: Path, fmt: str, report: Progress) -> None:
                 f"ffmpeg could not encode {fmt} (exit status {status}): "
                 f"{' '.join(lines) or 'no message'}"
             )
+    return made
 
 
 def _ffmetadata(script: Script, fmt: str) -> str:

@@ -10,11 +10,19 @@ Sounds never overlap in a script, and both meters are linear filters, so the who
 never filtered: each distinct clip and tone is measured once (its K-weighted energy and its true
 peak around every sample), and the session's 2 ms blocks are summed from those measurements at
 each event's offset. Only numpy is used: scipy takes a second to import.
+
+A clip's block measurements depend only on its samples and its start offset modulo `_BLOCK`,
+so a clip source that keeps them (`Speech` does, beside each cached clip) spares a warm session
+the measuring; what it returns is checked against the clip and measured again when it is not
+whole or not of this clip.
 """
 
 from __future__ import annotations
 
+import functools
 import os
+import struct
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
@@ -49,6 +57,14 @@ class ClipSource(Protocol):
     def clips(self, texts: list[str]) -> dict[str, np.ndarray]: ...
 
     def clip(self, text: str) -> np.ndarray: ...
+
+
+class MeasureStore(Protocol):
+    """Optional for a ClipSource (`Speech` has it): where clips' measurements are kept."""
+
+    def measures(self, text: str) -> bytes | None: ...
+
+    def store_measures(self, text: str, payload: bytes) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -92,9 +108,8 @@ def build_timeline(script: Script, speech: ClipSource, volume: float = 1.0) -> T
     kinds: dict[ToneKind, set[int]] = {}
     for e in script.events:
         (starts[e.text] if e.kind == "speech" else kinds.setdefault(e.tone, set())).add(e.start)
-    floats = [c.astype(np.float32) / 32768 for c in texts.values()]
-    clips = dict(zip(texts, _measure(floats, list(starts.values())), strict=True))
-    del texts, floats  # the int16 clips
+    clips = _measure_clips(texts, starts, speech)
+    del texts  # the int16 clips
     meter = _Meter(int(ends[-1]) if len(ends) else 0)
     for sound, end in zip(clips.values(), ends, strict=True):
         meter.add(sound, int(end) - len(sound.samples))
@@ -198,6 +213,81 @@ class _Sound:
     value is the block `_PEAK_LEAD` samples before the sound's start."""
 
 
+_MEASURES_VERSION = 1
+"""Written first in every stored measurement, with the clip's length and checksum: a change of
+the meters (the filters, `_BLOCK`, `_PEAK_LEAD`) must change it."""
+_MEASURES_HEADER = struct.Struct("<IQII")
+_ENTRY = struct.Struct("<BBI")
+
+
+def _measure_clips(
+    texts: dict[str, np.ndarray], starts: dict[str, set[int]], speech: ClipSource
+) -> dict[str, _Sound]:
+    """Each clip measured for the samples it will start at: from the store when `speech` keeps
+    measurements and has them all, else measured (and stored, with those it had)."""
+    store = speech if callable(getattr(speech, "measures", None)) else None
+    clips: dict[str, _Sound] = {}
+    known: dict[str, tuple[dict[int, np.ndarray], dict[int, np.ndarray]]] = {}
+    for text, clip in texts.items():
+        if store is None:
+            break
+        energy, peaks = known[text] = _parse_measures(store.measures(text), clip)
+        if {s % _BLOCK for s in starts[text]} <= energy.keys() and {
+            (s - _PEAK_LEAD) % _BLOCK for s in starts[text]
+        } <= peaks.keys():
+            clips[text] = _Sound(clip.astype(np.float32) / 32768, energy, peaks)
+    todo = [text for text in texts if text not in clips]
+    floats = [texts[t].astype(np.float32) / 32768 for t in todo]
+    for text, sound in zip(todo, _measure(floats, [starts[t] for t in todo]), strict=True):
+        clips[text] = sound
+        if store is not None:
+            old_energy, old_peaks = known[text]
+            sound.energy.update({a: v for a, v in old_energy.items() if a not in sound.energy})
+            sound.peaks.update({a: v for a, v in old_peaks.items() if a not in sound.peaks})
+            store.store_measures(text, _format_measures(sound, texts[text]))
+    return {text: clips[text] for text in texts}
+
+
+def _clip_check(clip: np.ndarray) -> tuple[int, int]:
+    return len(clip), zlib.crc32(np.ascontiguousarray(clip, dtype="<i2"))
+
+
+def _format_measures(sound: _Sound, clip: np.ndarray) -> bytes:
+    count = len(sound.energy) + len(sound.peaks)
+    parts = [_MEASURES_HEADER.pack(_MEASURES_VERSION, *_clip_check(clip), count)]
+    for kind, values in enumerate((sound.energy, sound.peaks)):
+        for at, blocks in sorted(values.items()):
+            data = np.ascontiguousarray(blocks, dtype="<f4")
+            parts += [_ENTRY.pack(kind, at, len(data)), data.tobytes()]
+    return b"".join(parts)
+
+
+def _parse_measures(
+    payload: bytes | None, clip: np.ndarray
+) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
+    """The energy and peak blocks by phase stored in `payload`, if it is of this `clip`."""
+    found: tuple[dict[int, np.ndarray], dict[int, np.ndarray]] = ({}, {})
+    try:
+        version, length, crc, count = _MEASURES_HEADER.unpack_from(payload or b"")
+        if version != _MEASURES_VERSION or (length, crc) != _clip_check(clip):
+            return {}, {}
+        at = _MEASURES_HEADER.size
+        for _ in range(count):
+            kind, phase, size = _ENTRY.unpack_from(payload, at)
+            at += _ENTRY.size
+            blocks = np.frombuffer(payload, dtype="<f4", count=size, offset=at)
+            at += 4 * size
+            reach = _K_TAPS - 1 if kind == 0 else 2 * _PEAK_LEAD  # what each meter adds
+            if kind > 1 or phase >= _BLOCK or size != -(-(phase + length + reach) // _BLOCK):
+                return {}, {}
+            found[kind][phase] = blocks.astype(np.float32)
+        if at != len(payload):
+            return {}, {}
+    except (struct.error, ValueError):
+        return {}, {}
+    return found
+
+
 def _measure(sounds: list[np.ndarray], starts: list[set[int]]) -> list[_Sound]:
     """Measure float sounds for the samples they will start at, one by one (a sound at a time
     stays in the processor's cache), on every core: numpy's FFTs and array arithmetic let go
@@ -294,6 +384,7 @@ def _k_weighting() -> np.ndarray:
     return sos / sos[:, 3:4]
 
 
+@functools.cache  # made when first needed: a warm export may measure nothing
 def _k_impulse() -> np.ndarray:
     """The first `_K_TAPS` samples of K-weighting's impulse response (from its frequency one)."""
     size = 1 << 17  # long enough that the response has died away: no aliasing left
@@ -304,7 +395,6 @@ def _k_impulse() -> np.ndarray:
     return np.fft.irfft(response, size)[:_K_TAPS]
 
 
-_K_IMPULSE = _k_impulse()
 _K_SPECTRA: dict[int, np.ndarray] = {}
 
 
@@ -318,7 +408,7 @@ def _k_weighted(samples: np.ndarray) -> np.ndarray:
     # At least twice the taps, so each piece's ringing reaches into the next piece only.
     size = min(_FFT_SIZE, max(2 * _K_TAPS, 1 << (len(x) + _K_TAPS - 2).bit_length()))
     if size not in _K_SPECTRA:
-        _K_SPECTRA[size] = np.fft.rfft(_K_IMPULSE, size)
+        _K_SPECTRA[size] = np.fft.rfft(_k_impulse(), size)
     step = size - _K_TAPS + 1
     count = -(-len(x) // step)
     out = np.zeros(max(count + 1, 2) * step, dtype=np.float32)

@@ -18,7 +18,10 @@ from coach.tts.cache import (
     clip_key,
     clip_path,
     read_clip,
+    read_sidecar,
+    sidecar_path,
     write_clip,
+    write_sidecar,
 )
 
 CLIP = np.arange(-500, 500, dtype=np.int16)
@@ -109,3 +112,27 @@ def test_prune_removes_least_recently_used(tmp_path):
     assert pruned == {"removed": 1, "clips": 2, "bytes": 2 * size}
     assert paths[3].exists() and paths[0].exists() and not paths[1].exists()
     assert prune_cache(tmp_path, max_bytes=0)["clips"] == 0
+
+
+def test_sidecars_read_back_whole_or_not_at_all(tmp_path):
+    path = sidecar_path(clip_path(tmp_path, "k"))
+    write_sidecar(path, b"measurements")
+    assert read_sidecar(path) == b"measurements"
+    whole = path.read_bytes()
+    for damaged in (whole[:-1], whole[:10], whole[:-1] + b"X", b"COACHPCM" + whole[8:]):
+        path.write_bytes(damaged)
+        with pytest.raises(DamagedClipError):
+            read_sidecar(path)
+    with pytest.raises(FileNotFoundError):
+        read_sidecar(tmp_path / "none.measures")
+
+
+def test_clear_and_prune_take_the_sidecars_with_the_clips(tmp_path):
+    paths = _fill(tmp_path, [0, 5, 10])
+    for p in paths:
+        write_sidecar(sidecar_path(p), b"m")
+    size = paths[0].stat().st_size
+    assert prune_cache(tmp_path, older_than_days=7) == {"removed": 1, "clips": 2, "bytes": 2 * size}
+    assert not sidecar_path(paths[2]).exists() and sidecar_path(paths[1]).exists()
+    assert clear_cache(tmp_path) == 2
+    assert os.listdir(tmp_path) == []

@@ -148,3 +148,61 @@ def test_the_numpy_meters_match_scipys_filters():
         up = signal.resample_poly(np.pad(x, 6), 4, 1, window=_OVERSAMPLER)
         envelope = np.abs(up).reshape(-1, 4).max(axis=1)
         assert np.abs(_peak_envelope(x) - envelope).max() < 1e-5
+
+
+# --- stored measurements -------------------------------------------------------------
+
+
+class MeasuringSpeech(StandInSpeech):
+    """A stand-in that keeps measurements the way `Speech` does (here in memory)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kept: dict[str, bytes] = {}
+
+    def measures(self, text: str) -> bytes | None:
+        return self.kept.get(text)
+
+    def store_measures(self, text: str, payload: bytes) -> None:
+        self.kept[text] = payload
+
+
+def test_stored_measurements_give_the_same_session_and_damaged_ones_are_remade(
+    routine, timeline, monkeypatch
+):
+    import coach.timeline as timeline_module
+
+    speech = MeasuringSpeech()
+    script = make_script(routine, SessionOptions(), speech)
+    first = build_timeline(script, speech)
+    assert np.array_equal(first.samples, timeline.samples)
+    assert set(speech.kept) == set(script.texts())
+
+    measured = []
+    real = timeline_module._measure_one
+    monkeypatch.setattr(timeline_module, "_measure_one", lambda *a: measured.append(1) or real(*a))
+    tones = len({e.tone for e in script.events if e.kind != "speech"})  # measured every time
+    assert np.array_equal(build_timeline(script, speech).samples, timeline.samples)
+    assert len(measured) == tones  # every clip's measurements came from the store
+    measured.clear()
+
+    texts = sorted(speech.kept)
+    speech.kept[texts[0]] = speech.kept[texts[0]][:-3]  # cut short
+    speech.kept[texts[1]] = b""
+    payload = bytearray(speech.kept[texts[2]])
+    payload[8] ^= 1  # the clip's checksum: measurements of another clip
+    speech.kept[texts[2]] = bytes(payload)
+    assert np.array_equal(build_timeline(script, speech).samples, timeline.samples)
+    assert len(measured) == tones + 3  # those three, measured again and stored again
+    measured.clear()
+    assert np.array_equal(build_timeline(script, speech).samples, timeline.samples)
+    assert len(measured) == tones
+
+
+def test_measurements_for_new_offsets_are_added_to_those_stored(routine, timeline):
+    speech = MeasuringSpeech()
+    script = make_script(routine, SessionOptions(), speech)
+    build_timeline(make_script(routine, SessionOptions(pace=1.3), speech), speech)
+    before = dict(speech.kept)
+    assert np.array_equal(build_timeline(script, speech).samples, timeline.samples)
+    assert any(len(speech.kept[t]) > len(before[t]) for t in before)

@@ -248,3 +248,17 @@ def test_a_missing_program_says_how_to_install_it(tmp_path):
 
 def test_espeak_ng_install_hint():
     assert EspeakNgEngine.INSTALL == "sudo apt-get install espeak-ng"
+
+
+def test_measurements_are_kept_beside_the_clip_and_a_damaged_file_is_removed(tmp_path):
+    speech = Speech(VoiceSettings("espeak-ng"), tmp_path / "c")
+    assert speech.measures("Chest  up.") is None
+    speech.store_measures("Chest  up.", b"blocks")
+    assert speech.measures(" Chest up. ") == b"blocks"  # by the normalised text, as clips are
+    (sidecar,) = (tmp_path / "c").glob("*.measures")
+    sidecar.write_bytes(sidecar.read_bytes()[:-1])
+    assert speech.measures("Chest up.") is None and not sidecar.exists()
+    (tmp_path / "file").write_text("not a folder")
+    unwritable = Speech(VoiceSettings("espeak-ng"), tmp_path / "file" / "cache")
+    unwritable.store_measures("Chest up.", b"blocks")  # no error, and no warning
+    assert unwritable.unsaved == [] and unwritable.measures("Chest up.") is None

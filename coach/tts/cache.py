@@ -24,9 +24,13 @@ from coach.samples import CHANNELS, SAMPLE_RATE, SAMPLE_WIDTH
 CACHE_ENV = "COACH_CACHE_DIR"
 """Environment variable naming the cache folder when `--cache-dir` is not given."""
 SUFFIX = ".clip"
+SIDECAR_SUFFIX = ".measures"
+"""A clip's derived data (its loudness measurements), beside it: `read_sidecar`, `write_sidecar`."""
 _MAGIC = b"COACHPCM"
 _VERSION = 1
 _HEADER = struct.Struct("<8sIIII")
+_SIDECAR_MAGIC = b"COACHAUX"
+_SIDECAR_HEADER = struct.Struct("<8sIQI")
 _DTYPE = np.dtype("<i2")
 SAMPLE_FORMAT = f"s{8 * SAMPLE_WIDTH}le/{CHANNELS}ch/{SAMPLE_RATE}Hz/v{_VERSION}"
 """Part of every key: a change of the stored format is a change of every clip."""
@@ -58,15 +62,47 @@ def write_clip(path: Path, samples: np.ndarray) -> None:
     """Store `samples` (int16 mono at SAMPLE_RATE) at `path` atomically."""
     payload = np.ascontiguousarray(samples, dtype=_DTYPE).tobytes()
     header = _HEADER.pack(_MAGIC, _VERSION, SAMPLE_RATE, len(payload) // 2, zlib.crc32(payload))
+    _write_atomically(path, header + payload)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(header + payload)
+            f.write(data)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def sidecar_path(clip: Path) -> Path:
+    """Where the derived data of the clip at `clip` lives."""
+    return clip.with_suffix(SIDECAR_SUFFIX)
+
+
+def write_sidecar(path: Path, payload: bytes) -> None:
+    """Store `payload` at `path` atomically, with a header and checksum so a read can check it."""
+    header = _SIDECAR_HEADER.pack(_SIDECAR_MAGIC, _VERSION, len(payload), zlib.crc32(payload))
+    _write_atomically(path, header + payload)
+
+
+def read_sidecar(path: Path) -> bytes:
+    """The payload stored at `path` by `write_sidecar`.
+
+    Raises FileNotFoundError when there is none, DamagedClipError when it is not whole.
+    """
+    data = path.read_bytes()
+    if len(data) < _SIDECAR_HEADER.size:
+        raise DamagedClipError(f"{path}: shorter than a header")
+    magic, version, size, crc = _SIDECAR_HEADER.unpack_from(data)
+    payload = data[_SIDECAR_HEADER.size :]
+    if (magic, version) != (_SIDECAR_MAGIC, _VERSION):
+        raise DamagedClipError(f"{path}: not a sidecar of this format")
+    if len(payload) != size or zlib.crc32(payload) != crc:
+        raise DamagedClipError(f"{path}: length or checksum mismatch")
+    return payload
 
 
 def read_clip(path: Path) -> np.ndarray:
@@ -110,8 +146,8 @@ def clear_cache(folder: Path) -> int:
     files = _clip_files(folder)
     for p, _ in files:
         p.unlink(missing_ok=True)
-    for tmp in Path(folder).glob(".*.tmp"):
-        tmp.unlink(missing_ok=True)
+    for p in [*Path(folder).glob(f"*{SIDECAR_SUFFIX}"), *Path(folder).glob(".*.tmp")]:
+        p.unlink(missing_ok=True)
     return len(files)
 
 
@@ -134,4 +170,5 @@ def prune_cache(
             total += st.st_size
     for p in drop:
         p.unlink(missing_ok=True)
+        sidecar_path(p).unlink(missing_ok=True)
     return {"removed": len(drop), "clips": len(keep), "bytes": total}

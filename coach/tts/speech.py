@@ -12,7 +12,16 @@ import numpy as np
 
 from coach.errors import BadSettingError
 from coach.samples import to_samples
-from coach.tts.cache import DamagedClipError, clip_key, clip_path, read_clip, write_clip
+from coach.tts.cache import (
+    DamagedClipError,
+    clip_key,
+    clip_path,
+    read_clip,
+    read_sidecar,
+    sidecar_path,
+    write_clip,
+    write_sidecar,
+)
 from coach.tts.engines import ENGINES, Engine, engine_class
 
 TRIM_THRESHOLD = 200
@@ -147,3 +156,24 @@ class Speech:
     def clip(self, text: str) -> np.ndarray:
         """The clip of one text, by the same rules as `clips`."""
         return self.clips([text])[text]
+
+    def measures(self, text: str) -> bytes | None:
+        """What `store_measures` stored for the clip of `text`; None when there is none whole.
+
+        The caller checks that it belongs to the clip it has (the clip may have been rendered
+        again since); a damaged file is removed.
+        """
+        path = sidecar_path(self._path(normalize(text)))
+        try:
+            return read_sidecar(path)
+        except DamagedClipError:
+            path.unlink(missing_ok=True)
+            return None
+        except OSError:
+            return None
+
+    def store_measures(self, text: str, payload: bytes) -> None:
+        """Keep `payload` (the clip's loudness measurements) beside the clip of `text`; a cache
+        that cannot take it costs a measurement next time, and no warning."""
+        with contextlib.suppress(OSError):
+            write_sidecar(sidecar_path(self._path(normalize(text))), payload)
