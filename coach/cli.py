@@ -102,6 +102,7 @@ def _command(func: Callable) -> Callable:
 # --- the options every session command takes ------------------------------
 
 ENGINE_HELP = f"Speech engine: {', '.join(ENGINES)}."
+VOLUME_HELP = "Output level, 0 to 1 (1 is -16 LUFS; 0.5 is 6 dB quieter)."
 RoutineOption = Annotated[
     Path | None,
     typer.Option(
@@ -149,7 +150,7 @@ _SESSION_PARAMETERS: list[tuple[str, Any, Any]] = [
     ),
     ("voice", Annotated[str | None, typer.Option(help="Voice id (see `coach voices`).")], None),
     ("rate", Annotated[int | None, typer.Option(help="Speaking rate in words per minute.")], None),
-    ("volume", Annotated[float, typer.Option(help="Speech volume, 0 to 1.")], 1.0),
+    ("volume", Annotated[float, typer.Option(help=VOLUME_HELP)], 1.0),
     (
         "cache_dir",
         Annotated[
@@ -192,12 +193,14 @@ class _RenderProgress:
 
 @dataclass(frozen=True)
 class Session:
-    """What a session command was asked for: the routine, the options and the voice."""
+    """What a session command was asked for: the routine, the options, the voice and level."""
 
     routine: Routine
     options: SessionOptions
     voice: VoiceSettings
     cache_dir: Path
+    volume: float = 1.0
+    """The output level, applied by the timeline after loudness normalisation."""
     progress: _RenderProgress = field(default_factory=_RenderProgress)
 
     @functools.cached_property
@@ -214,7 +217,7 @@ class Session:
     def timeline(self) -> Timeline:
         from coach.timeline import build_timeline
 
-        return build_timeline(self.script(), self.speech, volume=self.voice.volume)
+        return build_timeline(self.script(), self.speech, volume=self.volume)
 
     @contextmanager
     def running(self) -> Iterator[Session]:
@@ -272,8 +275,9 @@ def _make_session(
     return Session(
         loaded,
         options,
-        VoiceSettings(engine=engine, voice=voice, rate=rate, volume=volume),
+        VoiceSettings(engine=engine, voice=voice, rate=rate),
         default_cache_dir(cache_dir),
+        volume,
     )
 
 
@@ -482,7 +486,7 @@ def rehearse(
     ] = "pyttsx3",
     voice: Annotated[str | None, typer.Option(help="Voice id (see `coach voices`).")] = None,
     rate: Annotated[int | None, typer.Option(help="Speaking rate in words per minute.")] = None,
-    volume: Annotated[float, typer.Option(help="Speech volume, 0 to 1.")] = 1.0,
+    volume: Annotated[float, typer.Option(help=VOLUME_HELP)] = 1.0,
     cache_dir: Annotated[Path | None, typer.Option(help="Clip cache folder.")] = None,
 ) -> None:
     """Learn one drill: its full instructions, every cue, and one guided set."""

@@ -178,7 +178,6 @@ def phrases(routine: Routine, options: SessionOptions) -> list[str]:
 
     The intro names the session's length, known only once composed; `compose` asks for it last.
     """
-    check_options(options)
     lengths: dict[str, int] = {}
 
     def note(text: str) -> int:
@@ -277,10 +276,7 @@ class _Composer:
     def say(self, text: str, drill: str | None = None, at: int | None = None) -> Event:
         """Speak `text` at `at` (default: the cursor) and move the cursor past it."""
         start = self.cursor if at is None else at
-        event = Event(start, self.speech_length(text), "speech", text=text, drill=drill)
-        self.events.append(event)
-        self.cursor = max(self.cursor, event.end)
-        return event
+        return self._add(Event(start, self.speech_length(text), "speech", text=text, drill=drill))
 
     def beep(
         self,
@@ -291,9 +287,20 @@ class _Composer:
         rep: int | None = None,
     ) -> Event:
         event = Event(at, TONES[tone].length, "beep", tone=tone, drill=drill, side=side, rep=rep)
+        return self._add(event)
+
+    def _add(self, event: Event) -> Event:
+        """Add a sound; the cursor moves past it (never back)."""
         self.events.append(event)
         self.cursor = max(self.cursor, event.end)
         return event
+
+    def count_down(self, drill: Drill, last: ToneKind) -> None:
+        """Three count beeps a beat apart, then `last` on the fourth beat."""
+        for _ in range(3):
+            self.beep(ToneKind.COUNT, self.cursor, drill.id)
+            self.cursor += BEAT - TONES[ToneKind.COUNT].length
+        self.beep(last, self.cursor, drill.id)
 
     def pause(self, samples: int = GAP) -> None:
         self.cursor += samples
@@ -343,10 +350,7 @@ class _Composer:
         self.chapters.append(Chapter(drill.id, drill.name, start, self.cursor))
 
     def count_in(self, drill: Drill) -> None:
-        for _ in range(3):
-            self.beep(ToneKind.COUNT, self.cursor, drill.id)
-            self.cursor += BEAT - TONES[ToneKind.COUNT].length
-        self.beep(ToneKind.GO, self.cursor, drill.id)
+        self.count_down(drill, ToneKind.GO)
         self.pause(BEEP_GAP)
         self.say("Go.", drill.id)
         self.pause()
@@ -473,10 +477,7 @@ class _Composer:
             self.say(f"You'll need the {_list_phrase(needed)}.", drill.id)
         count_out = max(self.cursor + GAP, rest_start + to_samples(rest) - 3 * BEAT)
         self.cursor = count_out
-        for _ in range(3):
-            self.beep(ToneKind.COUNT, self.cursor, drill.id)
-            self.cursor += BEAT - TONES[ToneKind.COUNT].length
-        self.beep(ToneKind.REST_OVER, self.cursor, drill.id)
+        self.count_down(drill, ToneKind.REST_OVER)
         self.pause()
 
 

@@ -122,15 +122,6 @@ def test_clips_are_trimmed_and_never_empty(tmp_path, engine):
     assert np.array_equal(clips["  Go!  "], go)
 
 
-def test_volume_changes_neither_the_clip_nor_the_key(tmp_path):
-    """The volume is the session's output level, set by the timeline: clips do not change."""
-    _, loud = render(tmp_path, "c", [PHRASES[0]], engine="espeak-ng")
-    soft_speech, soft = render(tmp_path, "c", [PHRASES[0]], engine="espeak-ng", volume=0.5)
-    assert soft_speech.rendered == 0  # served from the volume 1 clip
-    assert len(list((tmp_path / "c").glob("*.clip"))) == 1
-    assert np.array_equal(soft[PHRASES[0]], loud[PHRASES[0]])
-
-
 def test_an_unwritable_cache_renders_each_text_once(tmp_path):
     (tmp_path / "file").write_text("not a folder")
     speech = Speech(VoiceSettings("espeak-ng"), tmp_path / "file" / "cache", workers=2)
@@ -181,13 +172,10 @@ def test_unknown_voice(tmp_path):
         Speech(VoiceSettings("pyttsx3", voice="elvish"), tmp_path)
 
 
-def test_bad_rate_and_volume(tmp_path):
+def test_bad_rate(tmp_path):
     with pytest.raises(BadSettingError) as e:
         Speech(VoiceSettings("espeak-ng", rate=1000), tmp_path)
     assert str(e.value) == "Rate 1000 is out of range: espeak-ng takes 80 to 400 words per minute."
-    with pytest.raises(BadSettingError) as e:
-        Speech(VoiceSettings("espeak-ng", volume=1.5), tmp_path)
-    assert str(e.value) == "Volume 1.5 is out of range: it goes from 0 to 1."
 
 
 class HangingEngine(ProgramEngine):

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.errors import BadSettingError
 from coach.samples import to_samples
 from coach.tts.cache import (
     DamagedClipError,
@@ -42,9 +41,6 @@ class VoiceSettings:
     """A voice id, language or name of the engine; None for its clear English default."""
     rate: int | None = None
     """Words per minute; None for the engine's default, chosen for clarity."""
-    volume: float = 1.0
-    """The session's output level, from 0 (silent) to 1 (-16 LUFS), applied by the timeline
-    (`build_timeline`): clips are stored as the engine speaks, whatever the volume."""
 
 
 def trim(samples: np.ndarray) -> np.ndarray:
@@ -64,8 +60,8 @@ def normalize(text: str) -> str:
 class Speech:
     """Renders phrases to clips through the cache at `cache_dir`.
 
-    The settings are checked here: BadSettingError for an unknown engine, voice, rate or
-    volume; EngineError when the engine is not installed. `engines` (the registry) and
+    The settings are checked here: BadSettingError for an unknown engine, voice or rate;
+    EngineError when the engine is not installed. `engines` (the registry) and
     `timeout` (seconds per clip) can be replaced, by tests for example.
     """
 
@@ -79,8 +75,6 @@ class Speech:
         engines: dict[str, type[Engine]] = ENGINES,
         timeout: float = RENDER_TIMEOUT,
     ) -> None:
-        if not 0 <= settings.volume <= 1:
-            raise BadSettingError(f"Volume {settings.volume} is out of range: it goes from 0 to 1.")
         self.settings = settings
         self.engine = engine_class(settings.engine, engines)(settings.voice, settings.rate)
         self.cache_dir = Path(cache_dir)
