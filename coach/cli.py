@@ -24,6 +24,7 @@ from coach.errors import CoachError, ExitStatus, UsageError
 from coach.routine import Routine, find_drill, load_routine
 from coach.samples import to_seconds
 from coach.tts import (
+    DEFAULT_ENGINE,
     ENGINES,
     Speech,
     VoiceSettings,
@@ -101,7 +102,8 @@ def _command(func: Callable) -> Callable:
 
 # --- the options every session command takes ------------------------------
 
-ENGINE_HELP = f"Speech engine: {', '.join(ENGINES)}."
+ENGINE_HELP = f"Speech engine: {', '.join(ENGINES)} (default {DEFAULT_ENGINE})."
+VOICE_HELP = "Voice id (see `coach voices`); for piper also a path to a .onnx voice."
 VOLUME_HELP = "Output level, 0 to 1 (1 is -16 LUFS; 0.5 is 6 dB quieter)."
 RoutineOption = Annotated[
     Path | None,
@@ -146,9 +148,9 @@ _SESSION_PARAMETERS: list[tuple[str, Any, Any]] = [
     (
         "engine",
         Annotated[str, typer.Option(help=ENGINE_HELP)],
-        "pyttsx3",
+        DEFAULT_ENGINE,
     ),
-    ("voice", Annotated[str | None, typer.Option(help="Voice id (see `coach voices`).")], None),
+    ("voice", Annotated[str | None, typer.Option(help=VOICE_HELP)], None),
     ("rate", Annotated[int | None, typer.Option(help="Speaking rate in words per minute.")], None),
     ("volume", Annotated[float, typer.Option(help=VOLUME_HELP)], 1.0),
     (
@@ -483,8 +485,8 @@ def rehearse(
     lower: Annotated[bool, typer.Option(help="Use the lower end of rep ranges.")] = False,
     engine: Annotated[
         str, typer.Option(help=ENGINE_HELP)
-    ] = "pyttsx3",
-    voice: Annotated[str | None, typer.Option(help="Voice id (see `coach voices`).")] = None,
+    ] = DEFAULT_ENGINE,
+    voice: Annotated[str | None, typer.Option(help=VOICE_HELP)] = None,
     rate: Annotated[int | None, typer.Option(help="Speaking rate in words per minute.")] = None,
     volume: Annotated[float, typer.Option(help=VOLUME_HELP)] = 1.0,
     cache_dir: Annotated[Path | None, typer.Option(help="Clip cache folder.")] = None,
@@ -507,7 +509,7 @@ def rehearse(
 def voices(
     engine: Annotated[
         str, typer.Option(help=ENGINE_HELP)
-    ] = "pyttsx3",
+    ] = DEFAULT_ENGINE,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List the voices of a speech engine, English ones first."""

@@ -224,10 +224,11 @@ def set_sentence(drill: Drill, options: SessionOptions) -> str:
 
 
 def count_phrase(side: str | None, rep: int, last: bool) -> str:
-    """What is said on a rep: "Left 3." or "Last one." (no comma: eSpeak pauses at one)."""
-    word = "last one" if last else str(rep)
-    text = f"{side} {word}" if side else word
-    return text[0].upper() + text[1:] + "."
+    """What is said on a rep: "Left 3.", or for the last one "Last one, left." (as a coach
+    says it: the news first, the side after)."""
+    if last:
+        return f"Last one, {side}." if side else "Last one."
+    return f"{side.capitalize()} {rep}." if side else f"{rep}."
 
 
 @dataclass

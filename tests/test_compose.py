@@ -158,7 +158,8 @@ def test_count_in_and_last_one_and_halfway(routine):
 def test_sided_counts_say_the_side(routine):
     script = compose(routine, SessionOptions(), stand_in_length)
     texts = [e.text for e in script.events if e.kind == "speech" and e.drill == "leg-swing"]
-    assert "Left 1." in texts and "Right 1." in texts and "Right last one." in texts
+    assert "Left 1." in texts and "Right 1." in texts and "Last one, right." in texts
+    assert not any(t.endswith("last one.") for t in texts)
 
 
 def test_cues_fit_during_the_set_or_are_said_before(routine):

@@ -60,15 +60,21 @@ def read_wav(path: Path) -> np.ndarray:
             raise EngineError(f"Engine wrote an unexpected WAV format [{path}]")
         rate = w.getframerate()
         samples = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
-    if rate == SAMPLE_RATE:
+    return resample(samples, rate)
+
+
+def resample(samples: np.ndarray, rate: int) -> np.ndarray:
+    """`samples` (int16, or floats on the int16 scale) at `rate`, as int16 at SAMPLE_RATE."""
+    if rate != SAMPLE_RATE:
+        from math import gcd
+
+        from scipy.signal import resample_poly  # imported late: scipy takes ~1 s to import
+
+        g = gcd(rate, SAMPLE_RATE)
+        samples = resample_poly(samples.astype(np.float64), SAMPLE_RATE // g, rate // g)
+    elif samples.dtype == np.int16:
         return samples.astype(np.int16)
-    from math import gcd
-
-    from scipy.signal import resample_poly  # imported late: scipy takes ~1 s to import
-
-    g = gcd(rate, SAMPLE_RATE)
-    out = resample_poly(samples.astype(np.float64), SAMPLE_RATE // g, rate // g)
-    return np.clip(np.rint(out), -32768, 32767).astype(np.int16)
+    return np.clip(np.rint(samples), -32768, 32767).astype(np.int16)
 
 
 class Engine(ABC):
@@ -103,6 +109,11 @@ class Engine(ABC):
     @abstractmethod
     def _version(self) -> str:
         """The engine's version (part of every cache key); EngineError when it is missing."""
+
+    def key_parts(self) -> dict[str, object]:
+        """Everything of the engine that changes the sound, for the clip cache's key."""
+        return {"engine": self.NAME, "version": self.version, "voice": self.voice,
+                "rate": self.rate}  # fmt: skip
 
     @abstractmethod
     def render(self, texts: Sequence[str], *, timeout: float, workers: int) -> Iterator[
@@ -342,22 +353,3 @@ def _pyttsx3_version() -> str:
     from pyttsx3.drivers import _espeak
 
     return f"{package_version('pyttsx3')}/libespeak-ng {_espeak.Info(None).decode()}"
-
-
-ENGINES: dict[str, type[Engine]] = {e.NAME: e for e in (Pyttsx3Engine, EspeakNgEngine, FliteEngine)}
-"""The engines by name; the first is the default."""
-
-
-def list_voices(engine: str, engines: dict[str, type[Engine]] = ENGINES) -> list[VoiceInfo]:
-    """The voices of the engine named `engine`, the default first, then English ones."""
-    return engine_class(engine, engines).voices()
-
-
-def engine_class(name: str, engines: dict[str, type[Engine]] = ENGINES) -> type[Engine]:
-    """The engine registered as `name`; BadSettingError listing the known names otherwise."""
-    try:
-        return engines[name]
-    except KeyError:
-        raise BadSettingError(
-            f"Unknown engine {name!r}. Known engines: {', '.join(engines)}."
-        ) from None

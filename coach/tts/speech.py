@@ -21,7 +21,9 @@ from coach.tts.cache import (
     write_clip,
     write_sidecar,
 )
-from coach.tts.engines import ENGINES, Engine, engine_class
+from coach.tts.engines import Engine
+from coach.tts.registry import DEFAULT_ENGINE, ENGINES, engine_class
+from coach.tts.speakable import speakable
 
 TRIM_THRESHOLD = 200
 """Samples quieter than this (about -44 dBFS) at either end of a clip are silence."""
@@ -35,8 +37,8 @@ RENDER_TIMEOUT = 20.0
 class VoiceSettings:
     """What the coach sounds like."""
 
-    engine: str = "pyttsx3"
-    """The engine's registry name: "pyttsx3", "espeak-ng" or "flite"."""
+    engine: str = DEFAULT_ENGINE
+    """The engine's registry name: "piper", "pyttsx3", "espeak-ng" or "flite"."""
     voice: str | None = None
     """A voice id, language or name of the engine; None for its clear English default."""
     rate: int | None = None
@@ -52,9 +54,10 @@ def trim(samples: np.ndarray) -> np.ndarray:
     return samples[max(0, loud[0] - keep) : loud[-1] + 1 + keep]
 
 
-def normalize(text: str) -> str:
-    """`text` with runs of white space made one space and the ends stripped."""
-    return " ".join(text.split())
+def spoken_text(text: str) -> str:
+    """What the engine is given for `text`: spelled out (see speakable.py), one space between
+    words."""
+    return speakable(" ".join(text.split()))
 
 
 class Speech:
@@ -88,14 +91,10 @@ class Speech:
         self.unsaved: list[str] = []
         """Why clips could not be stored (a full or read-only disk); they were used all the same."""
         self._clips: dict[str, np.ndarray] = {}
-        """Clips read or rendered so far, by normalised text: each is read or rendered once."""
+        """Clips read or rendered so far, by spoken text: each is read or rendered once."""
 
     def _path(self, text: str) -> Path:
-        e = self.engine
-        key = clip_key(
-            engine=e.NAME, version=e.version, voice=e.voice, rate=e.rate,
-            trim=[TRIM_THRESHOLD, KEEP_SECONDS], text=text,
-        )  # fmt: skip
+        key = clip_key(**self.engine.key_parts(), trim=[TRIM_THRESHOLD, KEEP_SECONDS], text=text)
         return clip_path(self.cache_dir, key)
 
     def _cached(self, text: str) -> np.ndarray | None:
@@ -124,7 +123,7 @@ class Speech:
         Clips are kept in memory once read or rendered. Clips not in the cache are rendered
         in parallel and stored; `progress(done, total)` is called as each one is stored.
         """
-        wanted = {text: normalize(text) for text in texts}
+        wanted = {text: spoken_text(text) for text in texts}
         if "" in wanted.values():
             raise ValueError("A phrase has nothing to say.")
         found = {
@@ -157,7 +156,7 @@ class Speech:
         The caller checks that it belongs to the clip it has (the clip may have been rendered
         again since); a damaged file is removed.
         """
-        path = sidecar_path(self._path(normalize(text)))
+        path = sidecar_path(self._path(spoken_text(text)))
         try:
             return read_sidecar(path)
         except DamagedClipError:
@@ -170,4 +169,4 @@ class Speech:
         """Keep `payload` (the clip's loudness measurements) beside the clip of `text`; a cache
         that cannot take it costs a measurement next time, and no warning."""
         with contextlib.suppress(OSError):
-            write_sidecar(sidecar_path(self._path(normalize(text))), payload)
+            write_sidecar(sidecar_path(self._path(spoken_text(text))), payload)

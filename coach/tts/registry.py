@@ -1,0 +1,27 @@
+"""The speech engines by name; the first is the default."""
+from __future__ import annotations
+
+from coach.errors import BadSettingError
+from coach.tts.engines import Engine, EspeakNgEngine, FliteEngine, Pyttsx3Engine, VoiceInfo
+from coach.tts.piper_engine import PiperEngine
+
+ENGINES: dict[str, type[Engine]] = {
+    e.NAME: e for e in (PiperEngine, Pyttsx3Engine, EspeakNgEngine, FliteEngine)
+}
+"""The engines by name; the first (Piper, a neural voice) is the default."""
+DEFAULT_ENGINE = next(iter(ENGINES))
+
+
+def engine_class(name: str, engines: dict[str, type[Engine]] = ENGINES) -> type[Engine]:
+    """The engine registered as `name`; BadSettingError listing the known names otherwise."""
+    try:
+        return engines[name]
+    except KeyError:
+        raise BadSettingError(
+            f"Unknown engine {name!r}. Known engines: {', '.join(engines)}."
+        ) from None
+
+
+def list_voices(engine: str, engines: dict[str, type[Engine]] = ENGINES) -> list[VoiceInfo]:
+    """The voices of the engine named `engine`, the default first, then English ones."""
+    return engine_class(engine, engines).voices()
