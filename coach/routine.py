@@ -199,7 +199,20 @@ def _prescan(text: str, source: str) -> None:
     constructor recurse past Python's limit (and the pure-Python scanner slow down).
     """
     depth = 0
-    for event in yaml.parse(text, Loader=_SafeBase):
+    too_deep = (
+        f"nested more than {MAX_DEPTH} levels deep; a routine is a mapping with a list of drills"
+    )
+    events = yaml.parse(text, Loader=_SafeBase)
+    while True:
+        try:
+            event = next(events, None)
+        except yaml.MarkedYAMLError as e:  # libyaml 0.2.6 stops at its own nesting limit first
+            if "nesting depth" not in (e.problem or ""):
+                raise
+            line = e.problem_mark.line + 1 if e.problem_mark else 1
+            raise RoutineError(f"{source}, line {line}: {too_deep}.") from None
+        if event is None:
+            return
         line = event.start_mark.line + 1
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise RoutineError(
@@ -209,10 +222,7 @@ def _prescan(text: str, source: str) -> None:
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
-                raise RoutineError(
-                    f"{source}, line {line}: nested more than {MAX_DEPTH} levels deep; "
-                    "a routine is a mapping with a list of drills."
-                )
+                raise RoutineError(f"{source}, line {line}: {too_deep}.")
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
 

@@ -29,7 +29,8 @@ def test_piper_is_the_default_engine():
 def test_same_text_gives_the_same_samples_in_another_process(tmp_path):
     here = Speech(VoiceSettings(), tmp_path / "here", workers=2).clips(PHRASES)
     program = (
-        "import sys, hashlib; from pathlib import Path; from coach.tts import Speech, VoiceSettings;"
+        "import sys, hashlib; from pathlib import Path;"
+        "from coach.tts import Speech, VoiceSettings;"
         "c = Speech(VoiceSettings(), Path(sys.argv[1]), workers=1).clips(sys.argv[2:]);"
         "print(' '.join(hashlib.sha256(c[t].tobytes()).hexdigest() for t in sys.argv[2:]))"
     )

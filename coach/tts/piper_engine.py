@@ -25,7 +25,7 @@ from functools import cache
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
@@ -196,7 +196,8 @@ class PiperEngine(Engine):
 
     def _version(self):
         try:
-            return f"piper-tts {package_version('piper-tts')}/onnxruntime {package_version('onnxruntime')}"
+            piper, runtime = package_version("piper-tts"), package_version("onnxruntime")
+            return f"piper-tts {piper}/onnxruntime {runtime}"
         except PackageNotFoundError:
             raise self._missing("the piper-tts package") from None
 
