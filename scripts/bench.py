@@ -8,15 +8,18 @@ process, its clip cache in a temporary folder), divided by the median of its anc
 the coach stands on doing the same job. Coach and anchor alternate run by run, so a busy
 machine slows both alike:
 
-- cold export of the default session to MP3 (empty cache) against the `espeak-ng` program
-  rendering the same phrases one by one plus ffmpeg encoding the session's WAV;
+- cold export of the default session to MP3 (empty cache) against Piper's own Python API
+  rendering the same phrases one by one in one process (piper_anchor.py) plus ffmpeg encoding
+  the session's WAV;
 - warm export against that ffmpeg encode alone;
 - `coach play` to the first sample at a real-time device (a private PulseAudio null sink, see
   bench_player.py), warm cache, against `aplay` playing the session's WAV there; shown as the
   difference, since aplay's first sample comes within milliseconds;
 - scaling: warm export of a routine four times as long (the built-in drills repeated with
   distinct ids) against the default routine, in time and in the child's peak memory;
-- `coach script --json` warm, against a bare Python start.
+- `coach script --json` warm, against a bare Python start;
+- per engine: the cold render of the session's phrases (`coach cache warm`, empty cache) and
+  the word error rate of an offline recogniser on its exported speech (bench_wer.py).
 """
 from __future__ import annotations
 
@@ -43,13 +46,17 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_player import Pulse  # noqa: E402
-from bench_tts import espeak_one_by_one  # noqa: E402
+from bench_wer import word_error_rate  # noqa: E402
 
 from coach.export import ENCODERS  # noqa: E402
 from coach.routine import default_routine_path  # noqa: E402
 from coach.samples import SAMPLE_RATE  # noqa: E402
+from coach.tts import ENGINES  # noqa: E402
+from coach.tts.piper_engine import NATURAL_RATE, PiperEngine  # noqa: E402
+from coach.tts.speech import spoken_text  # noqa: E402
 
 COACH = str(Path(sys.executable).with_name("coach"))
+PIPER_ANCHOR = str(Path(__file__).with_name("piper_anchor.py"))
 COPIES = 4
 """The long routine is the built-in one this many times."""
 AUDIBLE = 100
@@ -103,6 +110,41 @@ def write_long_routine(path: Path) -> None:
     routine["drills"] = [{**copy.deepcopy(drill), "id": f"{drill['id']}-{n}"}  # no YAML aliases
                          for n in range(1, COPIES + 1) for drill in routine["drills"]]
     path.write_text(yaml.safe_dump(routine, sort_keys=False), encoding="utf-8")
+
+
+def piper_one_by_one(texts: list[str], folder: Path) -> Run:
+    """Piper's own API rendering `texts` one by one in one process, at the coach's settings."""
+    phrases = folder / "phrases.json"
+    phrases.write_text(json.dumps([spoken_text(t) for t in texts]), encoding="utf-8")
+    length_scale = str(round(NATURAL_RATE / PiperEngine.DEFAULT_RATE, 4))
+    with open(phrases, "rb") as stdin:
+        start = time.perf_counter()
+        child = subprocess.Popen([sys.executable, PIPER_ANCHOR, str(folder), length_scale],
+                                 stdin=stdin)
+        _, status, usage = os.wait4(child.pid, 0)
+    if status:
+        sys.exit("bench: the Piper anchor failed")
+    return Run(time.perf_counter() - start, usage.ru_maxrss * 1024)
+
+
+def engine_figures(work: Path, runs: int) -> list[dict]:
+    """Per engine: median cold render of the session's phrases, and the word error rate."""
+    rows = []
+    for engine in ENGINES:
+        renders = []
+        for _ in range(runs):
+            with tempfile.TemporaryDirectory(dir=work) as cache:
+                renders.append(timed([COACH, "cache", "warm", "--engine", engine],
+                                     coach_env(Path(cache))).seconds)
+        env = coach_env(work / "warm-cache")
+        wav = work / f"{engine}.wav"
+        timed([COACH, "export", str(wav), "--engine", engine], env)
+        rate, phrases = word_error_rate(wav, script_json(env, "--engine", engine))
+        rows.append({"engine": engine, "cold_render_median": statistics.median(renders),
+                     "cold_render_runs": renders, "word_error_rate": rate, "phrases": phrases})
+        print(f"{engine}: cold render {rows[-1]['cold_render_median']:.2f} s, word error rate "
+              f"{rate:.3f} on {phrases} phrases", file=sys.stderr)
+    return rows
 
 
 def ffmpeg_encode(wav: Path, out: Path) -> Run:
@@ -176,6 +218,7 @@ def machine() -> dict:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "espeak_ng": version(["espeak-ng", "--version"]),
+        "piper": PiperEngine().version,
         "ffmpeg": version(["ffmpeg", "-version"]),
     }
 
@@ -200,9 +243,9 @@ def measure(work: Path, runs: int) -> dict:
         with tempfile.TemporaryDirectory(dir=work) as cache, \
                 tempfile.TemporaryDirectory(dir=work) as clips:
             cold.append(timed([COACH, "export", str(work / "cold.mp3")], coach_env(Path(cache))))
-            espeak = espeak_one_by_one(texts, Path(clips))[0]
+            piper = piper_one_by_one(texts, Path(clips)).seconds
         ffmpeg.append(ffmpeg_encode(wav, work / "alone.mp3"))
-        engines.append(espeak + ffmpeg[-1].seconds)
+        engines.append(piper + ffmpeg[-1].seconds)
         warm_export.append(timed([COACH, "export", str(work / "warm.mp3")], env))
         long_export.append(timed([COACH, "export", "--routine", str(long_routine),
                                   str(work / "long.mp3")], env))
@@ -223,6 +266,7 @@ def measure(work: Path, runs: int) -> dict:
             print(f"run {run}/{runs}: coach play {play[-1] * 1000:.0f} ms, "
                   f"aplay {aplay[-1] * 1000:.0f} ms", file=sys.stderr)
 
+    engine_rows = engine_figures(work, runs)
     length_ratio = long_session["duration"] / session["duration"]
     info["load_average_at_end"] = os.getloadavg()
     return {
@@ -232,9 +276,10 @@ def measure(work: Path, runs: int) -> dict:
         "phrases": len(texts),
         "long_session_seconds": long_session["duration"],
         "length_ratio": length_ratio,
+        "engines": engine_rows,
         "figures": [
             figure("cold export (empty cache)", "s", seconds(cold),
-                   "espeak-ng one by one + ffmpeg encode", engines, 1.3, "≤ 1.3×"),
+                   "Piper's API one by one + ffmpeg encode", engines, 0.9, "≤ 0.9×"),
             figure("warm export", "s", seconds(warm_export), "ffmpeg encode alone",
                    seconds(ffmpeg), 1.15, "≤ 1.15×"),
             # aplay starts in a few milliseconds, so a ratio to it would be noise: the difference.
@@ -275,6 +320,13 @@ def print_table(results: dict) -> None:
         table.add_row(f["name"], shown(f["median"], f["unit"]), f["anchor"],
                       shown(f["anchor_median"], f["unit"]), versus, f["target_text"], met)
     Console(width=130).print(table)
+    engines = Table(title="Engines: the session's phrases", title_justify="left")
+    for column in ("engine", "cold render (median)", "word error rate", "phrases"):
+        engines.add_column(column, justify="left" if column == "engine" else "right")
+    for row in results["engines"]:
+        engines.add_row(row["engine"], f"{row['cold_render_median']:.2f} s",
+                        f"{row['word_error_rate']:.3f}", str(row["phrases"]))
+    Console(width=130).print(engines)
 
 
 def main() -> None:
