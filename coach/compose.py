@@ -409,9 +409,9 @@ class _Composer:
     def fitting_count(self, side: str | None, rep: int, last: bool, room: int) -> str:
         """The longest count phrase that ends before the rep's time is up (or none)."""
         usable = room - TONES[ToneKind.REP].length - 2 * BEEP_GAP
-        candidates = [count_phrase(side, rep, last), count_phrase(None, rep, last), str(rep)]
-        lengths = [self.speech_length(text) for text in candidates]
-        return next((t for t, n in zip(candidates, lengths, strict=True) if n <= usable), "")
+        candidates = (count_phrase(side, rep, last), count_phrase(None, rep, last), str(rep))
+        # Asked in order: a shorter form's clip is wanted (and rendered) only when needed.
+        return next((t for t in candidates if self.speech_length(t) <= usable), "")
 
     def hold_fits(self, drill: Drill, hold: int) -> bool:
         """Whether "Hold." can be said within the hold."""
