@@ -9,7 +9,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -19,14 +19,21 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
-from coach.compose import Script, SessionOptions, check_options, phrases, select_drills
-from coach.errors import CoachError, ExitStatus, UsageError
-from coach.routine import Routine, find_drill, load_routine
+from coach.compose import EventKind, SessionOptions
+from coach.errors import (
+    CoachError,
+    ExitStatus,
+    NoDrillsLeftError,
+    OptionError,
+    SessionTooLongError,
+    UsageError,
+)
+from coach.routine import find_drill, load_routine
 from coach.samples import to_seconds
+from coach.session import Session, open_session
 from coach.tts import (
     DEFAULT_ENGINE,
     ENGINES,
-    Speech,
     VoiceSettings,
     cache_info,
     clear_cache,
@@ -68,11 +75,29 @@ def _main(
     _flags.debug = debug
 
 
+_FLAGS = {"only": "--only", "skip": "--skip", "without": "--without", "rest_seconds": "--rest",
+          "pace": "--pace", "volume": "--volume"}  # fmt: skip
+"""The flag of each session option, by the name the session gives it in an OptionError."""
+
+
+def _worded(error: BaseException) -> str:
+    """The message a user reads: the session's typed errors get the flags that set them."""
+    if isinstance(error, OptionError):  # an argument (the drill to rehearse) speaks for itself
+        flag = _FLAGS.get(error.option)
+        return f"{flag}: {error.problem}" if flag else error.problem
+    if isinstance(error, NoDrillsLeftError):
+        return "No drills left to do: --only, --skip and --without removed them all."
+    if isinstance(error, SessionTooLongError):
+        return f"{error} Use fewer drills, a shorter --rest or a faster --pace."
+    return str(error)
+
+
 def _fail(error: BaseException, status: int) -> typer.Exit:
     """Print one line for `error` (and its traceback with --debug); the exit to raise."""
     if _flags.debug:
         traceback.print_exception(error, file=sys.stderr)
-    err.print(f"coach: error: {error}", markup=False, soft_wrap=True)  # one line, even in a pipe
+    # one line, even in a pipe
+    err.print(f"coach: error: {_worded(error)}", markup=False, soft_wrap=True)
     return typer.Exit(status)
 
 
@@ -193,48 +218,17 @@ class _RenderProgress:
             self._bar = None
 
 
-@dataclass(frozen=True)
-class Session:
-    """What a session command was asked for: the routine, the options, the voice and level."""
-
-    routine: Routine
-    options: SessionOptions
-    voice: VoiceSettings
-    cache_dir: Path
-    volume: float = 1.0
-    """The output level, applied by the timeline after loudness normalisation."""
-    progress: _RenderProgress = field(default_factory=_RenderProgress)
-
-    @functools.cached_property
-    def speech(self) -> Speech:
-        """The clips of this session, with a progress bar on a terminal while they render."""
-        progress = self.progress if err.is_terminal else None
-        return Speech(self.voice, self.cache_dir, progress=progress)
-
-    def script(self) -> Script:
-        from coach.timeline import make_script  # numpy only for the commands that need it
-
-        return make_script(self.routine, self.options, self.speech)
-
-    def timeline(self) -> Timeline:
-        from coach.timeline import build_timeline
-
-        return build_timeline(self.script(), self.speech, volume=self.volume)
-
-    @contextmanager
-    def running(self) -> Iterator[Session]:
-        """Clear the progress bar on every way out; then say if clips could not be cached."""
-        try:
-            yield self
-        finally:
-            self.progress.close()
-            self._warn_unsaved()
-
-    def _warn_unsaved(self) -> None:
-        if "speech" in self.__dict__ and self.speech.unsaved:
+@contextmanager
+def _running(session: Session, progress: _RenderProgress) -> Iterator[Session]:
+    """Clear the progress bar on every way out; then say if clips could not be cached."""
+    try:
+        yield session
+    finally:
+        progress.close()
+        if session.unsaved:
             err.print(
-                f"coach: warning: {len(self.speech.unsaved)} clips could not be saved in the "
-                f"cache ({self.speech.unsaved[0]}); they will be rendered again next time.",
+                f"coach: warning: {len(session.unsaved)} clips could not be saved in the "
+                f"cache ({session.unsaved[0]}); they will be rendered again next time.",
                 markup=False,
             )
 
@@ -258,9 +252,7 @@ def _make_session(
     volume: float,
     cache_dir: Path | None,
     rehearse: bool = False,
-) -> Session:
-    if not 0 <= volume <= 1:
-        raise UsageError(f"--volume must be between 0 and 1, got {volume:g}.")
+) -> tuple[Session, _RenderProgress]:
     options = SessionOptions(
         only=_ids(only),
         skip=_ids(skip),
@@ -271,16 +263,12 @@ def _make_session(
         lower=lower,
         rehearse=rehearse,
     )
-    loaded = load_routine(routine)
-    check_options(options)
-    select_drills(loaded, options)  # unknown ids are bad input, whatever the engine
-    return Session(
-        loaded,
-        options,
-        VoiceSettings(engine=engine, voice=voice, rate=rate),
-        default_cache_dir(cache_dir),
-        volume,
-    )
+    progress = _RenderProgress()
+    session = open_session(
+        routine, options, VoiceSettings(engine=engine, voice=voice, rate=rate), cache_dir, volume,
+        progress=progress if err.is_terminal else None,
+    )  # fmt: skip
+    return session, progress
 
 
 def _session_command(func: Callable) -> Callable:
@@ -298,7 +286,7 @@ def _session_command(func: Callable) -> Callable:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         chosen = {name: kwargs.pop(name) for name in names}
-        with _make_session(**chosen).running() as session:
+        with _running(*_make_session(**chosen)) as session:
             return func(*args, session=session, **kwargs)
 
     wrapper.__signature__ = signature.replace(parameters=own + extra)  # type: ignore[attr-defined]
@@ -322,25 +310,7 @@ def drills(
     """List the drills of a routine."""
     loaded = load_routine(routine)
     if as_json:
-        doc = {
-            "routine": loaded.name,
-            "rest_seconds": loaded.rest_seconds,
-            "drills": [
-                {
-                    "id": d.id,
-                    "name": d.name,
-                    "reps": list(d.reps),
-                    "sides": d.sides.value,
-                    "rep_seconds": d.rep_seconds,
-                    "hold_seconds": d.hold_seconds,
-                    "equipment": list(d.equipment),
-                    "targets": list(d.targets),
-                    "cues": list(d.cues),
-                    "instructions": d.instructions,
-                }
-                for d in loaded.drills
-            ],
-        }
+        doc = loaded.to_json()
         out.print(json.dumps(doc, indent=1, ensure_ascii=False), markup=False)
         return
     table = Table(
@@ -382,7 +352,7 @@ def script(
     ] = False,
 ) -> None:
     """Print the timed script: what is heard, and when."""
-    composed = session.script()
+    composed = session.script
     if as_json:
         out.print(composed.to_json(), markup=False)
         return
@@ -396,7 +366,7 @@ def script(
     for event in composed.events:
         drill = Text(titles.get(event.drill, "") if event.drill != previous else "")
         previous = event.drill
-        if event.kind == "speech":
+        if event.kind is EventKind.SPEECH:
             heard = Text(event.text)
         else:
             detail = (
@@ -495,12 +465,12 @@ def rehearse(
     from coach.player import play_timeline
 
     found = find_drill(load_routine(routine), drill)
-    session = _make_session(
+    made = _make_session(
         routine=routine, only=found.id, skip=None, without=None, rest=None, pace=pace,
         brief=False, lower=lower, engine=engine, voice=voice, rate=rate, volume=volume,
         cache_dir=cache_dir, rehearse=True,
     )  # fmt: skip
-    with session.running():
+    with _running(*made) as session:
         play_timeline(session.timeline())
 
 
@@ -557,15 +527,7 @@ def cache_warm(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Render every clip the session needs."""
-    composed = session.script()
-    speech = session.speech
-    needed = set(phrases(session.routine, session.options)) | set(composed.texts())
-    result = {
-        "clips": len(needed),
-        "rendered": speech.rendered,
-        "repaired": speech.repaired,
-        "folder": str(session.cache_dir),
-    }
+    result = session.warm()
     if as_json:
         out.print(json.dumps(result), markup=False)
     else:

@@ -11,8 +11,9 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 
-from coach.errors import UsageError
+from coach.errors import NoDrillsLeftError, OptionError, SessionTooLongError
 from coach.routine import MAX_SESSION_SECONDS, Drill, Routine, Sides, loose_key
 from coach.samples import SAMPLE_RATE, to_samples, to_seconds
 from coach.tones import TONES, ToneKind
@@ -56,14 +57,18 @@ class SessionOptions:
     """Teach one drill: full instructions, every cue before the set, one guided set."""
 
 
+class EventKind(StrEnum):
+    SPEECH = "speech"
+    BEEP = "beep"
+
+
 @dataclass(frozen=True)
 class Event:
     """One sound of the script, at a sample offset."""
 
     start: int
     length: int
-    kind: str
-    """"speech" or "beep"."""
+    kind: EventKind
     text: str = ""
     tone: ToneKind | None = None
     drill: str | None = None
@@ -80,7 +85,7 @@ class Event:
             "end": to_seconds(self.end),
             "kind": self.kind,
         }
-        if self.kind == "speech":
+        if self.kind is EventKind.SPEECH:
             out["text"] = self.text
         else:
             out["tone"] = self.tone.value
@@ -92,18 +97,31 @@ class Event:
         return out
 
 
+class ChapterKind(StrEnum):
+    INTRO = "intro"
+    DRILL = "drill"
+    OUTRO = "outro"
+
+
+INTRO_ID, OUTRO_ID = "_intro", "_outro"
+"""The intro's and outro's chapter ids: a drill id has no "_", so a drill may be called intro."""
+
+
 @dataclass(frozen=True)
 class Chapter:
     """A stretch of the session: the intro, one drill (with the rest after it), or the outro."""
 
     id: str
+    """The drill's id for a drill; INTRO_ID or OUTRO_ID otherwise."""
     title: str
     start: int
     end: int
+    kind: ChapterKind = ChapterKind.DRILL
 
     def to_json(self) -> dict:
         return {
             "id": self.id,
+            "kind": self.kind.value,
             "title": self.title,
             "start": to_seconds(self.start),
             "end": to_seconds(self.end),
@@ -127,7 +145,7 @@ class Script:
 
     def texts(self) -> list[str]:
         """The distinct spoken texts, in order of first use."""
-        return list(dict.fromkeys(e.text for e in self.events if e.kind == "speech"))
+        return list(dict.fromkeys(e.text for e in self.events if e.kind is EventKind.SPEECH))
 
     def to_json(self) -> str:
         """The JSON contract; the same script always gives the same bytes."""
@@ -144,12 +162,13 @@ class Script:
 def select_drills(routine: Routine, options: SessionOptions) -> list[Drill]:
     """The drills of this session after --only, --skip and --without."""
     ids = [d.id for d in routine.drills]
-    for flag, wanted in (("--only", options.only), ("--skip", options.skip)):
+    for option, wanted in (("only", options.only), ("skip", options.skip)):
         unknown = [w for w in wanted if w not in ids]
         if unknown:
-            raise UsageError(
-                f"{flag}: no drill with id {', '.join(repr(u) for u in unknown)} in "
-                f"{routine.source}. The drills are: {', '.join(ids)}."
+            raise OptionError(
+                option,
+                f"no drill with id {', '.join(repr(u) for u in unknown)} in "
+                f"{routine.source}. The drills are: {', '.join(ids)}.",
             )
     lacking = {loose_key(e) for e in options.without}
     drills = [
@@ -160,17 +179,19 @@ def select_drills(routine: Routine, options: SessionOptions) -> list[Drill]:
         and not lacking & {loose_key(e) for e in d.equipment}
     ]
     if not drills:
-        raise UsageError("No drills left to do: --only, --skip and --without removed them all.")
+        raise NoDrillsLeftError("No drills left to do: the options removed them all.")
     return drills
 
 
 def check_options(options: SessionOptions) -> None:
-    """Refuse option values no session can use."""
+    """Refuse option values no session can use (`compose` expects options checked here)."""
     low, high = PACE_RANGE
     if not (low <= options.pace <= high):
-        raise UsageError(f"--pace must be between {low:g} and {high:g}, got {options.pace:g}.")
+        raise OptionError("pace", f"must be between {low:g} and {high:g}, got {options.pace:g}.")
     if options.rest_seconds is not None and not (0 <= options.rest_seconds <= 600):
-        raise UsageError(f"--rest must be between 0 and 600 seconds, got {options.rest_seconds:g}.")
+        raise OptionError(
+            "rest_seconds", f"must be between 0 and 600 seconds, got {options.rest_seconds:g}."
+        )
 
 
 def phrases(routine: Routine, options: SessionOptions) -> list[str]:
@@ -189,8 +210,10 @@ def phrases(routine: Routine, options: SessionOptions) -> list[str]:
 
 
 def compose(routine: Routine, options: SessionOptions, speech_length: SpeechLength) -> Script:
-    """Lay out the whole session; `speech_length` gives each clip's length in samples."""
-    check_options(options)
+    """Lay out the whole session; `speech_length` gives each clip's length in samples.
+
+    The options are those `check_options` accepted.
+    """
     drills = select_drills(routine, options)
     composer = _Composer(routine, options, drills, speech_length)
     return composer.run()
@@ -249,7 +272,9 @@ class _Composer:
             self.drill(number, drill)
         outro_start = self.cursor
         self.outro()
-        self.chapters.append(Chapter("outro", "Outro", outro_start, self.cursor))
+        self.chapters.append(
+            Chapter(OUTRO_ID, "Outro", outro_start, self.cursor, ChapterKind.OUTRO)
+        )
         body_events, body_chapters, body_length = self.events, self.chapters, self.cursor
 
         self.events, self.cursor = [], LEAD_IN
@@ -257,17 +282,17 @@ class _Composer:
         shift = self.cursor
         length = shift + body_length + TAIL
         if length > to_samples(MAX_SESSION_SECONDS):
-            raise UsageError(
+            raise SessionTooLongError(
                 f"The session would last {length / SAMPLE_RATE / 3600:.1f} hours; the limit is "
-                f"{MAX_SESSION_SECONDS // 3600} hours. Use fewer drills or a faster --pace."
+                f"{MAX_SESSION_SECONDS // 3600} hours."
             )
         events = sorted(
             self.events + [_shifted(e, shift) for e in body_events], key=lambda e: e.start
         )
         starts = [0] + [c.start + shift for c in body_chapters]
         ends = starts[1:] + [length]
-        chapters = [Chapter("intro", "Intro", 0, shift)] + [
-            Chapter(c.id, c.title, start, end)
+        chapters = [Chapter(INTRO_ID, "Intro", 0, shift, ChapterKind.INTRO)] + [
+            replace(c, start=start, end=end)
             for c, start, end in zip(body_chapters, starts[1:], ends[1:], strict=True)
         ]
         return Script(self.routine.name, length, tuple(events), tuple(chapters))
@@ -277,7 +302,8 @@ class _Composer:
     def say(self, text: str, drill: str | None = None, at: int | None = None) -> Event:
         """Speak `text` at `at` (default: the cursor) and move the cursor past it."""
         start = self.cursor if at is None else at
-        return self._add(Event(start, self.speech_length(text), "speech", text=text, drill=drill))
+        length = self.speech_length(text)
+        return self._add(Event(start, length, EventKind.SPEECH, text=text, drill=drill))
 
     def beep(
         self,
@@ -287,7 +313,9 @@ class _Composer:
         side: str | None = None,
         rep: int | None = None,
     ) -> Event:
-        event = Event(at, TONES[tone].length, "beep", tone=tone, drill=drill, side=side, rep=rep)
+        event = Event(
+            at, TONES[tone].length, EventKind.BEEP, tone=tone, drill=drill, side=side, rep=rep
+        )
         return self._add(event)
 
     def _add(self, event: Event) -> Event:

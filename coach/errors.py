@@ -7,7 +7,6 @@ from enum import IntEnum
 class ExitStatus(IntEnum):
     """Exit statuses of the `coach` command."""
 
-    OK = 0
     ERROR = 1
     BAD_INPUT = 2
     CTRL_C = 130
@@ -26,7 +25,34 @@ class RoutineError(CoachError):
 
 
 class UsageError(CoachError):
-    """A command-line value is invalid (an unknown drill, a bad number, ...)."""
+    """A command-line value is invalid (a bad number, an unknown file extension, ...)."""
+
+    exit_status = ExitStatus.BAD_INPUT
+
+
+class OptionError(CoachError):
+    """A session option no session can use.
+
+    `option` names it as the session knows it (a field of SessionOptions, "volume" or "drill");
+    `problem` says what is wrong without naming a flag, so the CLI can put its flag first.
+    """
+
+    exit_status = ExitStatus.BAD_INPUT
+
+    def __init__(self, option: str, problem: str) -> None:
+        super().__init__(f"{option}: {problem}")
+        self.option = option
+        self.problem = problem
+
+
+class NoDrillsLeftError(CoachError):
+    """The options leave no drill of the routine to do."""
+
+    exit_status = ExitStatus.BAD_INPUT
+
+
+class SessionTooLongError(CoachError):
+    """The session would last longer than the limit (the message gives both lengths)."""
 
     exit_status = ExitStatus.BAD_INPUT
 

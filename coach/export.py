@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from coach.compose import Script
+from coach.compose import EventKind, Script
 from coach.errors import ExportError, UsageError
 from coach.samples import CHANNELS, SAMPLE_WIDTH
 from coach.timeline import Timeline
@@ -97,7 +97,7 @@ def write_captions(script: Script, out: Path) -> Path:
     """Write the spoken text with its times as .srt, .vtt or .lrc, by the extension of `out`."""
     check_captions(out)
     fmt = out.suffix.lower()
-    speech = [e for e in script.events if e.kind == "speech"]
+    speech = [e for e in script.events if e.kind is EventKind.SPEECH]
     rate = script.sample_rate
     if fmt == ".lrc":
         lines = [f"[ti:{script.routine}]", f"[by:{ARTIST}]"]

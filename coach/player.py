@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
-from coach.compose import Chapter, Script
+from coach.compose import Chapter, ChapterKind, EventKind, Script
 from coach.errors import AudioDeviceError
 from coach.samples import CHANNELS, SAMPLE_RATE, SAMPLE_WIDTH
 from coach.timeline import Timeline
@@ -224,14 +224,18 @@ def chapter_index(script: Script, position: int) -> int:
 
 def status_at(script: Script, position: int, paused: bool = False) -> Status:
     chapter = script.chapters[chapter_index(script, position)]
-    drills = [c.id for c in script.chapters if c.id not in ("intro", "outro")]
-    beeps = [e for e in script.events if e.kind == "beep" and chapter.start <= e.start <= position]
+    drills = [c for c in script.chapters if c.kind is ChapterKind.DRILL]
+    beeps = [
+        e
+        for e in script.events
+        if e.kind is EventKind.BEEP and chapter.start <= e.start <= position
+    ]
     last_rep = next((e for e in reversed(beeps) if e.tone in (ToneKind.REP, ToneKind.END)), None)
     in_set = last_rep is not None and last_rep.tone is ToneKind.REP
     rate = script.sample_rate
     return Status(
         chapter=chapter,
-        drill_number=drills.index(chapter.id) + 1 if chapter.id in drills else None,
+        drill_number=drills.index(chapter) + 1 if chapter in drills else None,
         drill_count=len(drills),
         side=last_rep.side if in_set else None,
         rep=last_rep.rep if in_set else None,
@@ -247,7 +251,7 @@ def rep_sets(script: Script) -> list[tuple[int, int]]:
     A count-in is the run of "count" beeps just before a "go" beep of the same drill (the
     count-out of a rest ends with a "rest-over" beep instead, so it is no count-in).
     """
-    beeps = sorted((e for e in script.events if e.kind == "beep"), key=lambda e: e.start)
+    beeps = sorted((e for e in script.events if e.kind is EventKind.BEEP), key=lambda e: e.start)
     sets = []
     for i, beep in enumerate(beeps):
         if beep.tone is not ToneKind.GO:

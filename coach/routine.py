@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from coach.errors import RoutineError, UsageError
+from coach.errors import OptionError, RoutineError
 
 MAX_FILE_BYTES = 256_000
 """A routine is a few kB (the built-in one is 6 kB); larger files are refused unread."""
@@ -88,8 +88,19 @@ class Routine:
     source: str = "<built-in>"
     """Where the routine came from, for messages."""
 
-    def drill(self, drill_id: str) -> Drill:
-        return next(d for d in self.drills if d.id == drill_id)
+    def to_json(self) -> dict:
+        """The routine as `coach drills --json` prints it."""
+        return {
+            "routine": self.name,
+            "rest_seconds": self.rest_seconds,
+            "drills": [
+                {"id": d.id, "name": d.name, "reps": list(d.reps), "sides": d.sides.value,
+                 "rep_seconds": d.rep_seconds, "hold_seconds": d.hold_seconds,
+                 "equipment": list(d.equipment), "targets": list(d.targets),
+                 "cues": list(d.cues), "instructions": d.instructions}
+                for d in self.drills
+            ],
+        }  # fmt: skip
 
 
 def slug(text: str) -> str:
@@ -504,7 +515,9 @@ def find_drill(routine: Routine, name: str) -> Drill:
         return found[0]
     listing = ", ".join(f"{d.id} ({d.name})" for d in (found or routine.drills))
     if found:
-        raise UsageError(
-            f"{name!r} matches several drills: {listing}. Name one of them more fully."
+        raise OptionError(
+            "drill", f"{name!r} matches several drills: {listing}. Name one of them more fully."
         )
-    raise UsageError(f"No drill matches {name!r} in {routine.source}. The drills are: {listing}.")
+    raise OptionError(
+        "drill", f"No drill matches {name!r} in {routine.source}. The drills are: {listing}."
+    )

@@ -29,8 +29,7 @@ from typing import Protocol
 
 import numpy as np
 
-from coach.compose import Script, SessionOptions, compose, phrases
-from coach.routine import Routine
+from coach.compose import EventKind, Script
 from coach.samples import SAMPLE_RATE
 from coach.tones import TONE_LOUDNESS, ToneKind, tone_samples
 
@@ -52,19 +51,15 @@ _BLOCK = 45
 
 
 class ClipSource(Protocol):
-    """Where clips come from: the TTS layer's `Speech`, or a stand-in in tests."""
+    """Where clips come from: the TTS layer's `Speech`, or a stand-in in tests.
+
+    A source may also keep clips' measurements (`Speech` does): `measures(text)` gives back
+    what `store_measures(text, payload)` stored.
+    """
 
     def clips(self, texts: list[str]) -> dict[str, np.ndarray]: ...
 
     def clip(self, text: str) -> np.ndarray: ...
-
-
-class MeasureStore(Protocol):
-    """Optional for a ClipSource (`Speech` has it): where clips' measurements are kept."""
-
-    def measures(self, text: str) -> bytes | None: ...
-
-    def store_measures(self, text: str, payload: bytes) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -80,25 +75,11 @@ class Timeline:
         return memoryview(np.ascontiguousarray(self.samples[start:], dtype="<i2")).cast("B")
 
 
-def make_script(routine: Routine, options: SessionOptions, speech: ClipSource) -> Script:
-    """Render every phrase (in parallel, through the cache), then compose with real clip lengths."""
-    lengths = {text: len(clip) for text, clip in speech.clips(phrases(routine, options)).items()}
-
-    def length(text: str) -> int:
-        if text not in lengths:  # the intro's length of the session, known only now
-            lengths[text] = len(speech.clip(text))
-        return lengths[text]
-
-    return compose(routine, options, length)
-
-
 def build_timeline(script: Script, speech: ClipSource, volume: float = 1.0) -> Timeline:
     """Place every clip and tone of the script at its sample offset, then set the loudness.
 
     The session is at `TARGET_LUFS` at `volume` 1, and scaled by `volume` (0 to 1) after that.
     """
-    if not 0 <= volume <= 1:
-        raise ValueError(f"Volume {volume} is out of range: it goes from 0 to 1.")
     texts = speech.clips(script.texts())
     # Where each sound starts: the speech laid end to end (to measure its loudness), the session.
     ends = np.cumsum([len(c) for c in texts.values()])
@@ -107,7 +88,8 @@ def build_timeline(script: Script, speech: ClipSource, volume: float = 1.0) -> T
     }
     kinds: dict[ToneKind, set[int]] = {}
     for e in script.events:
-        (starts[e.text] if e.kind == "speech" else kinds.setdefault(e.tone, set())).add(e.start)
+        spoken = e.kind is EventKind.SPEECH
+        (starts[e.text] if spoken else kinds.setdefault(e.tone, set())).add(e.start)
     clips = _measure_clips(texts, starts, speech)
     del texts  # the int16 clips
     meter = _Meter(int(ends[-1]) if len(ends) else 0)
@@ -120,7 +102,8 @@ def build_timeline(script: Script, speech: ClipSource, volume: float = 1.0) -> T
     measured = _measure([tone_samples(k) * beep_gain for k in kinds], list(kinds.values()))
     tones = dict(zip(kinds, measured, strict=True))
     placed = [
-        (e.start, clips[e.text] if e.kind == "speech" else tones[e.tone]) for e in script.events
+        (e.start, clips[e.text] if e.kind is EventKind.SPEECH else tones[e.tone])
+        for e in script.events
     ]
 
     meter = _Meter(script.length)

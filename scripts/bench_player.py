@@ -39,9 +39,8 @@ from coach.compose import SessionOptions
 from coach.player import Player, SimpleaudioOutput
 from coach.routine import load_routine
 from coach.samples import SAMPLE_RATE
-from coach.timeline import build_timeline, make_script
+from coach.session import open_session
 from coach.tones import ToneKind, tone_samples
-from coach.tts import Speech, VoiceSettings, default_cache_dir
 
 SEARCH = 0.25
 """Seconds either side of where a beep should be to look for it."""
@@ -161,9 +160,8 @@ def bench_startup(pulse: Pulse, runs: int) -> list[float]:
 
 def bench_session(pulse: Pulse, only: tuple[str, ...]) -> dict:
     routine = load_routine()
-    speech = Speech(VoiceSettings(), default_cache_dir())
-    script = make_script(routine, SessionOptions(only=only), speech)
-    timeline = build_timeline(script, speech)
+    timeline = open_session(routine, SessionOptions(only=only)).timeline()
+    script = timeline.script
     started = time.monotonic()  # the player's clock starts, and it calls play, microseconds later
     Player(timeline, SimpleaudioOutput()).run()
     time.sleep(1.5)

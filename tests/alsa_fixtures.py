@@ -18,7 +18,8 @@ import numpy as np
 from coach.compose import SessionOptions
 from coach.routine import Routine, load_routine
 from coach.samples import SAMPLE_RATE
-from coach.timeline import Timeline, build_timeline, make_script
+from coach.session import open_session
+from coach.timeline import Timeline
 
 TINY_ROUTINE = """\
 name: Tiny
@@ -60,8 +61,7 @@ def write_routine(folder: Path) -> Path:
 def session(routine: Routine, only: str | None = None, rehearse: bool = False) -> Timeline:
     """The timeline the player plays, built with the stand-in clips."""
     options = SessionOptions(only=(only,) if only else (), rehearse=rehearse)
-    clips = StandInClips()
-    return build_timeline(make_script(routine, options, clips), clips)
+    return open_session(routine, options, clips=StandInClips()).timeline()
 
 
 def file_device(folder: Path, out: Path, slave: str = "{ type null }") -> dict[str, str]:

@@ -205,21 +205,21 @@ BAD_OPTIONS = {
         st.one_of(st.floats(max_value=0.4999), st.floats(min_value=3.0001), st.just(math.nan)).map(
             number
         ),
-        "--pace must be between 0.5 and 3, got ",
+        "--pace: must be between 0.5 and 3, got ",
     ),
     "--rest out of range": (
         "--rest",
         st.one_of(st.floats(max_value=-1e-6), st.floats(min_value=600.001), st.just(math.nan)).map(
             number
         ),
-        "--rest must be between 0 and 600 seconds, got ",
+        "--rest: must be between 0 and 600 seconds, got ",
     ),
     "--volume out of range": (
         "--volume",
         st.one_of(st.floats(max_value=-1e-6), st.floats(min_value=1.0001), st.just(math.nan)).map(
             number
         ),
-        "--volume must be between 0 and 1, got ",
+        "--volume: must be between 0 and 1, got ",
     ),
     "--only unknown id": ("--only", unknown_ids(), "--only: no drill with id "),
     "--skip unknown id": ("--skip", unknown_ids(), "--skip: no drill with id "),

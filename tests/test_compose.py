@@ -9,12 +9,16 @@ import pytest
 
 from coach.compose import (
     BEEP_GAP,
+    INTRO_ID,
+    OUTRO_ID,
+    ChapterKind,
     SessionOptions,
+    check_options,
     compose,
     phrases,
     set_sentence,
 )
-from coach.errors import UsageError
+from coach.errors import NoDrillsLeftError, OptionError
 from coach.routine import load_routine, parse_routine
 from coach.samples import SAMPLE_RATE, to_samples
 from coach.tones import TONES, ToneKind
@@ -194,19 +198,19 @@ def test_only_skip_without(routine):
         return [
             c.id
             for c in compose(routine, options, stand_in_length).chapters
-            if c.id not in ("intro", "outro")
+            if c.kind is ChapterKind.DRILL
         ]
 
     assert drills(SessionOptions(only=("calf-raise",))) == ["calf-raise"]
     assert drills(SessionOptions(skip=("leg-swing",))) == ["side-lunge", "calf-raise"]
     assert drills(SessionOptions(without=("Wall",))) == ["side-lunge", "leg-swing"]
-    with pytest.raises(UsageError) as error:
+    with pytest.raises(OptionError) as error:
         compose(routine, SessionOptions(only=("calf",)), stand_in_length)
-    assert str(error.value) == (
-        "--only: no drill with id 'calf' in test.yaml. "
-        "The drills are: side-lunge, leg-swing, calf-raise."
+    assert (error.value.option, error.value.problem) == (
+        "only",
+        "no drill with id 'calf' in test.yaml. The drills are: side-lunge, leg-swing, calf-raise.",
     )
-    with pytest.raises(UsageError, match="No drills left"):
+    with pytest.raises(NoDrillsLeftError):
         compose(
             routine, SessionOptions(without=("mat", "wall"), skip=("leg-swing",)), stand_in_length
         )
@@ -227,7 +231,7 @@ def test_rest_announces_next_drill_and_its_equipment(routine):
 def test_chapters_cover_the_session_in_order(routine):
     script = compose(routine, SessionOptions(), stand_in_length)
     ids = [c.id for c in script.chapters]
-    assert ids == ["intro", "side-lunge", "leg-swing", "calf-raise", "outro"]
+    assert ids == [INTRO_ID, "side-lunge", "leg-swing", "calf-raise", OUTRO_ID]
     assert script.chapters[0].start == 0 and script.chapters[-1].end == script.length
     for a, b in pairwise(script.chapters):
         assert a.end == b.start
@@ -291,14 +295,17 @@ def test_phrases_cover_everything_compose_says(routine):
 @pytest.mark.parametrize(
     "options, message",
     [
-        (SessionOptions(pace=0.2), "--pace must be between 0.5 and 3, got 0.2."),
-        (SessionOptions(pace=4), "--pace must be between 0.5 and 3, got 4."),
-        (SessionOptions(rest_seconds=-1), "--rest must be between 0 and 600 seconds, got -1."),
+        (SessionOptions(pace=0.2), "pace: must be between 0.5 and 3, got 0.2."),
+        (SessionOptions(pace=4), "pace: must be between 0.5 and 3, got 4."),
+        (
+            SessionOptions(rest_seconds=-1),
+            "rest_seconds: must be between 0 and 600 seconds, got -1.",
+        ),
     ],
 )
-def test_bad_options_are_refused(routine, options, message):
-    with pytest.raises(UsageError) as error:
-        compose(routine, options, stand_in_length)
+def test_bad_options_are_refused_without_naming_a_flag(options, message):
+    with pytest.raises(OptionError) as error:
+        check_options(options)
     assert str(error.value) == message
 
 
@@ -327,3 +334,26 @@ def test_a_cue_fits_between_the_count_and_a_short_hold():
     rep = max((b for b in beeps if b.start < cue.start), key=lambda b: b.start)
     hold = next(e for e in script.events if e.text == "Hold." and e.start > rep.start)
     assert rep.end < cue.start and cue.end + BEEP_GAP <= hold.start
+
+
+def test_drills_called_intro_and_outro_get_chapters_of_their_own():
+    named = parse_routine(
+        b"name: Odd names\ndrills:\n"
+        b"  - {id: intro, name: Intro, instructions: Walk in., reps: 2}\n"
+        b"  - {id: outro, name: Outro, instructions: Walk out., reps: 2}\n",
+        "odd.yaml",
+    )
+    script = compose(named, SessionOptions(), stand_in_length)
+    chapters = [(c.id, c.kind) for c in script.chapters]
+    assert chapters == [
+        (INTRO_ID, ChapterKind.INTRO),
+        ("intro", ChapterKind.DRILL),
+        ("outro", ChapterKind.DRILL),
+        (OUTRO_ID, ChapterKind.OUTRO),
+    ]
+    from coach.player import status_at
+
+    drill = script.chapters[1]
+    assert status_at(script, drill.start).drill_number == 1
+    assert status_at(script, 0).drill_number is None
+    assert json.loads(script.to_json())["chapters"][1]["kind"] == "drill"

@@ -19,19 +19,19 @@ from pydub import AudioSegment
 from run_coach import coach
 from stand_in import ROUTINE, StandInSpeech, beep_onset
 
-from coach.compose import Script, SessionOptions
+from coach.compose import INTRO_ID, OUTRO_ID, Script, SessionOptions
 from coach.errors import ExportError, UsageError
 from coach.export import FORMATS, audio_path, export_timeline, write_captions
 from coach.routine import load_routine, parse_routine
 from coach.samples import SAMPLE_RATE, to_samples
-from coach.timeline import Timeline, build_timeline, make_script
+from coach.session import open_session
+from coach.timeline import Timeline
 
 needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
 
 
 def session(routine, options: SessionOptions | None = None, speech=None) -> Timeline:
-    speech = speech or StandInSpeech()
-    return build_timeline(make_script(routine, options or SessionOptions(), speech), speech)
+    return open_session(routine, options, clips=speech or StandInSpeech()).timeline()
 
 
 def decode(path: Path) -> np.ndarray:
@@ -209,7 +209,7 @@ def test_other_formats_carry_length_tags_and_chapters(timeline, tmp_path, ext):
 def test_only_one_drill_exports_that_drill_alone(tmp_path):
     timeline = session(load_routine(), SessionOptions(only=("squat-to-stand",)))
     script = timeline.script
-    assert [c.id for c in script.chapters] == ["intro", "squat-to-stand", "outro"]
+    assert [c.id for c in script.chapters] == [INTRO_ID, "squat-to-stand", OUTRO_ID]
     assert {e.drill for e in script.events} == {None, "squat-to-stand"}
     path = export_timeline(timeline, tmp_path / "squat.wav").path
     with wave.open(str(path)) as wav:

@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 from alsa_fixtures import file_device, no_device, reached_device, session, write_routine
 
-from coach.errors import UsageError
+from coach.compose import ChapterKind
+from coach.errors import OptionError
 from coach.player import (
     Player,
     Status,
@@ -180,7 +181,7 @@ def test_display_is_shown_the_status(timeline):
         display=Display(),
         clock=clock,
     ).run()
-    assert shown[0].chapter.id == "intro" and shown[0].drill_number is None
+    assert shown[0].chapter.kind is ChapterKind.INTRO and shown[0].drill_number is None
     assert shown[-1].paused and shown[-1].drill_number == 1 and shown[-1].drill_count == 2
 
 
@@ -235,7 +236,7 @@ def test_find_drill_loosely(routine, name):
     ],
 )
 def test_find_drill_refuses_unknown_and_ambiguous_names(routine, name, message):
-    with pytest.raises(UsageError, match=re.escape(message)) as caught:
+    with pytest.raises(OptionError, match=re.escape(message)) as caught:
         find_drill(routine, name)
     assert "ankle-circle" in str(caught.value)
 
@@ -429,7 +430,7 @@ def test_coach_play_and_rehearse_reach_the_device_as_exported(tmp_path, routine)
 
     from coach.compose import SessionOptions
     from coach.export import export_timeline
-    from coach.timeline import build_timeline, make_script
+    from coach.session import open_session
     from coach.tts import Speech, VoiceSettings
 
     cache = tmp_path / "cache"
@@ -439,7 +440,7 @@ def test_coach_play_and_rehearse_reach_the_device_as_exported(tmp_path, routine)
         ("play", SessionOptions(only=("ankle-circle",))),
         ("rehearse", SessionOptions(only=("walking-spiderman",), rehearse=True)),
     ):
-        expected[name] = build_timeline(make_script(routine, options, speech), speech)
+        expected[name] = open_session(routine, options, clips=speech).timeline()
     wav = export_timeline(expected["play"], tmp_path / "session.wav").path
     with wave.open(str(wav)) as w:
         exported = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")

@@ -19,6 +19,8 @@ from coach.cli import app
 from coach.errors import RoutineError
 from coach.routine import (
     MAX_SESSION_SECONDS,
+    Drill,
+    Routine,
     Sides,
     default_routine_path,
     load_routine,
@@ -32,6 +34,10 @@ ARTICLE = ROOT.parent / "shared" / "seed" / "leg-mobility-article.txt"
 SHINGLES = FIXTURES / "article-shingles.txt"
 
 runner = CliRunner()
+
+
+def drill(routine: Routine, drill_id: str) -> Drill:
+    return next(d for d in routine.drills if d.id == drill_id)
 
 
 def run_cli(*args: str):
@@ -148,8 +154,8 @@ def test_drills_table_shows_reps_sides_hold_and_equipment():
 def test_built_in_routine_loads_as_the_default():
     routine = load_routine()
     assert routine.source == "built-in routine leg-mobility.yaml"
-    assert routine.drill("hanging-twist").sides is Sides.SWITCH
-    assert routine.drill("squat-to-stand").set_seconds() == (3 + 2) * 10
+    assert drill(routine, "hanging-twist").sides is Sides.SWITCH
+    assert drill(routine, "squat-to-stand").set_seconds() == (3 + 2) * 10
     # About the ten minutes the article promises: the sets and rests alone take less than that.
     sets = sum(d.set_seconds() for d in routine.drills) + routine.rest_seconds * 8
     assert 5 * 60 < sets < 10 * 60
@@ -217,9 +223,9 @@ def test_the_articles_slips_are_fixed():
     assert not re.search(r"\bfall\b", body)  # "facing a fall", "placed on the fall": a wall
     assert "chip-up" not in body  # "hang from chip-up bar": a chin-up bar
     routine = load_routine()
-    assert "wall" in routine.drill("ankle-mobility").instructions.lower()
-    assert "wall" in routine.drill("ankle-bounce").instructions.lower()
-    assert "chin-up bar" in routine.drill("hanging-twist").instructions.lower()
+    assert "wall" in drill(routine, "ankle-mobility").instructions.lower()
+    assert "wall" in drill(routine, "ankle-bounce").instructions.lower()
+    assert "chin-up bar" in drill(routine, "hanging-twist").instructions.lower()
 
 
 # --- malformed routine files ------------------------------------------------------

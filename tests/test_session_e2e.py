@@ -47,7 +47,9 @@ def test_default_session_lasts_about_ten_minutes(script):
 
 def test_every_drill_keeps_the_articles_counts_holds_and_sides(script):
     chapters = [c["id"] for c in script["chapters"]]
-    assert chapters == ["intro", *ARTICLE, "outro"]
+    assert chapters == ["_intro", *ARTICLE, "_outro"]
+    kinds = [c["kind"] for c in script["chapters"]]
+    assert kinds == ["intro", *["drill"] * len(ARTICLE), "outro"]
     for drill, (reps, sides, hold) in ARTICLE.items():
         beeps = [e for e in script["events"] if e.get("tone") == "rep" and e["drill"] == drill]
         if sides is None:

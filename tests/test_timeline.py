@@ -7,15 +7,16 @@ import pytest
 from stand_in import ROUTINE, StandInSpeech, beep_onset
 
 from coach.compose import SessionOptions
+from coach.errors import OptionError
 from coach.routine import parse_routine
 from coach.samples import SAMPLE_RATE, to_samples
+from coach.session import make_script, open_session
 from coach.timeline import (
     BEEP_LU,
     TARGET_LUFS,
     TRUE_PEAK_DBTP,
     build_timeline,
     loudness,
-    make_script,
     true_peak,
 )
 from coach.tones import PEAK, TONE_LOUDNESS, tone_samples
@@ -109,8 +110,8 @@ def test_volume_scales_the_finished_session(routine, timeline):
     assert np.abs(half.samples - expected).max() <= 1  # the same session, half as loud
     assert loudness(as_float(half.samples)) == pytest.approx(TARGET_LUFS - 6.02, abs=0.2)
     assert not build_timeline(timeline.script, speech, volume=0).samples.any()
-    with pytest.raises(ValueError, match="out of range"):
-        build_timeline(timeline.script, speech, volume=1.5)
+    with pytest.raises(OptionError, match=r"^volume: must be between 0 and 1, got 1\.5\.$"):
+        open_session(routine, volume=1.5, clips=speech)
 
 
 def test_beeps_sit_a_little_under_the_speech(timeline):

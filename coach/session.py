@@ -1,0 +1,113 @@
+"""The session pipeline: routine + options -> script -> clips -> timeline.
+
+The one way a session is made, for the CLI, the tests and the benchmarks alike. Every option is
+checked once, when the session is opened, with typed errors (errors.py) that name options as the
+session knows them; the CLI words them with its flags. No terminal, no flags here.
+"""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from coach.compose import Script, SessionOptions, check_options, compose, phrases, select_drills
+from coach.errors import OptionError
+from coach.routine import Routine, load_routine
+from coach.tts import Speech, VoiceSettings, default_cache_dir
+
+if TYPE_CHECKING:  # numpy and the timeline only for the commands that lay out audio
+    from coach.timeline import ClipSource, Timeline
+
+Progress = Callable[[int, int], None]
+"""Called with (clips done, clips to render) as the speech renders."""
+
+
+def make_script(routine: Routine, options: SessionOptions, clips: ClipSource) -> Script:
+    """Render every phrase (in parallel, through the cache), then compose with real clip lengths."""
+    lengths = {text: len(clip) for text, clip in clips.clips(phrases(routine, options)).items()}
+
+    def length(text: str) -> int:
+        if text not in lengths:  # a shorter count, or the intro's length of the session
+            lengths[text] = len(clips.clip(text))
+        return lengths[text]
+
+    return compose(routine, options, length)
+
+
+def check_volume(volume: float) -> None:
+    """The output level goes from 0 (silent) to 1 (-16 LUFS)."""
+    if not 0 <= volume <= 1:
+        raise OptionError("volume", f"must be between 0 and 1, got {volume:g}.")
+
+
+@dataclass(frozen=True)
+class Session:
+    """A routine with checked options, a voice and an output level: what a session command runs.
+
+    Make one with `open_session`, which checks everything; `clips` replaces the speech (tests
+    and benchmarks pass a stand-in).
+    """
+
+    routine: Routine
+    options: SessionOptions
+    voice: VoiceSettings
+    cache_dir: Path
+    volume: float = 1.0
+    """The output level, applied by the timeline after loudness normalisation."""
+    progress: Progress | None = None
+    clips: ClipSource | None = None
+
+    @functools.cached_property
+    def speech(self) -> ClipSource:
+        """Where the clips come from: the TTS layer through the cache, unless `clips` was given."""
+        if self.clips is not None:
+            return self.clips
+        return Speech(self.voice, self.cache_dir, progress=self.progress)
+
+    @functools.cached_property
+    def script(self) -> Script:
+        return make_script(self.routine, self.options, self.speech)
+
+    def timeline(self) -> Timeline:
+        from coach.timeline import build_timeline
+
+        return build_timeline(self.script, self.speech, volume=self.volume)
+
+    def warm(self) -> dict:
+        """Render every clip the session may need into the cache (the TTS layer's speech):
+        {"clips", "rendered", "repaired", "folder"}."""
+        needed = set(phrases(self.routine, self.options)) | set(self.script.texts())
+        return {"clips": len(needed), "rendered": self.speech.rendered,
+                "repaired": self.speech.repaired, "folder": str(self.cache_dir)}  # fmt: skip
+
+    @property
+    def unsaved(self) -> list[str]:
+        """Why clips could not be kept in the cache (they were used all the same)."""
+        return list(self.speech.unsaved) if "speech" in self.__dict__ and not self.clips else []
+
+
+def open_session(
+    routine: Path | Routine | None = None,
+    options: SessionOptions | None = None,
+    voice: VoiceSettings | None = None,
+    cache_dir: Path | None = None,
+    volume: float = 1.0,
+    *,
+    progress: Progress | None = None,
+    clips: ClipSource | None = None,
+) -> Session:
+    """Load the routine (a path, or None for the built-in one) and check every option once.
+
+    Raises RoutineError for a bad routine file, OptionError for a bad option value,
+    NoDrillsLeftError when the options leave nothing to do. The voice is checked when the
+    speech is first needed (BadSettingError, EngineError).
+    """
+    options = options or SessionOptions()
+    check_volume(volume)
+    loaded = routine if isinstance(routine, Routine) else load_routine(routine)
+    check_options(options)
+    select_drills(loaded, options)  # unknown ids are bad input, whatever the engine
+    return Session(loaded, options, voice or VoiceSettings(), default_cache_dir(cache_dir),
+                   volume, progress, clips)  # fmt: skip
