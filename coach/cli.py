@@ -76,7 +76,7 @@ def _main(
 
 
 _FLAGS = {"only": "--only", "skip": "--skip", "without": "--without", "rest_seconds": "--rest",
-          "pace": "--pace", "volume": "--volume"}  # fmt: skip
+          "pace": "--pace", "volume": "--volume", "cache_dir": "--cache-dir"}  # fmt: skip
 """The flag of each session option, by the name the session gives it in an OptionError."""
 
 
@@ -181,7 +181,7 @@ _SESSION_PARAMETERS: list[tuple[str, Any, Any]] = [
     (
         "cache_dir",
         Annotated[
-            Path | None,
+            str | None,
             typer.Option(help="Clip cache folder (default: $COACH_CACHE_DIR or ./audio_cache)."),
         ],
         None,
@@ -250,7 +250,7 @@ def _make_session(
     voice: str | None,
     rate: int | None,
     volume: float,
-    cache_dir: Path | None,
+    cache_dir: str | None,
     rehearse: bool = False,
 ) -> tuple[Session, _RenderProgress]:
     options = SessionOptions(
@@ -459,7 +459,7 @@ def rehearse(
     voice: Annotated[str | None, typer.Option(help=VOICE_HELP)] = None,
     rate: Annotated[int | None, typer.Option(help="Speaking rate in words per minute.")] = None,
     volume: Annotated[float, typer.Option(help=VOLUME_HELP)] = 1.0,
-    cache_dir: Annotated[Path | None, typer.Option(help="Clip cache folder.")] = None,
+    cache_dir: Annotated[str | None, typer.Option(help="Clip cache folder.")] = None,
 ) -> None:
     """Learn one drill: its full instructions, every cue, and one guided set."""
     from coach.player import play_timeline
@@ -499,7 +499,7 @@ def voices(
 
 
 CacheDirOption = Annotated[
-    Path | None,
+    str | None,
     typer.Option(help="Clip cache folder (default: $COACH_CACHE_DIR or ./audio_cache)."),
 ]
 

@@ -16,6 +16,7 @@ from coach.compose import Script, SessionOptions, check_options, compose, phrase
 from coach.errors import OptionError
 from coach.routine import Routine, load_routine
 from coach.tts import Speech, VoiceSettings, default_cache_dir
+from coach.tts.cache import check_folder
 
 if TYPE_CHECKING:  # numpy and the timeline only for the commands that lay out audio
     from coach.timeline import ClipSource, Timeline
@@ -92,7 +93,7 @@ def open_session(
     routine: Path | Routine | None = None,
     options: SessionOptions | None = None,
     voice: VoiceSettings | None = None,
-    cache_dir: Path | None = None,
+    cache_dir: str | Path | None = None,
     volume: float = 1.0,
     *,
     progress: Progress | None = None,
@@ -109,5 +110,6 @@ def open_session(
     loaded = routine if isinstance(routine, Routine) else load_routine(routine)
     check_options(options)
     select_drills(loaded, options)  # unknown ids are bad input, whatever the engine
-    return Session(loaded, options, voice or VoiceSettings(), default_cache_dir(cache_dir),
-                   volume, progress, clips)  # fmt: skip
+    folder = default_cache_dir(cache_dir)
+    check_folder(folder)
+    return Session(loaded, options, voice or VoiceSettings(), folder, volume, progress, clips)

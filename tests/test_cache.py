@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -56,7 +58,7 @@ def test_write_is_atomic_and_leaves_no_temporary_file(tmp_path):
     path = tmp_path / "sub" / "x.clip"
     write_clip(path, CLIP)
     write_clip(path, CLIP[:10])
-    assert os.listdir(path.parent) == ["x.clip"]
+    assert sorted(os.listdir(path.parent)) == ["CACHEDIR.TAG", "x.clip"]
     assert np.array_equal(read_clip(path), CLIP[:10])
 
 
@@ -94,7 +96,9 @@ def test_info_and_clear(tmp_path):
     none = tmp_path / "none"
     assert cache_info(none) == {"folder": str(none), "clips": 0, "bytes": 0}
     paths = _fill(tmp_path, [0, 1, 2])
-    (tmp_path / ".stale.tmp").write_bytes(b"half")
+    stale = tmp_path / ".coach-stale.tmp"  # left by a killed run, an hour ago
+    stale.write_bytes(b"half")
+    os.utime(stale, (time.time() - 3700,) * 2)
     info = cache_info(tmp_path)
     assert info == {"folder": str(tmp_path), "clips": 3, "bytes": 3 * paths[0].stat().st_size}
     assert clear_cache(tmp_path) == 3
@@ -136,3 +140,86 @@ def test_clear_and_prune_take_the_sidecars_with_the_clips(tmp_path):
     assert not sidecar_path(paths[2]).exists() and sidecar_path(paths[1]).exists()
     assert clear_cache(tmp_path) == 2
     assert os.listdir(tmp_path) == []
+
+
+# --- the cache deletes only what is its own (through the real `coach` command) -------------
+
+USERS = {
+    "intro.clip": b"my notes",
+    "field.measures": b"my measures",
+    ".notes.tmp": b"my temporary notes",
+    "0" * 64 + ".clip": b"not a clip of coach's",  # the name of a clip, someone else's bytes
+}
+
+
+def users_files(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in USERS.items():
+        (folder / name).write_bytes(data)
+    (folder / ("1" * 64 + ".clip")).mkdir()  # a folder named like a clip
+    stale, fresh = folder / ".coach-stale.tmp", folder / ".coach-fresh.tmp"
+    stale.write_bytes(b"left by a killed run")
+    os.utime(stale, (time.time() - 7200,) * 2)
+    fresh.write_bytes(b"being written by another run")
+
+
+def assert_users_files_remain(folder: Path) -> None:
+    for name, data in USERS.items():
+        assert (folder / name).read_bytes() == data, name
+    assert (folder / ("1" * 64 + ".clip")).is_dir()
+    assert (folder / ".coach-fresh.tmp").exists() and not (folder / ".coach-stale.tmp").exists()
+
+
+@pytest.mark.parametrize("command", [["clear"], ["prune", "--max-mb", "0"]])
+def test_clear_and_prune_delete_only_the_caches_own_files(tmp_path, command):
+    from run_coach import coach
+
+    folder = tmp_path / "here"
+    users_files(folder)
+    made = coach("script", "--only", "wall-slide", "--cache-dir", str(folder), cache=tmp_path)
+    assert made.returncode == 0, made.stderr
+    ours = [p for p in folder.iterdir() if len(p.stem) == 64 and p.stem not in ("0" * 64, "1" * 64)]
+    assert ours
+    done = coach("cache", *command, "--cache-dir", str(folder), cache=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert not any(p.exists() for p in ours)
+    if command == ["clear"]:
+        assert_users_files_remain(folder)
+    else:  # prune leaves temporary files to clear
+        for name, data in USERS.items():
+            assert (folder / name).read_bytes() == data
+
+
+def test_a_folder_the_cache_makes_is_tagged_for_backup_tools(tmp_path):
+    write_clip(tmp_path / "new" / "x.clip", CLIP)
+    tag = (tmp_path / "new" / "CACHEDIR.TAG").read_text()
+    assert tag.startswith("Signature: 8a477f597d28d172789f06886806bc55\n")
+
+
+@pytest.mark.parametrize(
+    "args, env, message",
+    [
+        (["--cache-dir", ""], {}, "--cache-dir: is empty; name a folder, e.g. ./audio_cache."),
+        ([], {CACHE_ENV: ""}, "COACH_CACHE_DIR is set but empty; unset it or name a folder."),
+        (["--cache-dir", "{file}"], {}, "--cache-dir: {file} is not a folder."),
+    ],
+)
+@pytest.mark.parametrize("command", [["script"], ["cache", "info"], ["cache", "clear"]])
+def test_a_bad_cache_folder_is_bad_input(tmp_path, monkeypatch, command, args, env, message):
+
+    file = tmp_path / "a-file"
+    file.write_text("mine")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    args = [a.replace("{file}", str(file)) for a in args]
+    done = subprocess.run([sys.executable, "-m", "coach", *command, *args], capture_output=True,
+                          text=True, cwd=tmp_path, env=os.environ)  # fmt: skip
+    assert (done.returncode, done.stderr) == (2, f"coach: error: {message.format(file=file)}\n")
+    assert file.read_text() == "mine" and sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+def test_tilde_is_the_home_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert default_cache_dir("~/clips") == tmp_path / "clips"
+    monkeypatch.setenv(CACHE_ENV, "~/env-clips")
+    assert default_cache_dir() == tmp_path / "env-clips"

@@ -147,9 +147,15 @@ def damage(path: Path, how: str, rng: random.Random) -> None:
         path.mkdir()
     elif how == "header-only":
         path.write_bytes(data[:24])
+    elif how == "endless":  # reading it whole would never end
+        path.unlink()
+        path.symlink_to("/dev/zero")
+    elif how == "huge":  # a sparse 4 GB file: reading it whole would take 4 GB of memory
+        with open(path, "r+b") as f:
+            f.truncate(4 << 30)
 
 
-DAMAGE = ["truncate", "empty", "junk", "flip", "extend", "header-only", "folder"]
+DAMAGE = ["truncate", "empty", "junk", "flip", "extend", "header-only", "folder", "endless", "huge"]
 
 
 @pytest.mark.parametrize("how", DAMAGE)

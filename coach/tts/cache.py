@@ -1,9 +1,15 @@
 """The clip cache: one file per clip, named by a hash of everything that changes its sound.
 
 A clip file is a 24-byte header (magic, format version, sample rate, sample count, CRC-32 of
-the samples) followed by the samples as little-endian int16, so a read can check it whole.
-Writes go to a temporary file in the same folder, then `os.replace`: readers never see half
-a clip. A clip's modification time is its last use (reads touch it), which `prune_cache` uses.
+the samples) followed by the samples as little-endian int16, so a read can check it whole; a
+read is bounded by the header's count (and MAX_CLIP_SECONDS), so a huge or endless file is
+damage, not a memory hog. Writes go to a temporary file `.coach-*.tmp` in the same folder, then
+`os.replace`: readers never see half a clip. A clip's modification time is its last use (reads
+touch it), which `prune_cache` uses.
+
+The cache deletes only what it can prove is its own: regular files named by a key (64 hex
+digits) whose first bytes are one of its magics, and its own temporary files once they are an
+hour old. A folder it makes gets a CACHEDIR.TAG, so backup tools skip it.
 """
 from __future__ import annotations
 
@@ -11,6 +17,8 @@ import contextlib
 import hashlib
 import json
 import os
+import re
+import stat
 import struct
 import tempfile
 import time
@@ -19,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from coach.errors import OptionError
 from coach.samples import CHANNELS, SAMPLE_RATE, SAMPLE_WIDTH
 
 CACHE_ENV = "COACH_CACHE_DIR"
@@ -32,6 +41,18 @@ _HEADER = struct.Struct("<8sIIII")
 _SIDECAR_MAGIC = b"COACHAUX"
 _SIDECAR_HEADER = struct.Struct("<8sIQI")
 _DTYPE = np.dtype("<i2")
+MAX_CLIP_SECONDS = 10 * 60
+"""No clip is longer (a routine's longest text is far shorter): a longer file is damaged."""
+_OWN_NAME = re.compile(r"^[0-9a-f]{64}\.(clip|measures)$")
+_TMP_PREFIX = ".coach-"
+_STALE_TMP_SECONDS = 3600
+"""A temporary file this old is left over from a killed run, not one being written."""
+_TAG = "CACHEDIR.TAG"
+_TAG_TEXT = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by coach (its speech clips).\n"
+    "# For information about cache directory tags see https://bford.info/cachedir/\n"
+)
 SAMPLE_FORMAT = f"s{8 * SAMPLE_WIDTH}le/{CHANNELS}ch/{SAMPLE_RATE}Hz/v{_VERSION}"
 """Part of every key: a change of the stored format is a change of every clip."""
 
@@ -40,11 +61,20 @@ class DamagedClipError(ValueError):
     """A cache file that does not read back whole."""
 
 
-def default_cache_dir(explicit: Path | None = None) -> Path:
-    """The cache folder: `explicit` (`--cache-dir`), else `$COACH_CACHE_DIR`, else ./audio_cache."""
+def default_cache_dir(explicit: str | Path | None = None) -> Path:
+    """The cache folder: `explicit` (`--cache-dir`), else `$COACH_CACHE_DIR`, else ./audio_cache.
+
+    `~` is expanded. An empty name is an OptionError: it would mean the current folder.
+    """
     if explicit is not None:
-        return Path(explicit)
-    return Path(os.environ.get(CACHE_ENV) or "audio_cache")
+        if not str(explicit).strip():
+            raise OptionError("cache_dir", "is empty; name a folder, e.g. ./audio_cache.")
+        return Path(explicit).expanduser()
+    if CACHE_ENV in os.environ and not os.environ[CACHE_ENV].strip():
+        raise OptionError(
+            "environment", f"{CACHE_ENV} is set but empty; unset it or name a folder."
+        )
+    return Path(os.environ.get(CACHE_ENV) or "audio_cache").expanduser()
 
 
 def clip_key(**parts: object) -> str:
@@ -66,8 +96,11 @@ def write_clip(path: Path, samples: np.ndarray) -> None:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    if not path.parent.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):  # a tag is a courtesy to backup tools
+            (path.parent / _TAG).write_text(_TAG_TEXT, encoding="ascii")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TMP_PREFIX, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -93,7 +126,8 @@ def read_sidecar(path: Path) -> bytes:
 
     Raises FileNotFoundError when there is none, DamagedClipError when it is not whole.
     """
-    data = path.read_bytes()
+    # At most two measurements (4 bytes) per sample: energy and peak, at every phase of a block.
+    data = _read_bounded(path, _SIDECAR_HEADER.size + 8 * MAX_CLIP_SECONDS * SAMPLE_RATE)
     if len(data) < _SIDECAR_HEADER.size:
         raise DamagedClipError(f"{path}: shorter than a header")
     magic, version, size, crc = _SIDECAR_HEADER.unpack_from(data)
@@ -110,7 +144,7 @@ def read_clip(path: Path) -> np.ndarray:
 
     Raises FileNotFoundError when there is no clip, DamagedClipError when it is not whole.
     """
-    data = path.read_bytes()
+    data = _read_bounded(path, _HEADER.size + 2 * MAX_CLIP_SECONDS * SAMPLE_RATE)
     if len(data) < _HEADER.size:
         raise DamagedClipError(f"{path}: shorter than a header")
     magic, version, rate, count, crc = _HEADER.unpack_from(data)
@@ -124,15 +158,49 @@ def read_clip(path: Path) -> np.ndarray:
     return np.frombuffer(payload, dtype=_DTYPE).astype(np.int16)
 
 
-def _clip_files(folder: Path) -> list[tuple[Path, os.stat_result]]:
-    """(path, stat) of each clip in `folder`, skipping files another process just removed."""
+def _read_bounded(path: Path, limit: int) -> bytes:
+    """The bytes of the regular file at `path`; DamagedClipError when it is anything else or
+    longer than `limit` (FileNotFoundError when there is none)."""
+    with open(path, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+            raise DamagedClipError(f"{path}: not a cache file (too large, or not a file)")
+        return f.read(limit + 1)
+
+
+def _is_own(path: Path, st: os.stat_result) -> bool:
+    """Whether `path` is a file this cache wrote: its name, a regular file, and its magic."""
+    if not (_OWN_NAME.match(path.name) and stat.S_ISREG(st.st_mode)):
+        return False
+    try:
+        with open(path, "rb") as f:
+            return f.read(8) in (_MAGIC, _SIDECAR_MAGIC)
+    except OSError:
+        return False
+
+
+def check_folder(folder: Path) -> None:
+    """OptionError unless `folder` is a folder (or does not exist yet)."""
+    if folder.exists() and not folder.is_dir():
+        raise OptionError("cache_dir", f"{folder} is not a folder.")
+
+
+def _own_files(folder: Path, suffix: str) -> list[tuple[Path, os.stat_result]]:
+    """(path, stat) of each file of ours in `folder` ending in `suffix`."""
+    check_folder(folder)
     files = []
-    for p in Path(folder).glob(f"*{SUFFIX}"):
+    for p in Path(folder).glob(f"*{suffix}"):
         try:
-            files.append((p, p.stat()))
-        except FileNotFoundError:
+            st = p.lstat()
+        except OSError:  # another process just removed it
             continue
+        if _is_own(p, st):
+            files.append((p, st))
     return files
+
+
+def _clip_files(folder: Path) -> list[tuple[Path, os.stat_result]]:
+    return _own_files(folder, SUFFIX)
 
 
 def cache_info(folder: Path) -> dict:
@@ -144,10 +212,14 @@ def cache_info(folder: Path) -> dict:
 def clear_cache(folder: Path) -> int:
     """Remove every clip (and leftover temporary file) in `folder`; returns the clips removed."""
     files = _clip_files(folder)
-    for p, _ in files:
+    for p, _ in [*files, *_own_files(folder, SIDECAR_SUFFIX)]:
         p.unlink(missing_ok=True)
-    for p in [*Path(folder).glob(f"*{SIDECAR_SUFFIX}"), *Path(folder).glob(".*.tmp")]:
-        p.unlink(missing_ok=True)
+    stale = time.time() - _STALE_TMP_SECONDS
+    for p in Path(folder).glob(f"{_TMP_PREFIX}*.tmp"):
+        with contextlib.suppress(OSError):
+            st = p.lstat()
+            if stat.S_ISREG(st.st_mode) and st.st_mtime < stale:
+                p.unlink()
     return len(files)
 
 
@@ -170,5 +242,8 @@ def prune_cache(
             total += st.st_size
     for p in drop:
         p.unlink(missing_ok=True)
-        sidecar_path(p).unlink(missing_ok=True)
+        sidecar = sidecar_path(p)
+        with contextlib.suppress(OSError):
+            if _is_own(sidecar, sidecar.lstat()):
+                sidecar.unlink()
     return {"removed": len(drop), "clips": len(keep), "bytes": total}

@@ -115,7 +115,7 @@ class Speech:
         try:
             write_clip(self._path(text), clip)
         except OSError as e:
-            self.unsaved.append(f"{self.cache_dir}: {e.strerror or e}")
+            self.unsaved.append(f"{self.cache_dir} is not a writable folder: {e.strerror or e}")
 
     def clips(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
         """The clip (int16 mono at SAMPLE_RATE) of each distinct text in `texts`.
