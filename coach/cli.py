@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import inspect
 import json
+import math
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -101,6 +103,23 @@ def _fail(error: BaseException, status: int) -> typer.Exit:
     return typer.Exit(status)
 
 
+def _excerpt(text: str, limit: int = 80) -> str:
+    """`text`, or its start and end around "…" when it is longer than `limit` characters."""
+    return text if len(text) <= limit else f"{text[: limit - 25]}…{text[-20:]}"
+
+
+def _os_error(error: OSError) -> CoachError:
+    name = _excerpt(str(error.filename)) if error.filename is not None else "a file"
+    if error.errno == errno.ENAMETOOLONG:
+        return CoachError(f"{name}: the name is too long for the file system.")
+    return CoachError(f"{name}: {error.strerror or error}.")
+
+
+def _os_status(error: OSError) -> int:
+    bad_name = error.errno in (errno.ENAMETOOLONG, errno.ENOTDIR, errno.ENOENT, errno.EISDIR)
+    return ExitStatus.BAD_INPUT if bad_name else ExitStatus.ERROR
+
+
 def _command(func: Callable) -> Callable:
     """CoachErrors become one message and their exit status; any other error a short one."""
 
@@ -117,6 +136,8 @@ def _command(func: Callable) -> Callable:
             raise
         except BrokenPipeError:
             raise typer.Exit(ExitStatus.ERROR) from None
+        except OSError as e:  # a file the command was pointed at: a name too long, no access
+            raise _fail(_os_error(e), _os_status(e)) from None
         except Exception as e:  # a bug: say so briefly; --debug shows where
             error = RuntimeError(f"internal error ({type(e).__name__}: {e}); --debug shows where")
             error.__traceback__ = e.__traceback__
@@ -391,18 +412,18 @@ def _clock(seconds: float) -> str:
 def export(
     session: Session,
     destination: Annotated[
-        Path, typer.Argument(metavar="OUT", help="Output file: .mp3, .wav, .ogg or .m4a.")
-    ] = Path("session.mp3"),
+        str, typer.Argument(metavar="OUT", help="Output file: .mp3, .wav, .ogg or .m4a.")
+    ] = "session.mp3",
     captions: Annotated[
-        Path | None, typer.Option(help="Also write captions: .srt, .vtt or .lrc.")
+        str | None, typer.Option(help="Also write captions: .srt, .vtt or .lrc.")
     ] = None,
 ) -> None:
     """Export the session as an audio file (MP3 with chapters by default)."""
     from coach.export import audio_path, check_captions, export_timeline, write_captions
 
-    path = audio_path(destination)  # refuse a bad destination before rendering anything
-    if captions is not None:
-        check_captions(captions)
+    # Refuse a bad destination before rendering anything.
+    path = audio_path(destination, protect=session.routine.path)
+    captions_path = check_captions(captions, session.routine.path) if captions else None
     made: list[Timeline] = []
 
     def make() -> Timeline:  # once the encoder has started
@@ -430,8 +451,8 @@ def export(
     finally:
         if tasks:
             bar.stop()
-    if captions is not None:
-        write_captions(made[0].script, captions)
+    if captions_path is not None:
+        write_captions(made[0].script, captions_path)
     out.print(
         f"Wrote {result.path} ({_clock(result.seconds)}, {result.bytes / 1e6:.1f} MB)", markup=False
     )
@@ -560,8 +581,10 @@ def cache_prune(
     if older_than is None and max_mb is None:
         raise UsageError("Give --older-than DAYS or --max-mb MB (or both).")
     for flag, value in (("--older-than", older_than), ("--max-mb", max_mb)):
-        if value is not None and value < 0:
-            raise UsageError(f"{flag} must be 0 or more, got {value:g}.")
+        if value is not None and not 0 <= value < math.inf:
+            raise UsageError(f"{flag}: must be a number, 0 or more, got {value:g}.")
+    if max_mb is not None and max_mb > 1e12:  # a million terabytes: no cap at all
+        max_mb = None
     folder = default_cache_dir(cache_dir)
     result = prune_cache(
         folder, older_than_days=older_than, max_bytes=None if max_mb is None else int(max_mb * 1e6)

@@ -37,6 +37,9 @@ FORMATS = (".mp3", ".wav", ".ogg", ".m4a")
 CAPTION_FORMATS = (".srt", ".vtt", ".lrc")
 ARTIST = "coach"
 CHUNK_SECONDS = 10
+PART_NAME_CHARS = 200
+"""A temporary file's name holds at most this much of the target's name (a name may have 255
+bytes; the temporary one adds a dot, the process id, a random tag and ".part")."""
 """Audio fed to the encoder (and progress reported) this much at a time."""
 
 
@@ -49,13 +52,17 @@ class ExportResult:
     bytes: int
 
 
-def audio_path(out: Path) -> Path:
+def audio_path(out: str | Path, protect: Path | None = None) -> Path:
     """The file an export to `out` writes (".mp3" added when there is no extension); checks it.
 
-    UsageError for an unknown extension; ExportError when ffmpeg is needed and missing, or the
-    folder does not exist. Cheap, so a caller can check before rendering anything.
+    A symbolic link is followed: the file it points to is replaced, keeping its mode.
+    UsageError for a name that cannot be a new audio file (empty, "-", a folder, a device, a
+    read-only file, a name ending in a dot, `protect` itself: the routine file) or an unknown
+    extension; ExportError when ffmpeg is needed and missing, or the folder does not exist.
+    Cheap, so a caller can check before rendering anything.
     """
-    path = out if out.suffix else out.with_name(out.name + ".mp3")
+    path = _target(out, "the output", protect)
+    path = path if path.suffix else path.with_name(path.name + ".mp3")
     fmt = path.suffix.lower()
     if fmt not in FORMATS:
         raise UsageError(
@@ -95,18 +102,19 @@ def export_timeline(
 
 def write_captions(script: Script, out: Path) -> Path:
     """Write the spoken text with its times as .srt, .vtt or .lrc, by the extension of `out`."""
-    check_captions(out)
+    out = check_captions(out)
     fmt = out.suffix.lower()
     speech = [e for e in script.events if e.kind is EventKind.SPEECH]
     rate = script.sample_rate
     if fmt == ".lrc":
-        lines = [f"[ti:{script.routine}]", f"[by:{ARTIST}]"]
-        lines += [f"[{_clock(e.start, rate, '.', hours=False)}]{e.text}" for e in speech]
+        lines = [f"[ti:{_one_line(script.routine)}]", f"[by:{ARTIST}]"]
+        lines += [f"[{_clock(e.start, rate, '.', hours=False)}]{_one_line(e.text)}" for e in speech]
         text = "\n".join(lines) + "\n"
     else:
         sep = "," if fmt == ".srt" else "."
+        escape = _srt_text if fmt == ".srt" else _vtt_text
         cues = [
-            f"{_clock(e.start, rate, sep)} --> {_clock(e.end, rate, sep)}\n{e.text}\n"
+            f"{_clock(e.start, rate, sep)} --> {_clock(e.end, rate, sep)}\n{escape(e.text)}\n"
             for e in speech
         ]
         if fmt == ".srt":
@@ -117,14 +125,60 @@ def write_captions(script: Script, out: Path) -> Path:
     return out
 
 
-def check_captions(out: Path) -> None:
-    """UsageError for an unknown captions extension, ExportError for a missing folder."""
+def _one_line(text: str) -> str:
+    """A caption's text on one line: a blank line would end its cue."""
+    return " ".join(text.split())
+
+
+def _vtt_text(text: str) -> str:
+    """WebVTT cue text: &, < and > as character references (so "-->" cannot appear)."""
+    return _one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _srt_text(text: str) -> str:
+    """SRT cue text: SRT has no escapes and readers take "<" for a tag, so "<" is written as
+    "‹" and "-->" as "->"."""
+    return _one_line(text).replace("-->", "->").replace("<", "‹")
+
+
+def check_captions(out: str | Path, protect: Path | None = None) -> Path:
+    """The captions file for `out`, checked as `audio_path` checks an audio file; UsageError for
+    an unknown captions extension, ExportError for a missing folder."""
+    out = _target(out, "the captions", protect)
     if out.suffix.lower() not in CAPTION_FORMATS:
         raise UsageError(
             f"Cannot write captions to {out.name}: unknown extension {out.suffix!r}. "
             f"Use one of {', '.join(CAPTION_FORMATS)}."
         )
     _check_folder(out)
+    return out
+
+
+def _target(out: str | Path, what: str, protect: Path | None) -> Path:
+    """`out` as a path to write (a link followed), or UsageError saying why it cannot be one."""
+    name = str(out)
+    if not name.strip():
+        raise UsageError(f"The name of {what} file is empty; give one, e.g. session.mp3.")
+    if name == "-":
+        raise UsageError(f"Cannot write {what} to standard output ('-'); give a file name.")
+    path = Path(name).expanduser()
+    if path.name.endswith(".") or name.endswith(os.sep):
+        raise UsageError(f"Cannot write {what} to {name!r}: a file name cannot end in a dot or /.")
+    path = path.resolve() if path.is_symlink() else path
+    if path.is_dir():
+        raise UsageError(f"Cannot write {what} to {path}: it is a folder.")
+    if path.exists() and not path.is_file():
+        raise UsageError(f"Cannot write {what} to {path}: it is not a regular file.")
+    if path.is_file() and _read_only(path):
+        raise UsageError(f"Cannot write {what} to {path}: it is read-only. Remove it first.")
+    if protect is not None and path.exists() and protect.exists() and path.samefile(protect):
+        raise UsageError(f"Cannot write {what} to {path}: it is the routine file.")
+    return path
+
+
+def _read_only(path: Path) -> bool:
+    """No write bit for anyone: root may write, but the user made it read-only on purpose."""
+    return not path.stat().st_mode & 0o222
 
 
 def _clock(samples: int, rate: int, separator: str, hours: bool = True) -> str:
@@ -142,8 +196,6 @@ def _clock(samples: int, rate: int, separator: str, hours: bool = True) -> str:
 def _check_folder(path: Path) -> None:
     if not path.parent.is_dir():
         raise ExportError(f"Cannot write {path}: the folder {path.parent} does not exist.")
-    if path.is_dir():
-        raise ExportError(f"Cannot write {path}: it is a folder.")
 
 
 @contextmanager
@@ -154,7 +206,8 @@ def _replacing(path: Path) -> Iterator[Path]:
     next time, without touching those of an export still running.
     """
     _remove_stale_parts(path)
-    part = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.part")
+    part = path.with_name(f".{_part_stem(path)}.{os.getpid()}-{secrets.token_hex(4)}.part")
+    mode = path.stat().st_mode & 0o7777 if path.is_file() else None
     try:
         os.close(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     except OSError as error:
@@ -165,6 +218,8 @@ def _replacing(path: Path) -> Iterator[Path]:
         yield part
         with open(part, "rb+") as written:
             os.fsync(written.fileno())
+        if mode is not None:  # the file replaced keeps its permissions
+            os.chmod(part, mode)
         os.replace(part, path)
     except OSError as error:
         part.unlink(missing_ok=True)
@@ -174,9 +229,15 @@ def _replacing(path: Path) -> Iterator[Path]:
         raise
 
 
+def _part_stem(path: Path) -> str:
+    """The target's name, cut so a temporary name fits where the target's name fits."""
+    return path.name[:PART_NAME_CHARS]
+
+
 def _remove_stale_parts(path: Path) -> None:
-    for part in path.parent.glob(f".{glob.escape(path.name)}.*-*.part"):
-        pid = part.name[len(path.name) + 2 :].split("-")[0]
+    stem = _part_stem(path)
+    for part in path.parent.glob(f".{glob.escape(stem)}.*-*.part"):
+        pid = part.name[len(stem) + 2 :].split("-")[0]
         if pid.isdigit() and not _alive(int(pid)):
             part.unlink(missing_ok=True)
 

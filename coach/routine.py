@@ -6,7 +6,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
@@ -87,6 +87,8 @@ class Routine:
     rest_seconds: float = DEFAULT_REST_SECONDS
     source: str = "<built-in>"
     """Where the routine came from, for messages."""
+    path: Path | None = None
+    """The file it was loaded from, if any."""
 
     def to_json(self) -> dict:
         """The routine as `coach drills --json` prints it."""
@@ -126,7 +128,7 @@ def load_routine(path: Path | str | None = None) -> Routine:
         raise RoutineError(f"{name}: no such file. Check the path.") from None
     except OSError as e:
         raise RoutineError(f"{name}: cannot be read ({e.strerror}).") from None
-    return parse_routine(data, name)
+    return replace(parse_routine(data, name), path=path)
 
 
 def parse_routine(data: bytes, source: str) -> Routine:

@@ -223,3 +223,23 @@ def test_tilde_is_the_home_folder(tmp_path, monkeypatch):
     assert default_cache_dir("~/clips") == tmp_path / "clips"
     monkeypatch.setenv(CACHE_ENV, "~/env-clips")
     assert default_cache_dir() == tmp_path / "env-clips"
+
+
+@pytest.mark.parametrize(
+    "args, status, message",
+    [
+        (["prune", "--max-mb", "nan"], 2, "--max-mb: must be a number, 0 or more, got nan."),
+        (["prune", "--max-mb", "inf"], 2, "--max-mb: must be a number, 0 or more, got inf."),
+        (["prune", "--max-mb", "-1"], 2, "--max-mb: must be a number, 0 or more, got -1."),
+        (["prune", "--older-than", "nan"], 2, "--older-than: must be a number, 0 or more, got"),
+        (["prune", "--max-mb", "1e308"], 0, ""),
+        (["info", "--cache-dir", "/tmp/" + "a" * 6000], 2, "the name is too long"),
+        (["clear", "--cache-dir", "/tmp/" + "a" * 6000], 2, "the name is too long"),
+    ],
+)
+def test_cache_commands_answer_odd_values_in_one_line(tmp_path, args, status, message):
+    from run_coach import coach
+
+    done = coach("cache", *args, cache=tmp_path / "cache")
+    assert done.returncode == status and message in done.stderr, done.stderr
+    assert "internal error" not in done.stderr and len(done.stderr) < 200

@@ -19,10 +19,10 @@ from pydub import AudioSegment
 from run_coach import coach
 from stand_in import ROUTINE, StandInSpeech, beep_onset
 
-from coach.compose import INTRO_ID, OUTRO_ID, Script, SessionOptions
+from coach.compose import INTRO_ID, OUTRO_ID, Event, EventKind, Script, SessionOptions
 from coach.errors import ExportError, UsageError
 from coach.export import FORMATS, audio_path, export_timeline, write_captions
-from coach.routine import load_routine, parse_routine
+from coach.routine import default_routine_path, load_routine, parse_routine
 from coach.samples import SAMPLE_RATE, to_samples
 from coach.session import open_session
 from coach.timeline import Timeline
@@ -243,6 +243,25 @@ def test_captions_match_the_script(timeline, tmp_path, ext):
     assert text.startswith({".srt": "1\n", ".vtt": "WEBVTT\n\n", ".lrc": "[ti:Test routine]"}[ext])
 
 
+@needs_ffmpeg
+@pytest.mark.parametrize(
+    "ext, heard",
+    [(".vtt", "Knees < toes & chest --> up, <b>not bold</b>"),
+     (".srt", "Knees ‹ toes & chest -> up, ‹b>not bold‹/b>")],
+)  # fmt: skip
+def test_caption_text_is_escaped_as_its_format_requires(tmp_path, ext, heard):
+    text = "Knees < toes & chest --> up, <b>not bold</b>"
+    script = Script("R & D", 2 * SAMPLE_RATE, (Event(0, SAMPLE_RATE, EventKind.SPEECH, text=text),),
+                    ())  # fmt: skip
+    path = write_captions(script, tmp_path / f"c{ext}")
+    # ffmpeg reads the captions as a player would, and writes them back as WebVTT
+    back = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "webvtt", "-"],
+                          capture_output=True, text=True, check=True).stdout  # fmt: skip
+    cue = back.strip().splitlines()[-1]
+    unescaped = cue.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    assert unescaped == heard
+
+
 # --- errors ------------------------------------------------------------------------------
 
 
@@ -262,7 +281,7 @@ def test_unwritable_destinations(timeline, tmp_path):
     with pytest.raises(ExportError, match="does not exist"):
         export_timeline(timeline, tmp_path / "missing" / "session.wav")
     (tmp_path / "folder.wav").mkdir()
-    with pytest.raises(ExportError, match="is a folder"):
+    with pytest.raises(UsageError, match="is a folder"):
         export_timeline(timeline, tmp_path / "folder.wav")
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
@@ -417,15 +436,55 @@ def test_coach_export_volume_lowers_the_level_without_rendering_again(tmp_path):
     assert len(loud) == len(soft) and np.abs(soft - loud * 0.5).max() <= 1
 
 
-@pytest.mark.parametrize(
-    ("args", "status", "message"),
-    [
-        (("export", "session.flac"), 2, "'.flac'. Use one of .mp3, .wav, .ogg, .m4a."),
-        (("export", "session.mp3", "--captions", "c.txt"), 2, "Use one of .srt, .vtt, .lrc."),
-        (("export", "nowhere/session.wav"), 1, "does not exist"),
-    ],
-)
+BAD_TARGETS = [
+    (("session.flac",), 2, "'.flac'. Use one of .mp3, .wav, .ogg, .m4a."),
+    (("session.mp3", "--captions", "c.txt"), 2, "Use one of .srt, .vtt, .lrc."),
+    (("nowhere/session.wav",), 1, "Cannot write nowhere/session.wav: the folder nowhere does not"),
+    (("",), 2, "The name of the output file is empty; give one, e.g. session.mp3."),
+    (("-",), 2, "Cannot write the output to standard output ('-'); give a file name."),
+    ((".",), 2, "Cannot write the output to .: it is a folder."),
+    (("a-folder",), 2, "Cannot write the output to a-folder: it is a folder."),
+    (("/dev/null",), 2, "Cannot write the output to /dev/null: it is not a regular file."),
+    (("session.",), 2, "Cannot write the output to 'session.': a file name cannot end in a dot"),
+    (("read-only.mp3",), 2, "Cannot write the output to read-only.mp3: it is read-only."),
+    (("routine.yaml",), 2, "Cannot write the output to routine.yaml: it is the routine file."),
+    (("s.mp3", "--captions", "routine.yaml"), 2, "the captions to routine.yaml: it is the routine"),
+    (("x" * 300 + ".mp3",), 2, ": the name is too long for the file system."),
+]
+"""(export arguments, exit status, the start of the one-line message); the routine is
+routine.yaml in the working folder."""
+
+
+@pytest.mark.parametrize(("args", "status", "message"), BAD_TARGETS)
 def test_coach_export_refuses_bad_destinations_before_rendering(tmp_path, args, status, message):
+    (tmp_path / "a-folder").mkdir()
+    (tmp_path / "read-only.mp3").write_bytes(b"keep me")
+    (tmp_path / "read-only.mp3").chmod(0o444)
+    routine = tmp_path / "routine.yaml"
+    routine.write_text(default_routine_path().read_text())
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = coach("export", *args, "-r", "routine.yaml", cache=tmp_path / "cache", cwd=tmp_path)
+    assert result.returncode == status and message in result.stderr, result.stderr
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("coach: error: ")
+    assert len(result.stderr) < 300  # a long name is quoted in part
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written, no cache
+    assert (tmp_path / "read-only.mp3").read_bytes() == b"keep me"
+    assert routine.read_text() == default_routine_path().read_text()
+
+
+def test_a_long_name_that_fits_exports(tmp_path):
+    name = "x" * 240 + ".mp3"  # 244 characters: legal, and the temporary name must fit too
+    result = coach("export", name, "--only", "wall-slide", cache=tmp_path / "cache", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / name).stat().st_size > 1000
+
+
+def test_export_through_a_link_replaces_its_target_and_keeps_its_mode(tmp_path):
+    (tmp_path / "real.mp3").write_bytes(b"old")
+    (tmp_path / "real.mp3").chmod(0o640)
+    (tmp_path / "link.mp3").symlink_to("real.mp3")
+    args = ("export", "link.mp3", "--only", "wall-slide")
     result = coach(*args, cache=tmp_path / "cache", cwd=tmp_path)
-    assert result.returncode == status and message in result.stderr
-    assert "Traceback" not in result.stderr and not (tmp_path / "cache").exists()
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "link.mp3").is_symlink() and (tmp_path / "real.mp3").stat().st_size > 1000
+    assert (tmp_path / "real.mp3").stat().st_mode & 0o777 == 0o640
