@@ -7,6 +7,7 @@ import functools
 import inspect
 import json
 import math
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -129,6 +130,9 @@ def _command(func: Callable) -> Callable:
             return func(*args, **kwargs)
         except CoachError as e:
             raise _fail(e, e.exit_status) from None
+        except _Stopped as e:  # exit as the signal would have ended us: 128 + its number
+            err.print(f"coach: stopped ({e}).")
+            raise typer.Exit(128 + e.signum) from None
         except KeyboardInterrupt:
             err.print("coach: stopped.")
             raise typer.Exit(ExitStatus.CTRL_C) from None
@@ -592,6 +596,20 @@ def cache_prune(
     out.print(f"{folder}: {json.dumps(result)}", markup=False)
 
 
+class _Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where the program is, so they clean up exactly as Ctrl-C does."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise _Stopped(signum)
+
+
 def main() -> None:
     """The console script."""
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _stop)
     app()

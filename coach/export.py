@@ -37,6 +37,8 @@ FORMATS = (".mp3", ".wav", ".ogg", ".m4a")
 CAPTION_FORMATS = (".srt", ".vtt", ".lrc")
 ARTIST = "coach"
 CHUNK_SECONDS = 10
+SCRATCH_PREFIX = "coach-export-"
+"""The encoder's scratch folder (metadata, log) in the temporary folder: coach-export-PID-*."""
 PART_NAME_CHARS = 200
 """A temporary file's name holds at most this much of the target's name (a name may have 255
 bytes; the temporary one adds a dot, the process id, a random tag and ".part")."""
@@ -242,6 +244,14 @@ def _remove_stale_parts(path: Path) -> None:
             part.unlink(missing_ok=True)
 
 
+def _remove_stale_scratch() -> None:
+    """Remove the scratch folders of exports that were killed (their process is gone)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
+        pid = folder.name[len(SCRATCH_PREFIX) :].split("-")[0]
+        if pid.isdigit() and not _alive(int(pid)) and folder.is_dir() and not folder.is_symlink():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -295,7 +305,8 @@ def _encode(
     order and the first is the WAV stream, so the metadata file, written before the stream's
     first byte, is there when ffmpeg comes to it. Returns the timeline.
     """
-    with tempfile.TemporaryDirectory(prefix="coach-export-") as scratch:
+    _remove_stale_scratch()
+    with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-") as scratch:
         metadata, log = Path(scratch, "metadata.txt"), Path(scratch, "ffmpeg.log")
         command = [
             "ffmpeg",

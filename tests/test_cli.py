@@ -43,7 +43,7 @@ def test_prune_refuses_negative_limits(tmp_path):
             app, ["cache", "prune", "--cache-dir", str(tmp_path / "cache"), flag, "-1"]
         )
         assert result.exit_code == 2
-        assert result.stderr == f"coach: error: {flag} must be 0 or more, got -1.\n"
+        assert result.stderr == f"coach: error: {flag}: must be a number, 0 or more, got -1.\n"
 
 
 def test_ctrl_c_while_rendering_restores_the_cursor(tmp_path):

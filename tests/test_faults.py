@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -180,7 +181,7 @@ def test_export_killed_at_random_points_never_leaves_a_partial_file(tmp_path, cl
     whole = out.read_bytes()
     env = {**os.environ, "COACH_CACHE_DIR": str(warm)}
     rng = random.Random(7)
-    survived = 0
+    survived, killed = 0, []
     for _ in range(8):
         process = subprocess.Popen(
             [sys.executable, "-m", "coach", "export", str(out), "--only", "squat-to-stand"],
@@ -190,6 +191,7 @@ def test_export_killed_at_random_points_never_leaves_a_partial_file(tmp_path, cl
             start_new_session=True,
         )
         time.sleep(rng.uniform(0.2, 2.5))
+        killed.append(process.pid)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
@@ -201,3 +203,31 @@ def test_export_killed_at_random_points_never_leaves_a_partial_file(tmp_path, cl
     assert again.returncode == 0, again.stderr
     assert out.read_bytes() == whole
     assert [p.name for p in tmp_path.iterdir()] == ["session.mp3"]
+    assert scratch_of(killed) == []  # the killed exports' scratch folders are gone too
+
+
+def scratch_of(pids: list[int]) -> list[Path]:
+    """The export scratch folders (metadata, ffmpeg's log) of these processes."""
+    return [p for pid in pids for p in Path(tempfile.gettempdir()).glob(f"coach-export-{pid}-*")]
+
+
+@pytest.mark.parametrize("signum, status", [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_export_stopped_by_a_signal_cleans_up_like_ctrl_c(tmp_path, signum, status):
+    out, cache = tmp_path / "session.mp3", tmp_path / "cache"
+    out.write_bytes(b"the old export")
+    env = {**os.environ, "COACH_CACHE_DIR": str(cache)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "coach", "export", str(out)],  # cold: seconds of rendering
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".session.mp3.*.part")) or not list(cache.glob("*.clip")):
+        assert time.monotonic() < deadline and process.poll() is None, "never started writing"
+        time.sleep(0.05)
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == status
+    assert stderr == f"coach: stopped ({signal.Signals(signum).name}).\n"
+    assert out.read_bytes() == b"the old export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "session.mp3"]
+    assert scratch_of([process.pid]) == [] and not list(cache.glob(".coach-*.tmp"))

@@ -6,6 +6,7 @@ import fcntl
 import os
 import pty
 import re
+import signal
 import subprocess
 import sys
 import termios
@@ -307,7 +308,9 @@ def test_no_device_says_so_and_suggests_export(tmp_path):
 class Terminal:
     """A pseudo-terminal running the player; keys go in, what the screen shows is kept."""
 
-    def __init__(self, tmp_path: Path, out: Path | None = None) -> None:
+    def __init__(self, tmp_path: Path, out: Path | None = None,
+                 command: list[str] | None = None) -> None:  # fmt: skip
+        """`command`: the player to run (default: the fixtures' player with stand-in clips)."""
         self.out = out or tmp_path / "out.raw"
         self.master, slave = pty.openpty()
         self.settings = termios.tcgetattr(slave)
@@ -317,8 +320,8 @@ class Terminal:
             fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
         self.proc = subprocess.Popen(
-            [sys.executable, str(FIXTURES), str(write_routine(tmp_path))],
-            env=file_device(tmp_path, self.out),
+            command or [sys.executable, str(FIXTURES), str(write_routine(tmp_path))],
+            env={**file_device(tmp_path, self.out), "COACH_CACHE_DIR": str(tmp_path / "cache")},
             stdin=slave,
             stdout=slave,
             stderr=slave,
@@ -406,6 +409,20 @@ def test_ctrl_c_through_a_terminal_stops_cleanly(tmp_path, timeline):
     term.press("\x03")
     assert term.finish() == 130
     assert term.samples() == timeline.script.length
+
+
+@pytest.mark.parametrize("signum, status", [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_coach_play_stopped_by_a_signal_restores_the_terminal(tmp_path, signum, status):
+    routine = write_routine(tmp_path)
+    play = [sys.executable, "-m", "coach", "play", "-r", str(routine), "--engine", "espeak-ng"]
+    term = Terminal(tmp_path, command=play)
+    term.wait_for_samples(SAMPLE_RATE)  # a second of the session has reached the device
+    term.proc.send_signal(signum)
+    assert term.finish() == status  # as a Ctrl-C would, with the terminal restored
+    screen = term.screen.decode(errors="replace")
+    assert f"coach: stopped ({signal.Signals(signum).name})." in screen
+    assert "Traceback" not in screen
+    assert screen.rfind("\x1b[?25h") > screen.rfind("\x1b[?25l")  # the cursor shown again
 
 
 def test_device_failing_mid_session_is_an_error(tmp_path, timeline):
