@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
+import stat
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -119,6 +121,9 @@ def load_routine(path: Path | str | None = None) -> Routine:
     """Read and validate a routine file (the built-in one when `path` is None)."""
     path = Path(path) if path is not None else default_routine_path()
     name = str(path) if path != default_routine_path() else "built-in routine leg-mobility.yaml"
+    with contextlib.suppress(OSError):  # opening a FIFO or a device could block: refuse them
+        if not stat.S_ISREG(path.stat().st_mode) and not path.is_dir():
+            raise RoutineError(f"{name}: not a regular file; a routine is a YAML text file.")
     try:
         with path.open("rb") as file:  # never read more than the limit: /dev/zero is a path too
             data = file.read(MAX_FILE_BYTES + 1)
@@ -150,7 +155,7 @@ def parse_routine(data: bytes, source: str) -> Routine:
         document = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
     except yaml.MarkedYAMLError as e:
         line = f", line {e.problem_mark.line + 1}" if e.problem_mark else ""
-        what = e.problem or "not valid YAML"
+        what = _plain_problem(e, text)
         if isinstance(e, yaml.constructor.ConstructorError) and "tag" in what:
             what = f"{what}; tags that build objects are not allowed in a routine"
         raise RoutineError(f"{source}{line}: {what}.") from None
@@ -167,6 +172,17 @@ def parse_routine(data: bytes, source: str) -> Routine:
         problem = " ".join(str(e).split())
         raise RoutineError(f"{source}: not valid YAML ({problem}).") from None
     return _Validator(source).routine(document)
+
+
+def _plain_problem(error: yaml.MarkedYAMLError, text: str) -> str:
+    """The parser's problem in plain words where it has a usual cause."""
+    problem = error.problem or "not valid YAML"
+    if "another document" in problem:
+        return "holds more than one YAML document (a '---' line starts another); a routine is one"
+    lines, mark = text.splitlines(), error.problem_mark
+    if mark is not None and mark.line < len(lines) and "\t" in lines[mark.line]:
+        return "a tab indents this line; YAML indents with spaces only"
+    return problem
 
 
 class _LineDict(dict):
@@ -202,7 +218,44 @@ class _Loader(_SafeBase):  # type: ignore[misc, valid-type]
         return mapping
 
 
+    def construct_decimal(self, node: yaml.ScalarNode) -> int:
+        """A plain integer, as YAML 1.2 reads it; a leading zero (YAML 1.1's octal) is refused."""
+        text = node.value.lstrip("+-")
+        if len(text) > 1 and text.startswith("0"):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value} starts with 0, which YAML 1.1 reads as an octal "
+                f"number; write {int(node.value)} (or quote it for text)", node.start_mark,
+            )  # fmt: skip
+        return int(node.value)
+
+    def construct_real(self, node: yaml.ScalarNode) -> float:
+        special = {".inf": "inf", "+.inf": "inf", "-.inf": "-inf", ".nan": "nan"}
+        return float(special.get(node.value.lower(), node.value))
+
+
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)
+# Scalars as YAML 1.2 reads them, not 1.1: only true/false are booleans (so a cue "Yes" or "On"
+# stays text), integers are decimal, and 2e0 is a number.
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers
+            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
+                           "tag:yaml.org,2002:float")]
+    for first, resolvers in _SafeBase.yaml_implicit_resolvers.items()
+}  # fmt: skip
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789")
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^(?:[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+(?:\.[0-9]*)?[eE][-+]?[0-9]+)"
+               r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    list("-+0123456789."),
+)  # fmt: skip
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_decimal)
+_Loader.add_constructor("tag:yaml.org,2002:float", _Loader.construct_real)
 
 
 def _prescan(text: str, source: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 import re
 import subprocess
@@ -538,8 +539,10 @@ CASES: list[tuple[str, str | bytes, str]] = [
     ),
     ("unclosed-brackets", "[" * 100_000, "line 1: nested more than 16 levels deep"),
     ("not-yaml", "name: [Test\ndrills: x\n", "line 2:"),
-    ("tab-indent", "name: Test\n\tdrills: []\n", ", line 2: found "),
-    ("two-documents", "name: Test\n---\nname: Other\n", "line 2: but found another document."),
+    ("tab-indent", "name: Test\n\tdrills: []\n", ", line 2: a tab indents this line; YAML "),
+    ("two-documents", "name: Test\n---\nname: Other\n", "line 2: holds more than one YAML doc"),
+    ("octal-looking", "name: T\ndrills:\n  - {name: A, instructions: B, reps: 010}\n",
+     ", line 3: 010 starts with 0, which YAML 1.1 reads as an octal number; write 10"),
     ("random-bytes", random.Random(2).randbytes(4096), ": not a UTF-8 text file (byte "),
     (
         "png-header",
@@ -649,7 +652,7 @@ def test_an_endless_file_is_refused_without_reading_it_all():
         result.exit_code,
         seconds,
         "/dev/zero",
-        "=: larger than 256 kB; is it a routine file?",
+        "=: not a regular file; a routine is a YAML text file.",
     )
 
 
@@ -795,3 +798,22 @@ def test_a_duplicate_id_names_the_line_of_the_second_id():
         r"is already used by drill 1",
     ):
         parse_routine(text.encode(), "r.yaml")
+
+
+def test_scalars_are_read_as_yaml_1_2_reads_them():
+    routine = parse_routine(
+        b"name: On\ndrills:\n"
+        b"  - {name: No, instructions: Off, cues: [Yes, On, y], reps: 8, rep_seconds: 2e0}\n",
+        "plain.yaml",
+    )
+    (drill,) = routine.drills
+    assert (routine.name, drill.name, drill.instructions) == ("On", "No", "Off")
+    assert drill.cues == ("Yes", "On", "y") and drill.rep_seconds == 2.0
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path):
+    fifo = tmp_path / "routine.yaml"
+    os.mkfifo(fifo)
+    result, seconds = run_cli("check", str(fifo))
+    assert_refused(result.output, result.exit_code, seconds, str(fifo),
+                   "=: not a regular file; a routine is a YAML text file.")  # fmt: skip
