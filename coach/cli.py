@@ -30,6 +30,7 @@ from coach.errors import (
     OptionError,
     SessionTooLongError,
     UsageError,
+    exact,
 )
 from coach.routine import find_drill, load_routine
 from coach.samples import to_seconds
@@ -165,18 +166,21 @@ _SESSION_PARAMETERS: list[tuple[str, Any, Any]] = [
     ("routine", RoutineOption, None),
     (
         "only",
-        Annotated[str | None, typer.Option(help="Only these drill ids, comma-separated.")],
+        Annotated[
+            list[str] | None,
+            typer.Option(help="Only these drill ids, comma-separated (or the option repeated)."),
+        ],
         None,
     ),
     (
         "skip",
-        Annotated[str | None, typer.Option(help="Skip these drill ids, comma-separated.")],
+        Annotated[list[str] | None, typer.Option(help="Skip these drill ids, comma-separated.")],
         None,
     ),
     (
         "without",
         Annotated[
-            str | None,
+            list[str] | None,
             typer.Option(
                 help="Skip drills that need this equipment, comma-separated (e.g. chin-up-bar)."
             ),
@@ -258,15 +262,19 @@ def _running(session: Session, progress: _RenderProgress) -> Iterator[Session]:
             )
 
 
-def _ids(value: str | None) -> tuple[str, ...]:
-    return tuple(v.strip() for v in (value or "").split(",") if v.strip())
+def _ids(flag: str, values: list[str] | None) -> tuple[str, ...]:
+    """The names given to a repeatable, comma-separated option; none at all is bad input."""
+    names = tuple(v.strip() for value in values or [] for v in value.split(",") if v.strip())
+    if values and not names:
+        raise UsageError(f"{flag}: no names given; list one or more, comma-separated.")
+    return names
 
 
 def _make_session(
     routine: Path | None,
-    only: str | None,
-    skip: str | None,
-    without: str | None,
+    only: list[str] | None,
+    skip: list[str] | None,
+    without: list[str] | None,
     rest: float | None,
     pace: float,
     brief: bool,
@@ -278,10 +286,12 @@ def _make_session(
     cache_dir: str | None,
     rehearse: bool = False,
 ) -> tuple[Session, _RenderProgress]:
+    if volume == 0:
+        err.print("coach: warning: --volume 0 is silence; the session will not be heard.")
     options = SessionOptions(
-        only=_ids(only),
-        skip=_ids(skip),
-        without=_ids(without),
+        only=_ids("--only", only),
+        skip=_ids("--skip", skip),
+        without=_ids("--without", without),
         rest_seconds=rest,
         pace=pace,
         brief=brief,
@@ -491,7 +501,7 @@ def rehearse(
 
     found = find_drill(load_routine(routine), drill)
     made = _make_session(
-        routine=routine, only=found.id, skip=None, without=None, rest=None, pace=pace,
+        routine=routine, only=[found.id], skip=None, without=None, rest=None, pace=pace,
         brief=False, lower=lower, engine=engine, voice=voice, rate=rate, volume=volume,
         cache_dir=cache_dir, rehearse=True,
     )  # fmt: skip
@@ -586,7 +596,7 @@ def cache_prune(
         raise UsageError("Give --older-than DAYS or --max-mb MB (or both).")
     for flag, value in (("--older-than", older_than), ("--max-mb", max_mb)):
         if value is not None and not 0 <= value < math.inf:
-            raise UsageError(f"{flag}: must be a number, 0 or more, got {value:g}.")
+            raise UsageError(f"{flag}: must be a number, 0 or more, got {exact(value)}.")
     if max_mb is not None and max_mb > 1e12:  # a million terabytes: no cap at all
         max_mb = None
     folder = default_cache_dir(cache_dir)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from coach.errors import NoDrillsLeftError, OptionError, SessionTooLongError
+from coach.errors import NoDrillsLeftError, OptionError, SessionTooLongError, exact
 from coach.routine import MAX_SESSION_SECONDS, Drill, Routine, Sides, loose_key
 from coach.samples import SAMPLE_RATE, to_samples, to_seconds
 from coach.tones import TONES, ToneKind
@@ -171,6 +171,15 @@ def select_drills(routine: Routine, options: SessionOptions) -> list[Drill]:
                 f"{routine.source}. The drills are: {', '.join(ids)}.",
             )
     lacking = {loose_key(e) for e in options.without}
+    known = {loose_key(e): e for d in routine.drills for e in d.equipment}
+    unknown = [e for e in options.without if loose_key(e) not in known]
+    if unknown:
+        listing = ", ".join(dict.fromkeys(known.values())) or "none"
+        raise OptionError(
+            "without",
+            f"no drill in {routine.source} needs {', '.join(repr(u) for u in unknown)}. "
+            f"The equipment it uses: {listing}.",
+        )
     drills = [
         d
         for d in routine.drills
@@ -187,10 +196,12 @@ def check_options(options: SessionOptions) -> None:
     """Refuse option values no session can use (`compose` expects options checked here)."""
     low, high = PACE_RANGE
     if not (low <= options.pace <= high):
-        raise OptionError("pace", f"must be between {low:g} and {high:g}, got {options.pace:g}.")
+        raise OptionError(
+            "pace", f"must be between {low:g} and {high:g}, got {exact(options.pace)}."
+        )
     if options.rest_seconds is not None and not (0 <= options.rest_seconds <= 600):
         raise OptionError(
-            "rest_seconds", f"must be between 0 and 600 seconds, got {options.rest_seconds:g}."
+            "rest_seconds", f"must be between 0 and 600 seconds, got {exact(options.rest_seconds)}."
         )
 
 

@@ -12,6 +12,11 @@ class ExitStatus(IntEnum):
     CTRL_C = 130
 
 
+def exact(value: float) -> str:
+    """A number as a message should show it: as given (3.0000001 is not "3"), no trailing ".0"."""
+    return f"{value:.15g}"
+
+
 class CoachError(Exception):
     """Base of every error the package raises on purpose; `str()` is the message a user reads."""
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from coach.compose import Script, SessionOptions, check_options, compose, phrases, select_drills
-from coach.errors import OptionError
+from coach.errors import OptionError, exact
 from coach.routine import Routine, load_routine
 from coach.tts import Speech, VoiceSettings, default_cache_dir
 from coach.tts.cache import check_folder
@@ -40,7 +40,7 @@ def make_script(routine: Routine, options: SessionOptions, clips: ClipSource) ->
 def check_volume(volume: float) -> None:
     """The output level goes from 0 (silent) to 1 (-16 LUFS)."""
     if not 0 <= volume <= 1:
-        raise OptionError("volume", f"must be between 0 and 1, got {volume:g}.")
+        raise OptionError("volume", f"must be between 0 and 1, got {exact(volume)}.")
 
 
 @dataclass(frozen=True)
