@@ -31,6 +31,7 @@ from coach.errors import (
     SessionTooLongError,
     UsageError,
     exact,
+    excerpt,
 )
 from coach.routine import find_drill, load_routine
 from coach.samples import to_seconds
@@ -105,13 +106,8 @@ def _fail(error: BaseException, status: int) -> typer.Exit:
     return typer.Exit(status)
 
 
-def _excerpt(text: str, limit: int = 80) -> str:
-    """`text`, or its start and end around "…" when it is longer than `limit` characters."""
-    return text if len(text) <= limit else f"{text[: limit - 25]}…{text[-20:]}"
-
-
 def _os_error(error: OSError) -> CoachError:
-    name = _excerpt(str(error.filename)) if error.filename is not None else "a file"
+    name = excerpt(str(error.filename)) if error.filename is not None else "a file"
     if error.errno == errno.ENAMETOOLONG:
         return CoachError(f"{name}: the name is too long for the file system.")
     return CoachError(f"{name}: {error.strerror or error}.")

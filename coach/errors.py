@@ -12,6 +12,14 @@ class ExitStatus(IntEnum):
     CTRL_C = 130
 
 
+def excerpt(text: str, limit: int = 80) -> str:
+    """`text` for a message: whole, or its start and end around "…" when longer than `limit`."""
+    if len(text) <= limit:
+        return text
+    tail = max(limit // 4, 1)
+    return f"{text[: limit - tail - 1]}…{text[-tail:]}"
+
+
 def exact(value: float) -> str:
     """A number as a message should show it: as given (3.0000001 is not "3"), no trailing ".0"."""
     return f"{value:.15g}"

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from coach.errors import OptionError, RoutineError
+from coach.errors import OptionError, RoutineError, excerpt
 
 MAX_FILE_BYTES = 256_000
 """A routine is a few kB (the built-in one is 6 kB); larger files are refused unread."""
@@ -29,6 +29,12 @@ MIN_REP_SECONDS = 0.5
 """The shortest rep that still has room for its beep and a spoken count."""
 MAX_REPS = 10_000
 """More reps than this in one set is refused outright (before the session bound)."""
+MAX_CHARS = {"id": 80, "name": 80, "description": 600, "instructions": 1500, "cues": 120,
+             "equipment": 40, "targets": 40}  # fmt: skip
+"""The longest text of each field: 1500 characters is about two minutes of speech; every engine
+renders texts this long in well under its time limit."""
+MAX_WORD_CHARS = 40
+"""No spoken word is longer; a longer run of letters is not a word and crashes some engines."""
 MAX_DEPTH = 16
 """Deeper nesting than this is refused before it is built: a routine is 4 levels deep."""
 _ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -409,7 +415,7 @@ class _Validator:
             rep_seconds=self.number(
                 raw, "rep_seconds", where, DEFAULT_REP_SECONDS, minimum=MIN_REP_SECONDS
             ),
-            hold_seconds=self.number(raw, "hold_seconds", where, 0.0, minimum=0.0),
+            hold_seconds=self.tenths(raw, "hold_seconds", where),
             equipment=self.texts(raw, "equipment", where),
             targets=self.texts(raw, "targets", where),
         )
@@ -437,7 +443,27 @@ class _Validator:
         if required and not value:
             raise self.fail(_field(where, key), "must not be empty.", raw.lines[key])
         self.printable(value, where, key, raw.lines[key])
+        self.sayable(value, where, key, raw.lines[key])
         return value
+
+    def sayable(self, value: str, where: str, key: str, line: int) -> None:
+        """Refuse a text too long to speak well, or with a "word" no voice can say."""
+        limit = MAX_CHARS[key]
+        if len(value) > limit:
+            raise self.fail(
+                _field(where, key),
+                f"is {len(value)} characters long (\"{excerpt(value, 40)}\"); the limit is "
+                f"{limit}. Say it in fewer words.",
+                line,
+            )
+        word = max(value.split(), key=len, default="")
+        if len(word) > MAX_WORD_CHARS:
+            raise self.fail(
+                _field(where, key),
+                f"has a {len(word)}-character word (\"{excerpt(word, 40)}\"); no word a coach "
+                f"says is longer than {MAX_WORD_CHARS}.",
+                line,
+            )
 
     def printable(self, value: str, where: str, key: str, line: int) -> None:
         """Text is spoken and printed: refuse control characters and lone surrogates."""
@@ -464,6 +490,7 @@ class _Validator:
             raise self.fail(_field(where, key), "has an empty entry.", raw.lines[key])
         for item in items:
             self.printable(item, where, key, raw.lines[key])
+            self.sayable(item, where, key, raw.lines[key])
         return items
 
     def number(
@@ -493,6 +520,18 @@ class _Validator:
         raise self.fail(
             _field(where, key), f"must be a number {bound}, got {_show(value)}.", raw.lines[key]
         )
+
+    def tenths(self, raw: Mapping, key: str, where: str) -> float:
+        """A spoken number of seconds ("hold 1.5 seconds"): tenths at most, as a coach says it."""
+        value = self.number(raw, key, where, 0.0, minimum=0.0)
+        if abs(value * 10 - round(value * 10)) > 1e-9:
+            raise self.fail(
+                _field(where, key),
+                f"{value!r} is finer than a tenth of a second, more than a coach can say; "
+                f"write {round(value, 1):g}.",
+                raw.lines[key],
+            )
+        return value
 
     def reps(self, raw: Mapping, where: str) -> tuple[int, int]:
         if "reps" not in raw:

@@ -28,7 +28,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from coach.errors import BadSettingError, EngineError
+from coach.errors import BadSettingError, EngineError, excerpt
 from coach.samples import SAMPLE_RATE
 
 MIN_RATE, MAX_RATE = 80, 400
@@ -172,7 +172,8 @@ class ProgramEngine(Engine):
 
             def one(i: int) -> np.ndarray:
                 wav = Path(tmp, f"{i}.wav")
-                _run(self.command(texts[i], wav), timeout, f"{self.NAME} rendering {texts[i]!r}")
+                what = f"{self.NAME} rendering {excerpt(texts[i], 60)!r}"
+                _run(self.command(texts[i], wav), timeout, what)
                 return read_wav(wav)
 
             with ThreadPoolExecutor(workers) as pool:
@@ -333,7 +334,9 @@ class Pyttsx3Engine(Engine):
                     index, status, *message = line.rstrip("\n").split(" ", 2)
                     i = int(index)
                     if status != "ok":
-                        raise EngineError(f"pyttsx3 rendering {texts[i]!r} failed: {message[0]}")
+                        raise EngineError(
+                            f"pyttsx3 rendering {excerpt(texts[i], 60)!r} failed: {message[0]}"
+                        )
                     yield i, read_wav(wavs[i])
                 if proc.wait() != 0:
                     stderr.seek(0)
