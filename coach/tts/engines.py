@@ -18,7 +18,7 @@ import sys
 import tempfile
 import wave
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import cache
@@ -158,6 +158,21 @@ def _run(
     return done
 
 
+def in_parallel(
+    render_one: Callable[[int], np.ndarray], count: int, workers: int
+) -> Iterator[tuple[int, np.ndarray]]:
+    """`(i, render_one(i))` for i in range(count), on `workers` threads, as each one is done;
+    what has not started is cancelled when the caller stops (an error, Ctrl-C)."""
+    with ThreadPoolExecutor(workers) as pool:
+        futures = {pool.submit(render_one, i): i for i in range(count)}
+        try:
+            for f in as_completed(futures):
+                yield futures[f], f.result()
+        finally:
+            for f in futures:
+                f.cancel()
+
+
 class ProgramEngine(Engine):
     """An engine that runs a program once per clip, writing a WAV file."""
 
@@ -176,14 +191,7 @@ class ProgramEngine(Engine):
                 _run(self.command(texts[i], wav), timeout, what)
                 return read_wav(wav)
 
-            with ThreadPoolExecutor(workers) as pool:
-                futures = {pool.submit(one, i): i for i in range(len(texts))}
-                try:
-                    for f in as_completed(futures):
-                        yield futures[f], f.result()
-                finally:
-                    for f in futures:
-                        f.cancel()
+            yield from in_parallel(one, len(texts), workers)
 
     @classmethod
     def program(cls) -> str:

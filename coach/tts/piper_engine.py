@@ -19,7 +19,6 @@ import json
 import os
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import PackageNotFoundError
@@ -30,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from coach.errors import BadSettingError
-from coach.tts.engines import Engine, VoiceInfo, english_first, resample
+from coach.tts.engines import Engine, VoiceInfo, english_first, in_parallel, resample
 
 VOICES_ENV = "COACH_VOICES_DIR"
 """Environment variable naming the folder of extra Piper voices."""
@@ -277,11 +276,4 @@ class PiperEngine(Engine):
         # In-process: a render cannot be killed, so `timeout` is not enforced (ONNX Runtime
         # does not hang; a long text takes time in proportion to its sentences).
         voice = self._load()
-        with ThreadPoolExecutor(workers) as pool:
-            futures = {pool.submit(self._render_one, voice, t): i for i, t in enumerate(texts)}
-            try:
-                for f in as_completed(futures):
-                    yield futures[f], f.result()
-            finally:
-                for f in futures:
-                    f.cancel()
+        yield from in_parallel(lambda i: self._render_one(voice, texts[i]), len(texts), workers)
