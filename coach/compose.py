@@ -129,6 +129,29 @@ class Chapter:
 
 
 @dataclass(frozen=True)
+class RepSet:
+    """One guided set: from its first count-in beep to the end of its end beep."""
+
+    drill: str
+    start: int
+    end: int
+    reps: tuple[tuple[int, str | None, int], ...]
+    """(sample of its rep beep, side or None, rep number) of every rep, in order."""
+    reps_end: int
+    """Where the last rep is over: the end beep's start."""
+
+    def rep_at(self, position: int) -> tuple[str | None, int] | None:
+        """(side, rep) of the rep under way at sample `position`; None outside the reps."""
+        under_way = [(side, rep) for at, side, rep in self.reps if at <= position]
+        return under_way[-1] if under_way and position < self.reps_end else None
+
+    def to_json(self) -> dict:
+        sides = list(dict.fromkeys(side for _, side, _ in self.reps if side))
+        return {"drill": self.drill, "start": to_seconds(self.start), "end": to_seconds(self.end),
+                "reps": max(rep for _, _, rep in self.reps), "sides": sides}  # fmt: skip
+
+
+@dataclass(frozen=True)
 class Script:
     """The timed script: what is heard, when; shared by the player, the exporter and the tests."""
 
@@ -137,6 +160,8 @@ class Script:
     """Length of the whole session in samples."""
     events: tuple[Event, ...]
     chapters: tuple[Chapter, ...]
+    sets: tuple[RepSet, ...] = ()
+    """Every guided set, in order: what the player resumes at and the display counts."""
     sample_rate: int = SAMPLE_RATE
 
     @property
@@ -154,6 +179,7 @@ class Script:
             "sample_rate": self.sample_rate,
             "duration": self.duration,
             "chapters": [c.to_json() for c in self.chapters],
+            "sets": [s.to_json() for s in self.sets],
             "events": [e.to_json() for e in self.events],
         }
         return json.dumps(doc, indent=1, ensure_ascii=False)
@@ -275,6 +301,7 @@ class _Composer:
     speech_length: SpeechLength
     events: list[Event] = field(default_factory=list)
     chapters: list[Chapter] = field(default_factory=list)
+    sets: list[RepSet] = field(default_factory=list)
     cursor: int = 0
 
     def run(self) -> Script:
@@ -306,7 +333,12 @@ class _Composer:
             replace(c, start=start, end=end)
             for c, start, end in zip(body_chapters, starts[1:], ends[1:], strict=True)
         ]
-        return Script(self.routine.name, length, tuple(events), tuple(chapters))
+        sets = tuple(
+            replace(s, start=s.start + shift, end=s.end + shift, reps_end=s.reps_end + shift,
+                    reps=tuple((at + shift, side, rep) for at, side, rep in s.reps))
+            for s in self.sets
+        )  # fmt: skip
+        return Script(self.routine.name, length, tuple(events), tuple(chapters), sets)
 
     # --- building blocks -------------------------------------------------
 
@@ -420,6 +452,7 @@ class _Composer:
         for cue in early:
             self.say(cue, drill.id)
             self.pause()
+        set_start, reps = self.cursor, []
         self.count_in(drill)
 
         for block_number, block in enumerate(blocks):
@@ -429,10 +462,11 @@ class _Composer:
                 self.pause(BEEP_GAP)
                 self.say("Switch sides.", drill.id)
                 self.cursor = max(self.cursor + GAP, switch_at + CHANGEOVER)
-            set_start = self.cursor
+            block_start = self.cursor
             for index, (side, rep) in enumerate(block):
-                at = set_start + index * period
+                at = block_start + index * period
                 self.beep(ToneKind.REP, at, drill.id, side, rep)
+                reps.append((at, side, rep))
                 count = self.fitting_count(side, rep, index == len(block) - 1, rep_len)
                 if count:
                     self.say(count, drill.id, at=at + TONES[ToneKind.REP].length + BEEP_GAP)
@@ -442,7 +476,8 @@ class _Composer:
                     text, offset = extras[(block_number, index)]
                     self.say(text, drill.id, at=at + offset)
                 self.cursor = at + period
-        self.beep(ToneKind.END, self.cursor, drill.id)
+        end = self.beep(ToneKind.END, self.cursor, drill.id)
+        self.sets.append(RepSet(drill.id, set_start, end.end, tuple(reps), end.start))
         self.pause()
 
     def fitting_count(self, side: str | None, rep: int, last: bool, room: int) -> str:

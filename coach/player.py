@@ -25,11 +25,10 @@ from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
-from coach.compose import Chapter, ChapterKind, EventKind, Script
+from coach.compose import Chapter, ChapterKind, Script
 from coach.errors import AudioDeviceError
 from coach.samples import CHANNELS, SAMPLE_RATE, SAMPLE_WIDTH
 from coach.timeline import Timeline
-from coach.tones import ToneKind
 
 TICK = 0.05
 """Seconds between two looks at the keys and the display."""
@@ -225,47 +224,19 @@ def chapter_index(script: Script, position: int) -> int:
 def status_at(script: Script, position: int, paused: bool = False) -> Status:
     chapter = script.chapters[chapter_index(script, position)]
     drills = [c for c in script.chapters if c.kind is ChapterKind.DRILL]
-    beeps = [
-        e
-        for e in script.events
-        if e.kind is EventKind.BEEP and chapter.start <= e.start <= position
-    ]
-    last_rep = next((e for e in reversed(beeps) if e.tone in (ToneKind.REP, ToneKind.END)), None)
-    in_set = last_rep is not None and last_rep.tone is ToneKind.REP
+    current = next((s for s in script.sets if s.start <= position < s.end), None)
+    side, rep = (current.rep_at(position) if current else None) or (None, None)
     rate = script.sample_rate
     return Status(
         chapter=chapter,
         drill_number=drills.index(chapter) + 1 if chapter in drills else None,
         drill_count=len(drills),
-        side=last_rep.side if in_set else None,
-        rep=last_rep.rep if in_set else None,
+        side=side,
+        rep=rep,
         chapter_left=max(0, chapter.end - position) / rate,
         session_left=max(0, script.length - position) / rate,
         paused=paused,
     )
-
-
-def rep_sets(script: Script) -> list[tuple[int, int]]:
-    """(start, end) samples of every rep set: from the first count-in beep to the end beep.
-
-    A count-in is the run of "count" beeps just before a "go" beep of the same drill (the
-    count-out of a rest ends with a "rest-over" beep instead, so it is no count-in).
-    """
-    beeps = sorted((e for e in script.events if e.kind is EventKind.BEEP), key=lambda e: e.start)
-    sets = []
-    for i, beep in enumerate(beeps):
-        if beep.tone is not ToneKind.GO:
-            continue
-        first = i
-        while (
-            first
-            and beeps[first - 1].tone is ToneKind.COUNT
-            and beeps[first - 1].drill == beep.drill
-        ):
-            first -= 1
-        end = next(b.end for b in beeps[i:] if b.tone is ToneKind.END and b.drill == beep.drill)
-        sets.append((beeps[first].start, end))
-    return sets
 
 
 def resume_offset(script: Script, position: int) -> int:
@@ -274,9 +245,9 @@ def resume_offset(script: Script, position: int) -> int:
     Inside a rep set: at its count-in. Inside a phrase or a beep: at its start.
     Elsewhere (silence): where it stopped.
     """
-    for start, end in rep_sets(script):
-        if start <= position < end:
-            return start
+    for rep_set in script.sets:
+        if rep_set.start <= position < rep_set.end:
+            return rep_set.start
     for event in script.events:
         if event.start <= position < event.end:
             return event.start

@@ -23,7 +23,6 @@ from coach.errors import OptionError
 from coach.player import (
     Player,
     Status,
-    rep_sets,
     resume_offset,
     status_at,
 )
@@ -189,10 +188,20 @@ def test_display_is_shown_the_status(timeline):
 # --- where things are in the script ----------------------------------------------------
 
 
-def test_rep_sets_start_at_the_count_in_and_skip_the_rest_count_out(timeline):
+def rep_sets(script) -> list[tuple[int, int]]:
+    return [(s.start, s.end) for s in script.sets]
+
+
+def test_sets_start_at_the_count_in_and_skip_the_rest_count_out(timeline):
     beeps = [e for e in timeline.script.events if e.kind == "beep"]
     sets = rep_sets(timeline.script)
     assert len(sets) == 2
+    for rep_set in timeline.script.sets:  # the set's reps are its rep beeps, in order
+        inside = [b for b in beeps if rep_set.start <= b.start < rep_set.end]
+        assert [(b.start, b.side, b.rep) for b in inside if b.tone is ToneKind.REP] == list(
+            rep_set.reps
+        )
+        assert [b.tone for b in inside[:4]] == [ToneKind.COUNT] * 3 + [ToneKind.GO]
     for start, end in sets:
         first = next(b for b in beeps if b.start == start)
         assert first.tone is ToneKind.COUNT

@@ -64,6 +64,14 @@ def test_every_drill_keeps_the_articles_counts_holds_and_sides(script):
         assert len(switches) == (1 if sides == "switch" else 0), drill
         holds = [e for e in script["events"] if e.get("text") == "Hold." and e["drill"] == drill]
         assert len(holds) == (len(beeps) if hold else 0), drill
+    # The script says its sets: one per drill, spanning its rep beeps, with its reps and sides.
+    sets = {s["drill"]: s for s in script["sets"]}
+    assert list(sets) == list(ARTICLE)
+    for drill, (reps, sides, _) in ARTICLE.items():
+        expected_sides = ["left", "right"] if sides else []
+        assert (sets[drill]["reps"], sets[drill]["sides"]) == (reps, expected_sides)
+        beeps = [e for e in script["events"] if e.get("tone") == "rep" and e["drill"] == drill]
+        assert all(sets[drill]["start"] < b["start"] < sets[drill]["end"] for b in beeps)
 
 
 def test_nothing_overlaps_with_real_clip_lengths(script):
