@@ -38,7 +38,7 @@ def test_default_cache_dir_prefers_explicit_then_environment(monkeypatch, tmp_pa
 
 
 def test_key_covers_every_part_and_hides_the_text(tmp_path):
-    base = dict(engine="e", version="1", voice="v", rate=150, volume=1.0, text="Knee up")
+    base = dict(engine="e", version="1", voice="v", rate=150, text="Knee up", model="sha")
     keys = {clip_key(**base)} | {clip_key(**{**base, k: "other"}) for k in base}
     assert len(keys) == len(base) + 1
     assert clip_key(**base) == clip_key(**dict(reversed(base.items())))

@@ -291,6 +291,8 @@ def test_a_bad_routine_given_to_script_is_refused_before_rendering(work_dir):
 
 def test_zz_report_the_number_of_cases(capsys):
     """Runs last in this file: print how many examples each property tried."""
+    if not RAN:
+        pytest.skip("the property tests did not run (this test was chosen alone)")
     with capsys.disabled():
         print("\nbad-input cases run:")
         for name, count in RAN.items():
