@@ -32,6 +32,8 @@ BEAT = to_samples(1.0)
 """The count-in tempo: one beep a second."""
 CHANGEOVER = to_samples(4.0)
 """Time from the side-switch beep to the first rep on the other side."""
+MAX_SPOKEN_COUNT = 100
+"""Reps past this count are beeped without a spoken number."""
 HALFWAY_MIN_REPS = 10
 """Sets with at least this many reps (without a side switch) get a halfway cue."""
 PACE_RANGE = (0.5, 3.0)
@@ -481,7 +483,13 @@ class _Composer:
         self.pause()
 
     def fitting_count(self, side: str | None, rep: int, last: bool, room: int) -> str:
-        """The longest count phrase that ends before the rep's time is up (or none)."""
+        """The longest count phrase that ends before the rep's time is up (or none).
+
+        Counts past MAX_SPOKEN_COUNT are beeped, not said (the last one still is), so a set
+        of thousands of reps needs a bounded number of clips.
+        """
+        if rep > MAX_SPOKEN_COUNT and not last:
+            return ""
         usable = room - TONES[ToneKind.REP].length - 2 * BEEP_GAP
         candidates = (count_phrase(side, rep, last), count_phrase(None, rep, last), str(rep))
         # Asked in order: a shorter form's clip is wanted (and rendered) only when needed.

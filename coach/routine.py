@@ -20,6 +20,9 @@ from coach.yaml_text import load_document
 MAX_FILE_BYTES = 256_000
 """A routine is a few kB (the built-in one is 6 kB); larger files are refused unread."""
 MAX_SESSION_SECONDS = 3 * 3600
+FAST_SPEECH_CHARS_PER_SECOND = 20
+"""Faster than any engine speaks (Piper at its default rate: about 14 characters a second), so
+the speech length estimated from it never refuses a session the composer would accept."""
 """A routine whose sets alone would last longer than this is refused."""
 
 DEFAULT_REST_SECONDS = 10.0
@@ -210,15 +213,26 @@ class _Validator:
             seen[drill.id] = number
             drills.append(drill)
         routine = Routine(name, tuple(drills), description, rest, self.source)
-        total = sum(d.set_seconds() for d in drills) + rest * (len(drills) - 1)
+        self.check_length(drills, rest)
+        return routine
+
+    def check_length(self, drills: list[Drill], rest: float) -> None:
+        """Refuse a session that would last longer than the limit, saying what makes it long."""
+        parts = {
+            "Lower the reps or the seconds.": sum(d.set_seconds() for d in drills),
+            "Shorten rest_seconds.": rest * (len(drills) - 1),
+            "Shorten the instructions and cues, or use fewer drills.": sum(
+                len(d.name) + len(d.instructions) + sum(map(len, d.cues)) for d in drills
+            ) / FAST_SPEECH_CHARS_PER_SECOND,
+        }
+        total = sum(parts.values())
         if total > MAX_SESSION_SECONDS:
             hours = f"about {total / 3600:.1f}" if total < 1000 * 3600 else "more than 1000"
             raise self.fail(
                 "",
                 f"the session would last {hours} hours; the limit is "
-                f"{MAX_SESSION_SECONDS // 3600} hours. Lower the reps or the seconds.",
+                f"{MAX_SESSION_SECONDS // 3600} hours. {max(parts, key=parts.__getitem__)}",
             )
-        return routine
 
     def drill(self, raw: Any, number: int) -> Drill:
         where = f"drill {number}"

@@ -370,3 +370,17 @@ def test_drills_called_intro_and_outro_get_chapters_of_their_own():
     assert status_at(script, drill.start).drill_number == 1
     assert status_at(script, 0).drill_number is None
     assert json.loads(script.to_json())["chapters"][1]["kind"] == "drill"
+
+
+def test_counts_past_a_hundred_are_beeped_not_said():
+    long_set = parse_routine(
+        b"name: Many\ndrills:\n"
+        b"  - {name: Skip, instructions: Skip rope., reps: 150, rep_seconds: 3}\n",
+        "many.yaml",
+    )
+    script = compose(long_set, SessionOptions(), stand_in_length)
+    said = [e.text for e in script.events if e.kind is EventKind.SPEECH]
+    assert [f"{n}." for n in range(1, 101)] == [t for t in said if t[:-1].isdigit()]
+    assert "101." not in said and said.count("Last one.") == 1
+    assert len(rep_beeps(script, "skip")) == 150
+    assert len(set(phrases(long_set, SessionOptions()))) < 120  # the clips a session can need

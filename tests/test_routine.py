@@ -554,6 +554,13 @@ CASES: list[tuple[str, str | bytes, str]] = [
      "name: T\ndrills:\n  - {name: A, reps: 3, instructions: B, hold_seconds: 1.23456789}\n",
      "field 'hold_seconds', line 3: 1.23456789 is finer than a tenth of a second, more than a coach"
      " can say; write 1.2."),
+    ("speech-too-long",
+     "name: T\nrest_seconds: 0\ndrills:\n" + "".join(
+         f"  - {{name: D{i}, reps: 1, instructions: {'Step and hold. ' * 99}}}\n"
+         for i in range(160)
+     ),
+     ": the session would last about 3.4 hours; the limit is 3 hours. Shorten the instructions"
+     " and cues, or use fewer drills."),
     ("octal-looking", "name: T\ndrills:\n  - {name: A, instructions: B, reps: 010}\n",
      ", line 3: 010 starts with 0, which YAML 1.1 reads as an octal number; write 10"),
     ("random-bytes", random.Random(2).randbytes(4096), ": not a UTF-8 text file (byte "),
