@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -244,3 +244,55 @@ def test_cache_commands_answer_odd_values_in_one_line(tmp_path, args, status, me
     done = coach("cache", *args, cache=tmp_path / "cache")
     assert done.returncode == status and message in done.stderr, done.stderr
     assert "internal error" not in done.stderr and len(done.stderr) < 200
+
+
+# --- random damage to a warm cache (hypothesis) ----------------------------------------------
+
+DAMAGE_PHRASES = ["Chest up.", "Slow and smooth.", "Last one, left."]
+
+
+@pytest.fixture(scope="module")
+def warm_cache(tmp_path_factory):
+    """A cache holding the clips (and measurements) of a few phrases, and those clips."""
+    from coach.tts import Speech, VoiceSettings
+
+    folder = tmp_path_factory.mktemp("warm")
+    speech = Speech(VoiceSettings("espeak-ng"), folder)
+    clips = speech.clips(DAMAGE_PHRASES)
+    for text in DAMAGE_PHRASES:
+        speech.store_measures(text, b"measured " + text.encode())
+    return folder, clips
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_random_damage_to_the_cache_never_changes_a_clip(tmp_path_factory, warm_cache, data):
+    import shutil
+
+    from coach.tts import Speech, VoiceSettings
+
+    folder, clean = warm_cache
+    cache = tmp_path_factory.mktemp("damaged") / "cache"
+    shutil.copytree(folder, cache)
+    for path in sorted(cache.glob("*.clip")) + sorted(cache.glob("*.measures")):
+        raw = bytearray(path.read_bytes())
+        how = data.draw(st.sampled_from(["keep", "cut", "flip", "grow", "junk", "empty"]))
+        at = data.draw(st.integers(0, len(raw) - 1))
+        if how == "cut":
+            raw = raw[:at]
+        elif how == "flip":
+            raw[at] ^= data.draw(st.integers(1, 255))
+        elif how == "grow":
+            raw += data.draw(st.binary(min_size=1, max_size=64))
+        elif how == "junk":
+            raw = bytearray(data.draw(st.binary(max_size=256)))
+        elif how == "empty":
+            raw = bytearray()
+        path.write_bytes(bytes(raw))
+    speech = Speech(VoiceSettings("espeak-ng"), cache)
+    clips = speech.clips(DAMAGE_PHRASES)
+    assert all(np.array_equal(clips[t], clean[t]) for t in DAMAGE_PHRASES)
+    for text in DAMAGE_PHRASES:  # a measurement is either whole or gone, never garbage
+        assert speech.measures(text) in (None, b"measured " + text.encode())
