@@ -250,6 +250,13 @@ def _running(session: Session, progress: _RenderProgress) -> Iterator[Session]:
         yield session
     finally:
         progress.close()
+        for text, drill in session.unspoken():
+            where = f"drill {drill}" if drill else "the session"
+            err.print(
+                f"coach: warning: {where}: the {session.voice.engine} voice says nothing for "
+                f"{excerpt(text, 40)!r}; write it in words, or try another --engine.",
+                markup=False,
+            )
         if session.unsaved:
             err.print(
                 f"coach: warning: {len(session.unsaved)} clips could not be saved in the "

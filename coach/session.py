@@ -83,6 +83,14 @@ class Session:
         return {"clips": len(needed), "rendered": self.speech.rendered,
                 "repaired": self.speech.repaired, "folder": str(self.cache_dir)}  # fmt: skip
 
+    def unspoken(self) -> list[tuple[str, str | None]]:
+        """(text, drill id) of each text of the script that the voice says nothing for."""
+        if "speech" not in self.__dict__ or self.clips or "script" not in self.__dict__:
+            return []
+        silent = self.speech.silent
+        said = [(e.text, e.drill) for e in self.script.events if e.text in silent]
+        return list(dict.fromkeys(said))
+
     @property
     def unsaved(self) -> list[str]:
         """Why clips could not be kept in the cache (they were used all the same)."""

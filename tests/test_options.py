@@ -41,3 +41,16 @@ def test_volume_zero_says_the_session_is_silent(tmp_path):
                  "--engine", "espeak-ng", cache=tmp_path / "cache")  # fmt: skip
     assert done.returncode == 0
     assert done.stderr == "coach: warning: --volume 0 is silence; the session will not be heard.\n"
+
+
+@pytest.mark.parametrize("engine, warned", [("flite", True), ("espeak-ng", False)])
+def test_text_the_voice_cannot_say_is_named_not_silently_dropped(tmp_path, engine, warned):
+    routine = tmp_path / "emoji.yaml"
+    routine.write_text("name: Emoji\ndrills:\n"
+                       "  - {name: Run, instructions: Run in place., reps: 2, cues: ['🏃 💪']}\n",
+                       encoding="utf-8")  # fmt: skip
+    done = coach("script", "-r", str(routine), "--engine", engine, cache=tmp_path / "cache")
+    assert done.returncode == 0, done.stderr
+    warning = (f"coach: warning: drill run: the {engine} voice says nothing for '🏃 💪'; write it"
+               " in words, or try another --engine.\n")  # fmt: skip
+    assert done.stderr == (warning if warned else "")

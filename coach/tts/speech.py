@@ -88,6 +88,8 @@ class Speech:
         """Clips rendered by this object so far."""
         self.repaired = 0
         """Damaged cache files thrown away and rendered again."""
+        self.silent: set[str] = set()
+        """Texts the voice says nothing for (emoji with flite, a script it lacks), as written."""
         self.unsaved: list[str] = []
         """Why clips could not be stored (a full or read-only disk); they were used all the same."""
         self._clips: dict[str, np.ndarray] = {}
@@ -144,6 +146,7 @@ class Speech:
                     if self.progress:
                         self.progress(done, len(missing))
         self._clips.update(found)
+        self.silent.update(text for text, said in wanted.items() if not found[said].any())
         return {text: found[said] for text, said in wanted.items()}
 
     def clip(self, text: str) -> np.ndarray:
