@@ -1,28 +1,25 @@
-"""The `coach` command: the only place that prints errors and picks exit codes."""
+"""The command line's common ground: the app, its consoles, error wording and exit codes, the
+session options every session command takes, and the signals that stop a run like Ctrl-C."""
 
 from __future__ import annotations
 
 import errno
 import functools
 import inspect
-import json
-import math
 import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
-from rich.text import Text
 
-from coach.compose import EventKind, SessionOptions
+from coach.compose import SessionOptions
 from coach.errors import (
     CoachError,
     ExitStatus,
@@ -30,25 +27,17 @@ from coach.errors import (
     OptionError,
     SessionTooLongError,
     UsageError,
-    exact,
     excerpt,
 )
-from coach.routine import find_drill, load_routine
-from coach.samples import to_seconds
 from coach.session import Session, open_session
 from coach.tts import (
     DEFAULT_ENGINE,
     ENGINES,
     VoiceSettings,
-    cache_info,
-    clear_cache,
-    default_cache_dir,
-    list_voices,
-    prune_cache,
 )
 
 if TYPE_CHECKING:
-    from coach.timeline import Timeline
+    pass
 
 app = typer.Typer(
     help="A voice-guided audio coach for a runner's leg-mobility warm-up.",
@@ -118,7 +107,7 @@ def _os_status(error: OSError) -> int:
     return ExitStatus.BAD_INPUT if bad_name else ExitStatus.ERROR
 
 
-def _command(func: Callable) -> Callable:
+def command(func: Callable) -> Callable:
     """CoachErrors become one message and their exit status; any other error a short one."""
 
     @functools.wraps(func)
@@ -244,7 +233,7 @@ class _RenderProgress:
 
 
 @contextmanager
-def _running(session: Session, progress: _RenderProgress) -> Iterator[Session]:
+def running(session: Session, progress: _RenderProgress) -> Iterator[Session]:
     """Clear the progress bar on every way out; then say if clips could not be cached."""
     try:
         yield session
@@ -273,7 +262,7 @@ def _ids(flag: str, values: list[str] | None) -> tuple[str, ...]:
     return names
 
 
-def _make_session(
+def make_session(
     routine: Path | None,
     only: list[str] | None,
     skip: list[str] | None,
@@ -309,7 +298,7 @@ def _make_session(
     return session, progress
 
 
-def _session_command(func: Callable) -> Callable:
+def session_command(func: Callable) -> Callable:
     """Give a command every session option; it receives them as one `session` argument."""
     names = [name for name, _, _ in _SESSION_PARAMETERS]
     signature = inspect.signature(func, eval_str=True)
@@ -324,289 +313,15 @@ def _session_command(func: Callable) -> Callable:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         chosen = {name: kwargs.pop(name) for name in names}
-        with _running(*_make_session(**chosen)) as session:
+        with running(*make_session(**chosen)) as session:
             return func(*args, session=session, **kwargs)
 
     wrapper.__signature__ = signature.replace(parameters=own + extra)  # type: ignore[attr-defined]
     wrapper.__annotations__ = {p.name: p.annotation for p in own + extra}
-    return _command(wrapper)
+    return command(wrapper)
 
 
 # --- commands ----------------------------------------------------------------
-
-
-def _reps_text(reps: tuple[int, int]) -> str:
-    return str(reps[0]) if reps[0] == reps[1] else f"{reps[0]}-{reps[1]}"
-
-
-@app.command()
-@_command
-def drills(
-    routine: RoutineOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """List the drills of a routine."""
-    loaded = load_routine(routine)
-    if as_json:
-        doc = loaded.to_json()
-        out.print(json.dumps(doc, indent=1, ensure_ascii=False), markup=False)
-        return
-    table = Table(
-        title=Text(loaded.name), title_justify="left", caption="Sided drills count reps per side."
-    )
-    for column in ("#", "id", "name", "reps", "sides", "hold", "equipment"):
-        table.add_column(
-            column,
-            justify="right" if column in ("#", "reps", "hold") else "left",
-            no_wrap=column == "id",
-        )
-    for number, d in enumerate(loaded.drills, start=1):
-        table.add_row(
-            str(number),
-            d.id,
-            Text(d.name),
-            _reps_text(d.reps),
-            d.sides.value,
-            f"{d.hold_seconds:g} s" if d.hold_seconds else "",
-            Text(", ".join(d.equipment)),
-        )
-    out.print(table)
-
-
-@app.command()
-@_command
-def check(file: Annotated[Path, typer.Argument(help="The routine file to validate.")]) -> None:
-    """Validate a routine file."""
-    loaded = load_routine(file)
-    out.print(f"{file}: OK, {len(loaded.drills)} drills.", markup=False)
-
-
-@app.command()
-@_session_command
-def script(
-    session: Session,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the timed script as JSON.")
-    ] = False,
-) -> None:
-    """Print the timed script: what is heard, and when."""
-    composed = session.script
-    if as_json:
-        out.print(composed.to_json(), markup=False)
-        return
-    titles = {c.id: c.title for c in composed.chapters}
-    title = Text(f"{composed.routine} — {_clock(composed.duration)}")
-    table = Table(title=title, title_justify="left")
-    table.add_column("time", justify="right", style="cyan")
-    table.add_column("drill", style="bold")
-    table.add_column("heard")
-    previous = None
-    for event in composed.events:
-        drill = Text(titles.get(event.drill, "") if event.drill != previous else "")
-        previous = event.drill
-        if event.kind is EventKind.SPEECH:
-            heard = Text(event.text)
-        else:
-            detail = (
-                f" ({event.side} {event.rep})"
-                if event.side
-                else f" ({event.rep})"
-                if event.rep
-                else ""
-            )
-            heard = Text(f"♪ {event.tone.value} beep{detail}", style="dim")
-        table.add_row(_clock(to_seconds(event.start)), drill, heard)
-    out.print(table)
-
-
-def _clock(seconds: float) -> str:
-    minutes, rest = divmod(seconds, 60)
-    return f"{int(minutes)}:{rest:04.1f}"
-
-
-@app.command()
-@_session_command
-def export(
-    session: Session,
-    destination: Annotated[
-        str, typer.Argument(metavar="OUT", help="Output file: .mp3, .wav, .ogg or .m4a.")
-    ] = "session.mp3",
-    captions: Annotated[
-        str | None, typer.Option(help="Also write captions: .srt, .vtt or .lrc.")
-    ] = None,
-) -> None:
-    """Export the session as an audio file (MP3 with chapters by default)."""
-    from coach.export import audio_path, check_captions, export_timeline, write_captions
-
-    # Refuse a bad destination before rendering anything.
-    path = audio_path(destination, protect=session.routine.path)
-    captions_path = check_captions(captions, session.routine.path) if captions else None
-    made: list[Timeline] = []
-
-    def make() -> Timeline:  # once the encoder has started
-        made.append(session.timeline())
-        return made[0]
-
-    bar = Progress(
-        TextColumn("Exporting"),
-        BarColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    )
-    tasks: list[Any] = []
-
-    def report(done: float) -> None:
-        if not tasks:  # shown only now, once the clips' rendering bar is gone
-            bar.start()
-            tasks.append(bar.add_task("export", total=1.0))
-        bar.update(tasks[0], completed=done)
-
-    try:
-        result = export_timeline(make, path, progress=report)
-    finally:
-        if tasks:
-            bar.stop()
-    if captions_path is not None:
-        write_captions(made[0].script, captions_path)
-    out.print(
-        f"Wrote {result.path} ({_clock(result.seconds)}, {result.bytes / 1e6:.1f} MB)", markup=False
-    )
-
-
-@app.command()
-@_session_command
-def play(session: Session) -> None:
-    """Play the session through the default audio device."""
-    from coach.player import play_timeline
-
-    play_timeline(session.timeline())
-
-
-@app.command()
-@_command
-def rehearse(
-    drill: Annotated[str, typer.Argument(help="The drill: its id, name, or a unique part of it.")],
-    routine: RoutineOption = None,
-    pace: Annotated[float, typer.Option(help="Tempo factor for every rep: 1.5 is slower.")] = 1.0,
-    lower: Annotated[bool, typer.Option(help="Use the lower end of rep ranges.")] = False,
-    engine: Annotated[
-        str, typer.Option(help=ENGINE_HELP)
-    ] = DEFAULT_ENGINE,
-    voice: Annotated[str | None, typer.Option(help=VOICE_HELP)] = None,
-    rate: Annotated[int | None, typer.Option(help="Speaking rate in words per minute.")] = None,
-    volume: Annotated[float, typer.Option(help=VOLUME_HELP)] = 1.0,
-    cache_dir: Annotated[str | None, typer.Option(help="Clip cache folder.")] = None,
-) -> None:
-    """Learn one drill: its full instructions, every cue, and one guided set."""
-    from coach.player import play_timeline
-
-    found = find_drill(load_routine(routine), drill)
-    made = _make_session(
-        routine=routine, only=[found.id], skip=None, without=None, rest=None, pace=pace,
-        brief=False, lower=lower, engine=engine, voice=voice, rate=rate, volume=volume,
-        cache_dir=cache_dir, rehearse=True,
-    )  # fmt: skip
-    with _running(*made) as session:
-        play_timeline(session.timeline())
-
-
-@app.command()
-@_command
-def voices(
-    engine: Annotated[
-        str, typer.Option(help=ENGINE_HELP)
-    ] = DEFAULT_ENGINE,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """List the voices of a speech engine, English ones first."""
-    found = list_voices(engine)
-    if as_json:
-        out.print(
-            json.dumps([asdict(v) for v in found], indent=1),
-            markup=False,
-        )
-        return
-    table = Table(title=f"Voices of {engine}", title_justify="left")
-    for column in ("id", "name", "language", "default"):
-        table.add_column(column)
-    for v in found:
-        table.add_row(Text(v.id), Text(v.name), Text(v.language), "yes" if v.default else "")
-    out.print(table)
-
-
-CacheDirOption = Annotated[
-    str | None,
-    typer.Option(help="Clip cache folder (default: $COACH_CACHE_DIR or ./audio_cache)."),
-]
-
-
-@cache_app.command("info")
-@_command
-def cache_info_command(
-    cache_dir: CacheDirOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """Show the cache folder, its clips and their size."""
-    info = cache_info(default_cache_dir(cache_dir))
-    if as_json:
-        out.print(json.dumps(info), markup=False)
-    else:
-        out.print(
-            f"{info['folder']}: {info['clips']} clips, {info['bytes'] / 1e6:.1f} MB", markup=False
-        )
-
-
-@cache_app.command("warm")
-@_session_command
-def cache_warm(
-    session: Session,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """Render every clip the session needs."""
-    result = session.warm()
-    if as_json:
-        out.print(json.dumps(result), markup=False)
-    else:
-        out.print(
-            f"{result['clips']} clips ready in {result['folder']}; rendered {result['rendered']}.",
-            markup=False,
-        )
-
-
-@cache_app.command("clear")
-@_command
-def cache_clear(cache_dir: CacheDirOption = None) -> None:
-    """Remove every clip from the cache."""
-    folder = default_cache_dir(cache_dir)
-    out.print(f"Removed {clear_cache(folder)} clips from {folder}.", markup=False)
-
-
-@cache_app.command("prune")
-@_command
-def cache_prune(
-    cache_dir: CacheDirOption = None,
-    older_than: Annotated[
-        float | None, typer.Option(help="Remove clips unused for this many days.")
-    ] = None,
-    max_mb: Annotated[
-        float | None, typer.Option(help="Remove the least recently used clips above this size.")
-    ] = None,
-) -> None:
-    """Remove clips no session used lately, or cap the cache's size."""
-    if older_than is None and max_mb is None:
-        raise UsageError("Give --older-than DAYS or --max-mb MB (or both).")
-    for flag, value in (("--older-than", older_than), ("--max-mb", max_mb)):
-        if value is not None and not 0 <= value < math.inf:
-            raise UsageError(f"{flag}: must be a number, 0 or more, got {exact(value)}.")
-    if max_mb is not None and max_mb > 1e12:  # a million terabytes: no cap at all
-        max_mb = None
-    folder = default_cache_dir(cache_dir)
-    result = prune_cache(
-        folder, older_than_days=older_than, max_bytes=None if max_mb is None else int(max_mb * 1e6)
-    )
-    out.print(f"{folder}: {json.dumps(result)}", markup=False)
 
 
 class _Stopped(KeyboardInterrupt):

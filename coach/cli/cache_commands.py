@@ -1,0 +1,104 @@
+"""`coach cache`: look after the clip cache."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from coach.cli.base import (
+    cache_app,
+    command,
+    out,
+    session_command,
+)
+from coach.errors import (
+    UsageError,
+    exact,
+)
+from coach.session import Session
+from coach.tts import (
+    cache_info,
+    clear_cache,
+    default_cache_dir,
+    prune_cache,
+)
+
+if TYPE_CHECKING:
+    pass
+
+CacheDirOption = Annotated[
+    str | None,
+    typer.Option(help="Clip cache folder (default: $COACH_CACHE_DIR or ./audio_cache)."),
+]
+
+
+@cache_app.command("info")
+@command
+def cache_info_command(
+    cache_dir: CacheDirOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show the cache folder, its clips and their size."""
+    info = cache_info(default_cache_dir(cache_dir))
+    if as_json:
+        out.print(json.dumps(info), markup=False)
+    else:
+        out.print(
+            f"{info['folder']}: {info['clips']} clips, {info['bytes'] / 1e6:.1f} MB", markup=False
+        )
+
+
+@cache_app.command("warm")
+@session_command
+def cache_warm(
+    session: Session,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Render every clip the session needs."""
+    result = session.warm()
+    if as_json:
+        out.print(json.dumps(result), markup=False)
+    else:
+        out.print(
+            f"{result['clips']} clips ready in {result['folder']}; rendered {result['rendered']}.",
+            markup=False,
+        )
+
+
+@cache_app.command("clear")
+@command
+def cache_clear(cache_dir: CacheDirOption = None) -> None:
+    """Remove every clip from the cache."""
+    folder = default_cache_dir(cache_dir)
+    out.print(f"Removed {clear_cache(folder)} clips from {folder}.", markup=False)
+
+
+@cache_app.command("prune")
+@command
+def cache_prune(
+    cache_dir: CacheDirOption = None,
+    older_than: Annotated[
+        float | None, typer.Option(help="Remove clips unused for this many days.")
+    ] = None,
+    max_mb: Annotated[
+        float | None, typer.Option(help="Remove the least recently used clips above this size.")
+    ] = None,
+) -> None:
+    """Remove clips no session used lately, or cap the cache's size."""
+    if older_than is None and max_mb is None:
+        raise UsageError("Give --older-than DAYS or --max-mb MB (or both).")
+    for flag, value in (("--older-than", older_than), ("--max-mb", max_mb)):
+        if value is not None and not 0 <= value < math.inf:
+            raise UsageError(f"{flag}: must be a number, 0 or more, got {exact(value)}.")
+    if max_mb is not None and max_mb > 1e12:  # a million terabytes: no cap at all
+        max_mb = None
+    folder = default_cache_dir(cache_dir)
+    result = prune_cache(
+        folder, older_than_days=older_than, max_bytes=None if max_mb is None else int(max_mb * 1e6)
+    )
+    out.print(f"{folder}: {json.dumps(result)}", markup=False)
+
+

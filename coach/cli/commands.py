@@ -1,0 +1,240 @@
+"""The session commands and the routine and voice listings."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from rich.text import Text
+
+from coach.cli.base import (
+    ENGINE_HELP,
+    VOICE_HELP,
+    VOLUME_HELP,
+    RoutineOption,
+    app,
+    command,
+    err,
+    make_session,
+    out,
+    running,
+    session_command,
+)
+from coach.compose import EventKind
+from coach.routine import find_drill, load_routine
+from coach.samples import to_seconds
+from coach.session import Session
+from coach.tts import (
+    DEFAULT_ENGINE,
+    list_voices,
+)
+
+if TYPE_CHECKING:
+    from coach.timeline import Timeline
+
+def _reps_text(reps: tuple[int, int]) -> str:
+    return str(reps[0]) if reps[0] == reps[1] else f"{reps[0]}-{reps[1]}"
+
+
+@app.command()
+@command
+def drills(
+    routine: RoutineOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the drills of a routine."""
+    loaded = load_routine(routine)
+    if as_json:
+        doc = loaded.to_json()
+        out.print(json.dumps(doc, indent=1, ensure_ascii=False), markup=False)
+        return
+    table = Table(
+        title=Text(loaded.name), title_justify="left", caption="Sided drills count reps per side."
+    )
+    for column in ("#", "id", "name", "reps", "sides", "hold", "equipment"):
+        table.add_column(
+            column,
+            justify="right" if column in ("#", "reps", "hold") else "left",
+            no_wrap=column == "id",
+        )
+    for number, d in enumerate(loaded.drills, start=1):
+        table.add_row(
+            str(number),
+            d.id,
+            Text(d.name),
+            _reps_text(d.reps),
+            d.sides.value,
+            f"{d.hold_seconds:g} s" if d.hold_seconds else "",
+            Text(", ".join(d.equipment)),
+        )
+    out.print(table)
+
+
+@app.command()
+@command
+def check(file: Annotated[Path, typer.Argument(help="The routine file to validate.")]) -> None:
+    """Validate a routine file."""
+    loaded = load_routine(file)
+    out.print(f"{file}: OK, {len(loaded.drills)} drills.", markup=False)
+
+
+@app.command()
+@session_command
+def script(
+    session: Session,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the timed script as JSON.")
+    ] = False,
+) -> None:
+    """Print the timed script: what is heard, and when."""
+    composed = session.script
+    if as_json:
+        out.print(composed.to_json(), markup=False)
+        return
+    titles = {c.id: c.title for c in composed.chapters}
+    title = Text(f"{composed.routine} — {_clock(composed.duration)}")
+    table = Table(title=title, title_justify="left")
+    table.add_column("time", justify="right", style="cyan")
+    table.add_column("drill", style="bold")
+    table.add_column("heard")
+    previous = None
+    for event in composed.events:
+        drill = Text(titles.get(event.drill, "") if event.drill != previous else "")
+        previous = event.drill
+        if event.kind is EventKind.SPEECH:
+            heard = Text(event.text)
+        else:
+            detail = (
+                f" ({event.side} {event.rep})"
+                if event.side
+                else f" ({event.rep})"
+                if event.rep
+                else ""
+            )
+            heard = Text(f"♪ {event.tone.value} beep{detail}", style="dim")
+        table.add_row(_clock(to_seconds(event.start)), drill, heard)
+    out.print(table)
+
+
+def _clock(seconds: float) -> str:
+    minutes, rest = divmod(seconds, 60)
+    return f"{int(minutes)}:{rest:04.1f}"
+
+
+@app.command()
+@session_command
+def export(
+    session: Session,
+    destination: Annotated[
+        str, typer.Argument(metavar="OUT", help="Output file: .mp3, .wav, .ogg or .m4a.")
+    ] = "session.mp3",
+    captions: Annotated[
+        str | None, typer.Option(help="Also write captions: .srt, .vtt or .lrc.")
+    ] = None,
+) -> None:
+    """Export the session as an audio file (MP3 with chapters by default)."""
+    from coach.export import audio_path, check_captions, export_timeline, write_captions
+
+    # Refuse a bad destination before rendering anything.
+    path = audio_path(destination, protect=session.routine.path)
+    captions_path = check_captions(captions, session.routine.path) if captions else None
+    made: list[Timeline] = []
+
+    def make() -> Timeline:  # once the encoder has started
+        made.append(session.timeline())
+        return made[0]
+
+    bar = Progress(
+        TextColumn("Exporting"),
+        BarColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+    tasks: list[Any] = []
+
+    def report(done: float) -> None:
+        if not tasks:  # shown only now, once the clips' rendering bar is gone
+            bar.start()
+            tasks.append(bar.add_task("export", total=1.0))
+        bar.update(tasks[0], completed=done)
+
+    try:
+        result = export_timeline(make, path, progress=report)
+    finally:
+        if tasks:
+            bar.stop()
+    if captions_path is not None:
+        write_captions(made[0].script, captions_path)
+    out.print(
+        f"Wrote {result.path} ({_clock(result.seconds)}, {result.bytes / 1e6:.1f} MB)", markup=False
+    )
+
+
+@app.command()
+@session_command
+def play(session: Session) -> None:
+    """Play the session through the default audio device."""
+    from coach.player import play_timeline
+
+    play_timeline(session.timeline())
+
+
+@app.command()
+@command
+def rehearse(
+    drill: Annotated[str, typer.Argument(help="The drill: its id, name, or a unique part of it.")],
+    routine: RoutineOption = None,
+    pace: Annotated[float, typer.Option(help="Tempo factor for every rep: 1.5 is slower.")] = 1.0,
+    lower: Annotated[bool, typer.Option(help="Use the lower end of rep ranges.")] = False,
+    engine: Annotated[
+        str, typer.Option(help=ENGINE_HELP)
+    ] = DEFAULT_ENGINE,
+    voice: Annotated[str | None, typer.Option(help=VOICE_HELP)] = None,
+    rate: Annotated[int | None, typer.Option(help="Speaking rate in words per minute.")] = None,
+    volume: Annotated[float, typer.Option(help=VOLUME_HELP)] = 1.0,
+    cache_dir: Annotated[str | None, typer.Option(help="Clip cache folder.")] = None,
+) -> None:
+    """Learn one drill: its full instructions, every cue, and one guided set."""
+    from coach.player import play_timeline
+
+    found = find_drill(load_routine(routine), drill)
+    made = make_session(
+        routine=routine, only=[found.id], skip=None, without=None, rest=None, pace=pace,
+        brief=False, lower=lower, engine=engine, voice=voice, rate=rate, volume=volume,
+        cache_dir=cache_dir, rehearse=True,
+    )  # fmt: skip
+    with running(*made) as session:
+        play_timeline(session.timeline())
+
+
+@app.command()
+@command
+def voices(
+    engine: Annotated[
+        str, typer.Option(help=ENGINE_HELP)
+    ] = DEFAULT_ENGINE,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the voices of a speech engine, English ones first."""
+    found = list_voices(engine)
+    if as_json:
+        out.print(
+            json.dumps([asdict(v) for v in found], indent=1),
+            markup=False,
+        )
+        return
+    table = Table(title=f"Voices of {engine}", title_justify="left")
+    for column in ("id", "name", "language", "default"):
+        table.add_column(column)
+    for v in found:
+        table.add_row(Text(v.id), Text(v.name), Text(v.language), "yes" if v.default else "")
+    out.print(table)
+
+
