@@ -8,17 +8,11 @@ from stand_in import ROUTINE, StandInSpeech, beep_onset
 
 from coach.compose import SessionOptions
 from coach.errors import OptionError
+from coach.loudness import TARGET_LUFS, TRUE_PEAK_DBTP, loudness, true_peak
 from coach.routine import parse_routine
 from coach.samples import SAMPLE_RATE, to_samples
 from coach.session import make_script, open_session
-from coach.timeline import (
-    BEEP_LU,
-    TARGET_LUFS,
-    TRUE_PEAK_DBTP,
-    build_timeline,
-    loudness,
-    true_peak,
-)
+from coach.timeline import BEEP_LU, build_timeline
 from coach.tones import PEAK, TONE_LOUDNESS, tone_samples
 
 
@@ -137,18 +131,18 @@ def test_the_numpy_meters_match_scipys_filters():
     # scipy's K-weighting (sosfilt) and 4x oversampling (resample_poly) of the same design.
     from scipy import signal
 
-    from coach.timeline import _OVERSAMPLER, _k_weighted, _k_weighting, _peak_envelope
+    from coach.loudness import OVERSAMPLER, k_weighted, k_weighting, peak_envelope
 
     rng = np.random.default_rng(7)
     for n in (1, 300, 70_000):
         x = (rng.standard_normal(n) * 0.3).astype(np.float32)
-        expected = signal.sosfilt(_k_weighting(), np.pad(x.astype(np.float64), (0, 4096)))
-        weighted = _k_weighted(x)
+        expected = signal.sosfilt(k_weighting(), np.pad(x.astype(np.float64), (0, 4096)))
+        weighted = k_weighted(x)
         assert np.abs(weighted - expected[: len(weighted)]).max() < 1e-5
         assert np.abs(expected[len(weighted) :]).max() < 1e-8  # the ringing is all there
-        up = signal.resample_poly(np.pad(x, 6), 4, 1, window=_OVERSAMPLER)
+        up = signal.resample_poly(np.pad(x, 6), 4, 1, window=OVERSAMPLER)
         envelope = np.abs(up).reshape(-1, 4).max(axis=1)
-        assert np.abs(_peak_envelope(x) - envelope).max() < 1e-5
+        assert np.abs(peak_envelope(x) - envelope).max() < 1e-5
 
 
 # --- stored measurements -------------------------------------------------------------

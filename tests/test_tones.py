@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from coach.loudness import loudness
 from coach.samples import SAMPLE_RATE, to_samples
-from coach.timeline import loudness
 from coach.tones import FADE_SECONDS, PEAK, TONE_LOUDNESS, TONES, ToneKind, tone_samples
 
 
