@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from coach.compose import EventKind, Script
 from coach.errors import ExportError, UsageError
 from coach.samples import CHANNELS, SAMPLE_WIDTH
+from coach.script import EventKind, Script
 from coach.timeline import Timeline
 
 Progress = Callable[[float], None]

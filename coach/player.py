@@ -25,9 +25,9 @@ from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
-from coach.compose import Chapter, ChapterKind, Script
 from coach.errors import AudioDeviceError
 from coach.samples import CHANNELS, SAMPLE_RATE, SAMPLE_WIDTH
+from coach.script import Chapter, ChapterKind, Script
 from coach.timeline import Timeline
 
 TICK = 0.05

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from coach.compose import Script, SessionOptions, check_options, compose, phrases, select_drills
+from coach.compose import SessionOptions, check_options, compose, phrases, select_drills
 from coach.errors import OptionError, exact
 from coach.routine import Routine, load_routine
+from coach.script import Script
 from coach.tts import Speech, VoiceSettings, default_cache_dir
 from coach.tts.cache import check_folder
 

@@ -29,7 +29,6 @@ from typing import Protocol
 
 import numpy as np
 
-from coach.compose import EventKind, Script
 from coach.loudness import (
     BLOCK,
     K_TAPS,
@@ -41,6 +40,7 @@ from coach.loudness import (
     peak_envelope,
 )
 from coach.samples import SAMPLE_RATE
+from coach.script import EventKind, Script
 from coach.tones import TONE_LOUDNESS, ToneKind, tone_samples
 
 BEEP_LU = -3.0

@@ -7,21 +7,11 @@ from itertools import pairwise
 
 import pytest
 
-from coach.compose import (
-    BEEP_GAP,
-    INTRO_ID,
-    OUTRO_ID,
-    ChapterKind,
-    EventKind,
-    SessionOptions,
-    check_options,
-    compose,
-    phrases,
-    set_sentence,
-)
+from coach.compose import BEEP_GAP, SessionOptions, check_options, compose, phrases, set_sentence
 from coach.errors import NoDrillsLeftError, OptionError
 from coach.routine import load_routine, parse_routine
 from coach.samples import SAMPLE_RATE, to_samples
+from coach.script import INTRO_ID, OUTRO_ID, ChapterKind, EventKind
 from coach.tones import TONES, ToneKind
 
 ROUTINE = b"""

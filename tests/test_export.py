@@ -19,11 +19,12 @@ from pydub import AudioSegment
 from run_coach import coach
 from stand_in import ROUTINE, StandInSpeech, beep_onset
 
-from coach.compose import INTRO_ID, OUTRO_ID, Event, EventKind, Script, SessionOptions
+from coach.compose import SessionOptions
 from coach.errors import ExportError, UsageError
 from coach.export import FORMATS, audio_path, export_timeline, write_captions
 from coach.routine import default_routine_path, load_routine, parse_routine
 from coach.samples import SAMPLE_RATE, to_samples
+from coach.script import INTRO_ID, OUTRO_ID, Event, EventKind, Script
 from coach.session import open_session
 from coach.timeline import Timeline
 
@@ -337,7 +338,7 @@ KILLED_EXPORT = """
 import sys
 from pathlib import Path
 import numpy as np
-from coach.compose import Script
+from coach.script import Script
 from coach.export import export_timeline
 from coach.timeline import Timeline
 

@@ -18,7 +18,6 @@ import numpy as np
 import pytest
 from alsa_fixtures import file_device, no_device, reached_device, session, write_routine
 
-from coach.compose import ChapterKind
 from coach.errors import OptionError
 from coach.player import (
     Player,
@@ -28,6 +27,7 @@ from coach.player import (
 )
 from coach.routine import find_drill, load_routine
 from coach.samples import SAMPLE_RATE
+from coach.script import ChapterKind
 from coach.tones import ToneKind
 
 FIXTURES = Path(__file__).with_name("alsa_fixtures.py")

@@ -25,9 +25,9 @@ from coach.cli.base import (
     running,
     session_command,
 )
-from coach.compose import EventKind
 from coach.routine import find_drill, load_routine
 from coach.samples import to_seconds
+from coach.script import EventKind
 from coach.session import Session
 from coach.tts import (
     DEFAULT_ENGINE,

@@ -1,0 +1,143 @@
+"""The timed script: what is heard and when, as sample offsets, with the session's structure.
+
+The one description of a session: the JSON contract, the live player, the export (chapters,
+captions) and the tests all read it. It says its own structure (chapters with a kind, sets with
+every rep), so nobody downstream infers it from the pattern of beeps.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+
+from coach.samples import SAMPLE_RATE, to_seconds
+from coach.tones import TONES, ToneKind
+
+
+class EventKind(StrEnum):
+    SPEECH = "speech"
+    BEEP = "beep"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One sound of the script, at a sample offset."""
+
+    start: int
+    length: int
+    kind: EventKind
+    text: str = ""
+    tone: ToneKind | None = None
+    drill: str | None = None
+    side: str | None = None
+    rep: int | None = None
+
+    @property
+    def end(self) -> int:
+        return self.start + self.length
+
+    def to_json(self) -> dict:
+        out: dict = {
+            "start": to_seconds(self.start),
+            "end": to_seconds(self.end),
+            "kind": self.kind,
+        }
+        if self.kind is EventKind.SPEECH:
+            out["text"] = self.text
+        else:
+            out["tone"] = self.tone.value
+            out["freq"] = TONES[self.tone].freq
+        out["drill"] = self.drill
+        if self.tone is ToneKind.REP:
+            out["side"] = self.side
+            out["rep"] = self.rep
+        return out
+
+
+class ChapterKind(StrEnum):
+    INTRO = "intro"
+    DRILL = "drill"
+    OUTRO = "outro"
+
+
+INTRO_ID, OUTRO_ID = "_intro", "_outro"
+"""The intro's and outro's chapter ids: a drill id has no "_", so a drill may be called intro."""
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A stretch of the session: the intro, one drill (with the rest after it), or the outro."""
+
+    id: str
+    """The drill's id for a drill; INTRO_ID or OUTRO_ID otherwise."""
+    title: str
+    start: int
+    end: int
+    kind: ChapterKind = ChapterKind.DRILL
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "kind": self.kind.value,
+            "title": self.title,
+            "start": to_seconds(self.start),
+            "end": to_seconds(self.end),
+        }
+
+
+@dataclass(frozen=True)
+class RepSet:
+    """One guided set: from its first count-in beep to the end of its end beep."""
+
+    drill: str
+    start: int
+    end: int
+    reps: tuple[tuple[int, str | None, int], ...]
+    """(sample of its rep beep, side or None, rep number) of every rep, in order."""
+    reps_end: int
+    """Where the last rep is over: the end beep's start."""
+
+    def rep_at(self, position: int) -> tuple[str | None, int] | None:
+        """(side, rep) of the rep under way at sample `position`; None outside the reps."""
+        under_way = [(side, rep) for at, side, rep in self.reps if at <= position]
+        return under_way[-1] if under_way and position < self.reps_end else None
+
+    def to_json(self) -> dict:
+        sides = list(dict.fromkeys(side for _, side, _ in self.reps if side))
+        return {"drill": self.drill, "start": to_seconds(self.start), "end": to_seconds(self.end),
+                "reps": max(rep for _, _, rep in self.reps), "sides": sides}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Script:
+    """The timed script: what is heard, when; shared by the player, the exporter and the tests."""
+
+    routine: str
+    length: int
+    """Length of the whole session in samples."""
+    events: tuple[Event, ...]
+    chapters: tuple[Chapter, ...]
+    sets: tuple[RepSet, ...] = ()
+    """Every guided set, in order: what the player resumes at and the display counts."""
+    sample_rate: int = SAMPLE_RATE
+
+    @property
+    def duration(self) -> float:
+        return to_seconds(self.length)
+
+    def texts(self) -> list[str]:
+        """The distinct spoken texts, in order of first use."""
+        return list(dict.fromkeys(e.text for e in self.events if e.kind is EventKind.SPEECH))
+
+    def to_json(self) -> str:
+        """The JSON contract; the same script always gives the same bytes."""
+        doc = {
+            "routine": self.routine,
+            "sample_rate": self.sample_rate,
+            "duration": self.duration,
+            "chapters": [c.to_json() for c in self.chapters],
+            "sets": [s.to_json() for s in self.sets],
+            "events": [e.to_json() for e in self.events],
+        }
+        return json.dumps(doc, indent=1, ensure_ascii=False)
