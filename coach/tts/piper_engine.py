@@ -14,13 +14,13 @@ core, which loads the model once per process.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -114,6 +114,11 @@ def _read_config(files: PiperVoiceFiles) -> dict[str, Any]:
     return config
 
 
+def _is_path(voice: str) -> bool:
+    """Whether `--voice` names a model file rather than an installed voice."""
+    return voice.endswith(".onnx") or os.sep in voice
+
+
 def _check_model_file(path: Path) -> None:
     """BadSettingError naming `path` unless it is a readable file that starts like ONNX."""
     try:
@@ -129,7 +134,7 @@ def _check_model_file(path: Path) -> None:
         raise BadSettingError(f"{path}: not an ONNX model; a Piper voice is a .onnx file.")
 
 
-@cache
+@functools.cache
 def _file_digest(path: Path, size: int, mtime_ns: int) -> str:
     with open(path, "rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
@@ -180,12 +185,12 @@ class PiperEngine(Engine):
         return english_first(listed)
 
     def _find_voice(self, wanted: str) -> str:
-        if wanted.endswith(".onnx") or os.sep in wanted:
+        if _is_path(wanted):
             return str(Path(wanted).expanduser())
         return super()._find_voice(wanted)
 
     def _files(self, voice: str) -> PiperVoiceFiles:
-        if voice.endswith(".onnx") or os.sep in voice:
+        if _is_path(voice):
             model = Path(voice)
             return PiperVoiceFiles(model.stem, model, model.with_name(model.name + ".json"))
         found = {v.name: v for v in installed_voices()}
@@ -200,6 +205,7 @@ class PiperEngine(Engine):
         except PackageNotFoundError:
             raise self._missing("the piper-tts package") from None
 
+    @functools.cache  # noqa: B019 - one engine per session, and the files do not change under it
     def key_parts(self) -> dict[str, object]:
         """The model's and config's contents and every synthesis setting, not their paths."""
         return {
