@@ -1,4 +1,4 @@
-"""An ALSA device backed by a file, a tiny routine and a stand-in clip source, for player tests.
+"""An ALSA device backed by a file, a tiny routine and short stand-in clips, for player tests.
 
 Run as a script, it plays a session of a routine with the stand-in clips, the way `coach play`
 would (keys and display when standard input is a terminal):
@@ -10,14 +10,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import zlib
 from pathlib import Path
 
 import numpy as np
+from stand_in import StandInSpeech
 
 from coach.compose import SessionOptions
 from coach.routine import Routine, load_routine
-from coach.samples import SAMPLE_RATE
 from coach.session import open_session
 from coach.timeline import Timeline
 
@@ -39,19 +38,6 @@ drills:
 """
 
 
-class StandInClips:
-    """A fast, deterministic clip source: a quiet tone per text, 30 ms + 6 ms per character."""
-
-    def clip(self, text: str) -> np.ndarray:
-        n = round(SAMPLE_RATE * (0.03 + 0.006 * len(text)))
-        freq = 200 + zlib.crc32(text.encode()) % 400
-        t = np.arange(n) / SAMPLE_RATE
-        return (np.sin(2 * np.pi * freq * t) * 6000).astype(np.int16)
-
-    def clips(self, texts: list[str]) -> dict[str, np.ndarray]:
-        return {text: self.clip(text) for text in texts}
-
-
 def write_routine(folder: Path) -> Path:
     path = folder / "tiny.yaml"
     path.write_text(TINY_ROUTINE)
@@ -59,9 +45,11 @@ def write_routine(folder: Path) -> Path:
 
 
 def session(routine: Routine, only: str | None = None, rehearse: bool = False) -> Timeline:
-    """The timeline the player plays, built with the stand-in clips."""
+    """The timeline the player plays, built with the stand-in engine's short clips (quick to
+    play through)."""
     options = SessionOptions(only=(only,) if only else (), rehearse=rehearse)
-    return open_session(routine, options, clips=StandInClips()).timeline()
+    clips = StandInSpeech(level=0.2, seconds=0.03, per_char=0.006)
+    return open_session(routine, options, clips=clips).timeline()
 
 
 def file_device(folder: Path, out: Path, slave: str = "{ type null }") -> dict[str, str]:

@@ -6,6 +6,7 @@ import json
 from itertools import pairwise
 
 import pytest
+from stand_in import stand_in_length
 
 from coach.compose import BEEP_GAP, SessionOptions, check_options, compose, phrases, set_sentence
 from coach.errors import NoDrillsLeftError, OptionError
@@ -40,11 +41,6 @@ drills:
     rep_seconds: 2
     equipment: [wall]
 """
-
-
-def stand_in_length(text: str) -> int:
-    """A clip length that grows with the text, like real speech (about 15 characters a second)."""
-    return to_samples(0.15 + 0.065 * len(text))
 
 
 @pytest.fixture
