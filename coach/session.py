@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 from coach.compose import SessionOptions, check_options, compose, phrases, select_drills
 from coach.errors import OptionError, exact
-from coach.routine import Routine, load_routine
+from coach.routine import Routine
+from coach.routine_file import load_routine
 from coach.script import Script
 from coach.tts import Speech, VoiceSettings, default_cache_dir
 from coach.tts.cache import check_folder

@@ -18,7 +18,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 from coach.compose import SessionOptions, phrases
-from coach.routine import load_routine
+from coach.routine_file import load_routine
 from coach.tts.piper_engine import PiperEngine
 from coach.tts.speech import spoken_text
 

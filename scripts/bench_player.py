@@ -37,7 +37,7 @@ import numpy as np
 
 from coach.compose import SessionOptions
 from coach.player import Player, SimpleaudioOutput
-from coach.routine import load_routine
+from coach.routine_file import load_routine
 from coach.samples import SAMPLE_RATE
 from coach.session import open_session
 from coach.tones import ToneKind, tone_samples

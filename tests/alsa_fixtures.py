@@ -16,7 +16,8 @@ import numpy as np
 from stand_in import StandInSpeech
 
 from coach.compose import SessionOptions
-from coach.routine import Routine, load_routine
+from coach.routine import Routine
+from coach.routine_file import load_routine
 from coach.session import open_session
 from coach.timeline import Timeline
 

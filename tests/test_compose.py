@@ -10,7 +10,7 @@ from stand_in import stand_in_length
 
 from coach.compose import BEEP_GAP, SessionOptions, check_options, compose, phrases, set_sentence
 from coach.errors import NoDrillsLeftError, OptionError
-from coach.routine import load_routine, parse_routine
+from coach.routine_file import load_routine, parse_routine
 from coach.samples import SAMPLE_RATE, to_samples
 from coach.script import INTRO_ID, OUTRO_ID, ChapterKind, EventKind
 from coach.tones import TONES, ToneKind

@@ -22,7 +22,8 @@ from stand_in import ROUTINE, StandInSpeech, beep_onset
 from coach.compose import SessionOptions
 from coach.errors import ExportError, UsageError
 from coach.export import FORMATS, audio_path, export_timeline, write_captions
-from coach.routine import default_routine_path, load_routine, parse_routine
+from coach.routine import default_routine_path
+from coach.routine_file import load_routine, parse_routine
 from coach.samples import SAMPLE_RATE, to_samples
 from coach.script import INTRO_ID, OUTRO_ID, Event, EventKind, Script
 from coach.session import open_session

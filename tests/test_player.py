@@ -25,7 +25,8 @@ from coach.player import (
     resume_offset,
     status_at,
 )
-from coach.routine import find_drill, load_routine
+from coach.routine import find_drill
+from coach.routine_file import load_routine
 from coach.samples import SAMPLE_RATE
 from coach.script import ChapterKind
 from coach.tones import ToneKind
@@ -252,7 +253,7 @@ def test_find_drill_refuses_unknown_and_ambiguous_names(routine, name, message):
 
 
 def test_find_drill_prefers_an_exact_match():
-    from coach.routine import parse_routine
+    from coach.routine_file import parse_routine
 
     routine = parse_routine(
         b"""\

@@ -18,15 +18,8 @@ from typer.testing import CliRunner
 
 from coach.cli import app
 from coach.errors import RoutineError
-from coach.routine import (
-    MAX_SESSION_SECONDS,
-    Drill,
-    Routine,
-    Sides,
-    default_routine_path,
-    load_routine,
-    parse_routine,
-)
+from coach.routine import MAX_SESSION_SECONDS, Drill, Routine, Sides, default_routine_path
+from coach.routine_file import load_routine, parse_routine
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).with_name("routines")

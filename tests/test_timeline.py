@@ -9,7 +9,7 @@ from stand_in import ROUTINE, StandInSpeech, beep_onset
 from coach.compose import SessionOptions
 from coach.errors import OptionError
 from coach.loudness import TARGET_LUFS, TRUE_PEAK_DBTP, loudness, true_peak
-from coach.routine import parse_routine
+from coach.routine_file import parse_routine
 from coach.samples import SAMPLE_RATE, to_samples
 from coach.session import make_script, open_session
 from coach.timeline import BEEP_LU, build_timeline

@@ -25,7 +25,8 @@ from coach.cli.base import (
     running,
     session_command,
 )
-from coach.routine import find_drill, load_routine
+from coach.routine import find_drill
+from coach.routine_file import load_routine
 from coach.samples import to_seconds
 from coach.script import EventKind
 from coach.session import Session

@@ -1,0 +1,378 @@
+"""Loading a routine file and validating it in full, before anything is rendered.
+
+Every problem is one RoutineError naming the file, the drill, the field and the line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import re
+import stat
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from coach.errors import RoutineError, excerpt
+from coach.routine import (
+    DEFAULT_REP_SECONDS,
+    DEFAULT_REST_SECONDS,
+    MAX_FILE_BYTES,
+    MAX_REPS,
+    MAX_SESSION_SECONDS,
+    MIN_REP_SECONDS,
+    Drill,
+    Routine,
+    Sides,
+    default_routine_path,
+    slug,
+)
+from coach.yaml_text import load_document
+
+FAST_SPEECH_CHARS_PER_SECOND = 20
+"""Faster than any engine speaks (Piper at its default rate: about 14 characters a second), so
+the speech length estimated from it never refuses a session the composer would accept."""
+"""A routine whose sets alone would last longer than this is refused."""
+
+MAX_CHARS = {"id": 80, "name": 80, "description": 600, "instructions": 1500, "cues": 120,
+             "equipment": 40, "targets": 40}  # fmt: skip
+"""The longest text of each field: 1500 characters is about two minutes of speech; every engine
+renders texts this long in well under its time limit."""
+MAX_WORD_CHARS = 40
+"""No spoken word is longer; a longer run of letters is not a word and crashes some engines."""
+_ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def load_routine(path: Path | str | None = None) -> Routine:
+    """Read and validate a routine file (the built-in one when `path` is None)."""
+    path = Path(path) if path is not None else default_routine_path()
+    name = str(path) if path != default_routine_path() else "built-in routine leg-mobility.yaml"
+    with contextlib.suppress(OSError):  # opening a FIFO or a device could block: refuse them
+        if not stat.S_ISREG(path.stat().st_mode) and not path.is_dir():
+            raise RoutineError(f"{name}: not a regular file; a routine is a YAML text file.")
+    try:
+        with path.open("rb") as file:  # never read more than the limit: /dev/zero is a path too
+            data = file.read(MAX_FILE_BYTES + 1)
+    except IsADirectoryError:
+        raise RoutineError(f"{name}: is a folder, not a routine file.") from None
+    except FileNotFoundError:
+        raise RoutineError(f"{name}: no such file. Check the path.") from None
+    except OSError as e:
+        raise RoutineError(f"{name}: cannot be read ({e.strerror}).") from None
+    return replace(parse_routine(data, name), path=path)
+
+
+def parse_routine(data: bytes, source: str) -> Routine:
+    """Validate the bytes of a routine file named `source` in messages."""
+    if len(data) > MAX_FILE_BYTES:
+        raise RoutineError(
+            f"{source}: larger than {MAX_FILE_BYTES // 1000} kB; is it a routine file?"
+        )
+    document = load_document(data, source)
+    return _Validator(source).routine(document)
+
+
+_ROUTINE_KEYS = ("name", "description", "rest_seconds", "drills")
+_DRILL_KEYS = (
+    "id",
+    "name",
+    "instructions",
+    "cues",
+    "reps",
+    "sides",
+    "rep_seconds",
+    "hold_seconds",
+    "equipment",
+    "targets",
+)
+
+
+class _Validator:
+    """Turns a parsed document into a Routine, or raises one RoutineError naming the place."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, where: str, problem: str, line: int | None = None) -> RoutineError:
+        place = f"{self.source}"
+        if where:
+            place += f", {where}"
+        if line:
+            place += f", line {line}"
+        return RoutineError(f"{place}: {problem}")
+
+    def routine(self, doc: Any) -> Routine:
+        if doc is None:
+            raise self.fail("", "the file is empty; a routine needs a name and drills.")
+        if not isinstance(doc, Mapping):
+            raise self.fail(
+                "", f"a routine is a mapping with 'name' and 'drills', not a {_kind(doc)}."
+            )
+        self.check_keys(doc, _ROUTINE_KEYS, "")
+        name = self.text(doc, "name", "")
+        description = self.text(doc, "description", "", required=False)
+        rest = self.number(doc, "rest_seconds", "", DEFAULT_REST_SECONDS, minimum=0.0)
+        raw_drills = doc.get("drills")
+        if "drills" not in doc:
+            raise self.fail("", "the field 'drills' is missing; list at least one drill.", doc.line)
+        if not isinstance(raw_drills, list) or not raw_drills:
+            raise self.fail(
+                "field 'drills'", "must be a list of at least one drill.", doc.lines["drills"]
+            )
+        drills: list[Drill] = []
+        seen: dict[str, int] = {}
+        for number, raw in enumerate(raw_drills, start=1):
+            drill = self.drill(raw, number)
+            if drill.id in seen:
+                raise self.fail(
+                    f"drill {number} ({drill.id})",
+                    f"the id '{drill.id}' is already used by drill {seen[drill.id]}; "
+                    "give each drill its own id.",
+                    raw.lines.get("id", raw.line),
+                )
+            seen[drill.id] = number
+            drills.append(drill)
+        routine = Routine(name, tuple(drills), description, rest, self.source)
+        self.check_length(drills, rest)
+        return routine
+
+    def check_length(self, drills: list[Drill], rest: float) -> None:
+        """Refuse a session that would last longer than the limit, saying what makes it long."""
+        parts = {
+            "Lower the reps or the seconds.": sum(d.set_seconds() for d in drills),
+            "Shorten rest_seconds.": rest * (len(drills) - 1),
+            "Shorten the instructions and cues, or use fewer drills.": sum(
+                len(d.name) + len(d.instructions) + sum(map(len, d.cues)) for d in drills
+            ) / FAST_SPEECH_CHARS_PER_SECOND,
+        }
+        total = sum(parts.values())
+        if total > MAX_SESSION_SECONDS:
+            hours = f"about {total / 3600:.1f}" if total < 1000 * 3600 else "more than 1000"
+            raise self.fail(
+                "",
+                f"the session would last {hours} hours; the limit is "
+                f"{MAX_SESSION_SECONDS // 3600} hours. {max(parts, key=parts.__getitem__)}",
+            )
+
+    def drill(self, raw: Any, number: int) -> Drill:
+        where = f"drill {number}"
+        if not isinstance(raw, Mapping):
+            raise self.fail(
+                where, f"a drill is a mapping with name, instructions and reps, not a {_kind(raw)}."
+            )
+        self.check_keys(raw, _DRILL_KEYS, where)
+        name = self.text(raw, "name", where)
+        if "id" in raw:
+            drill_id = self.text(raw, "id", where)
+            if not _ID_PATTERN.match(drill_id):
+                raise self.fail(
+                    where + ", field 'id'",
+                    f"'{drill_id}' is not a valid id; use lower-case letters, digits and "
+                    f"hyphens, like '{slug(drill_id) or 'my-drill'}'.",
+                    raw.lines["id"],
+                )
+        else:
+            drill_id = slug(name)
+            if not drill_id:
+                raise self.fail(
+                    where, f"cannot make an id from the name '{name}'; add an 'id' field.", raw.line
+                )
+        where = f"drill {number} ({drill_id})"
+        sides_raw = raw.get("sides", "none")
+        if sides_raw is None:
+            sides_raw = "none"
+        try:
+            sides = Sides(sides_raw)
+        except ValueError:
+            raise self.fail(
+                where + ", field 'sides'",
+                f"{_show(sides_raw)} is not a side mode; use none, alternate or switch.",
+                raw.lines["sides"],
+            ) from None
+        return Drill(
+            id=drill_id,
+            name=name,
+            instructions=self.text(raw, "instructions", where),
+            reps=self.reps(raw, where),
+            sides=sides,
+            cues=self.texts(raw, "cues", where),
+            rep_seconds=self.number(
+                raw, "rep_seconds", where, DEFAULT_REP_SECONDS, minimum=MIN_REP_SECONDS
+            ),
+            hold_seconds=self.tenths(raw, "hold_seconds", where),
+            equipment=self.texts(raw, "equipment", where),
+            targets=self.texts(raw, "targets", where),
+        )
+
+    def check_keys(self, raw: Mapping, known: tuple[str, ...], where: str) -> None:
+        for key in raw:
+            if key not in known:
+                near = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+                hint = (
+                    f" Did you mean '{near[0]}'?" if near else f" Known fields: {', '.join(known)}."
+                )
+                raise self.fail(where, f"unknown field '{key}'.{hint}", raw.lines[key])
+
+    def text(self, raw: Mapping, key: str, where: str, required: bool = True) -> str:
+        if key not in raw:
+            if not required:
+                return ""
+            raise self.fail(where, f"the field '{key}' is missing.", raw.line)
+        value = raw[key]
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise self.fail(
+                _field(where, key), f"must be text, not a {_kind(value)}.", raw.lines[key]
+            )
+        value = " ".join(str(value).split())
+        if required and not value:
+            raise self.fail(_field(where, key), "must not be empty.", raw.lines[key])
+        self.printable(value, where, key, raw.lines[key])
+        self.sayable(value, where, key, raw.lines[key])
+        return value
+
+    def sayable(self, value: str, where: str, key: str, line: int) -> None:
+        """Refuse a text too long to speak well, or with a "word" no voice can say."""
+        limit = MAX_CHARS[key]
+        if len(value) > limit:
+            raise self.fail(
+                _field(where, key),
+                f"is {len(value)} characters long (\"{excerpt(value, 40)}\"); the limit is "
+                f"{limit}. Say it in fewer words.",
+                line,
+            )
+        word = max(value.split(), key=len, default="")
+        if len(word) > MAX_WORD_CHARS:
+            raise self.fail(
+                _field(where, key),
+                f"has a {len(word)}-character word (\"{excerpt(word, 40)}\"); no word a coach "
+                f"says is longer than {MAX_WORD_CHARS}.",
+                line,
+            )
+
+    def printable(self, value: str, where: str, key: str, line: int) -> None:
+        """Text is spoken and printed: refuse control characters and lone surrogates."""
+        bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Cs")), None)
+        if bad is not None:
+            raise self.fail(
+                _field(where, key),
+                f"contains the control character U+{ord(bad):04X}; write plain text.",
+                line,
+            )
+
+    def texts(self, raw: Mapping, key: str, where: str) -> tuple[str, ...]:
+        value = raw.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(
+            isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value
+        ):
+            raise self.fail(_field(where, key), "must be a list of short texts.", raw.lines[key])
+        items = tuple(" ".join(str(v).split()) for v in value)
+        if not all(items):
+            raise self.fail(_field(where, key), "has an empty entry.", raw.lines[key])
+        for item in items:
+            self.printable(item, where, key, raw.lines[key])
+            self.sayable(item, where, key, raw.lines[key])
+        return items
+
+    def number(
+        self,
+        raw: Mapping,
+        key: str,
+        where: str,
+        default: float,
+        minimum: float,
+    ) -> float:
+        if key not in raw or raw[key] is None:
+            return default
+        value = raw[key]
+        bound = f"at least {minimum:g}"
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+        if ok and value not in (float("inf"), float("-inf")):
+            try:
+                number = float(value)
+            except OverflowError:  # an int with hundreds of digits
+                raise self.fail(
+                    _field(where, key),
+                    f"must be a number {bound}, got a number too large to use.",
+                    raw.lines[key],
+                ) from None
+            if number >= minimum:
+                return number
+        raise self.fail(
+            _field(where, key), f"must be a number {bound}, got {_show(value)}.", raw.lines[key]
+        )
+
+    def tenths(self, raw: Mapping, key: str, where: str) -> float:
+        """A spoken number of seconds ("hold 1.5 seconds"): tenths at most, as a coach says it."""
+        value = self.number(raw, key, where, 0.0, minimum=0.0)
+        if abs(value * 10 - round(value * 10)) > 1e-9:
+            raise self.fail(
+                _field(where, key),
+                f"{value!r} is finer than a tenth of a second, more than a coach can say; "
+                f"write {round(value, 1):g}.",
+                raw.lines[key],
+            )
+        return value
+
+    def reps(self, raw: Mapping, where: str) -> tuple[int, int]:
+        if "reps" not in raw:
+            raise self.fail(
+                where,
+                "the field 'reps' is missing; give a count like 8 or a range like [10, 12].",
+                raw.line,
+            )
+        value = raw["reps"]
+        line = raw.lines["reps"]
+        place = _field(where, "reps")
+
+        def whole(v: Any) -> bool:
+            return isinstance(v, int) and not isinstance(v, bool) and v >= 1
+
+        if whole(value):
+            low = high = value
+        elif isinstance(value, list) and len(value) == 2 and all(whole(v) for v in value):
+            low, high = value
+            if low > high:
+                raise self.fail(
+                    place, f"the range [{low}, {high}] is reversed; write [{high}, {low}].", line
+                )
+        else:
+            raise self.fail(
+                place,
+                f"must be a whole number of at least 1 or a range [min, max], got {_show(value)}.",
+                line,
+            )
+        if high > MAX_REPS:
+            raise self.fail(place, f"more than {MAX_REPS} reps in one set is not a warm-up.", line)
+        return (low, high)
+
+
+def _field(where: str, key: str) -> str:
+    return f"{where}, field '{key}'" if where else f"field '{key}'"
+
+
+def _show(value: Any) -> str:
+    """A value for a message: its repr, cut short."""
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "empty value"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, Mapping):
+        return "mapping"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, bool):
+        return "true/false value"
+    if isinstance(value, (int, float)):
+        return "number"
+    return type(value).__name__
