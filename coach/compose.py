@@ -25,6 +25,7 @@ from coach.script import (
     Script,
 )
 from coach.tones import TONES, ToneKind
+from coach.wording import count_phrase, list_phrase, plural, set_sentence
 
 SpeechLength = Callable[[str], int]
 """Returns the length in samples of the clip for a text."""
@@ -138,41 +139,6 @@ def compose(routine: Routine, options: SessionOptions, speech_length: SpeechLeng
     return composer.run()
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def _seconds_phrase(seconds: float) -> str:
-    value = f"{seconds:g}"
-    return f"{value} second" if seconds == 1 else f"{value} seconds"
-
-
-def _list_phrase(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def set_sentence(drill: Drill, options: SessionOptions) -> str:
-    """The set in a sentence: "5 reps each side, alternating, hold 1 second."."""
-    n = drill.rep_count(options.lower)
-    parts = [_plural(n, "rep") + (" each side" if drill.sided else "")]
-    if drill.sides is Sides.ALTERNATE:
-        parts.append("alternating sides")
-    elif drill.sides is Sides.SWITCH:
-        parts.append("one side at a time")
-    if drill.hold_seconds:
-        parts.append(f"hold {_seconds_phrase(drill.hold_seconds)}")
-    sentence = ", ".join(parts)
-    return sentence[0].upper() + sentence[1:] + "."
-
-
-def count_phrase(side: str | None, rep: int, last: bool) -> str:
-    """What is said on a rep: "Left 3.", or for the last one "Last one, left." (as a coach
-    says it: the news first, the side after)."""
-    if last:
-        return f"Last one, {side}." if side else "Last one."
-    return f"{side.capitalize()} {rep}." if side else f"{rep}."
-
-
 @dataclass
 class _Composer:
     """Builds one Script; `cursor` is the sample where the next sound may start."""
@@ -269,11 +235,11 @@ class _Composer:
         count = len(self.drills)
         self.say(f"{self.routine.name}.")
         self.pause()
-        self.say(f"{_plural(count, 'drill')}, about {_plural(max(1, round(minutes)), 'minute')}.")
+        self.say(f"{plural(count, 'drill')}, about {plural(max(1, round(minutes)), 'minute')}.")
         equipment = list(dict.fromkeys(e for d in self.drills for e in d.equipment))
         if equipment:
             self.pause()
-            self.say(f"Have ready: {_list_phrase(equipment)}.")
+            self.say(f"Have ready: {list_phrase(equipment)}.")
         self.pause()
 
     def outro(self) -> None:
@@ -294,7 +260,7 @@ class _Composer:
         if not self.options.brief:
             self.say(drill.instructions, drill.id)
             self.pause()
-        self.say(set_sentence(drill, self.options), drill.id)
+        self.say(set_sentence(drill, drill.rep_count(self.options.lower)), drill.id)
         self.pause()
         cues = () if self.options.brief else drill.cues
         self.rep_set(drill, cues)
@@ -437,7 +403,7 @@ class _Composer:
         needed = [e for e in following.equipment if e not in drill.equipment]
         if needed:
             self.pause()
-            self.say(f"You'll need the {_list_phrase(needed)}.", drill.id)
+            self.say(f"You'll need the {list_phrase(needed)}.", drill.id)
         count_out = max(self.cursor + GAP, rest_start + to_samples(rest) - 3 * BEAT)
         self.cursor = count_out
         self.count_down(drill, ToneKind.REST_OVER)

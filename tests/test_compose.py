@@ -8,12 +8,13 @@ from itertools import pairwise
 import pytest
 from stand_in import stand_in_length
 
-from coach.compose import BEEP_GAP, SessionOptions, check_options, compose, phrases, set_sentence
+from coach.compose import BEEP_GAP, SessionOptions, check_options, compose, phrases
 from coach.errors import NoDrillsLeftError, OptionError
 from coach.routine_file import load_routine, parse_routine
 from coach.samples import SAMPLE_RATE, to_samples
 from coach.script import INTRO_ID, OUTRO_ID, ChapterKind, EventKind
 from coach.tones import TONES, ToneKind
+from coach.wording import set_sentence
 
 ROUTINE = b"""
 name: Test routine
@@ -310,7 +311,7 @@ def test_bad_options_are_refused_without_naming_a_flag(options, message):
 
 def test_set_sentence():
     routine = load_routine()
-    sentences = {d.id: set_sentence(d, SessionOptions()) for d in routine.drills}
+    sentences = {d.id: set_sentence(d, d.rep_count()) for d in routine.drills}
     assert sentences["walking-butt-kick"] == "5 reps each side, alternating sides, hold 1 second."
     assert sentences["squat-to-stand"] == "10 reps, hold 2 seconds."
     assert sentences["hanging-twist"] == "12 reps each side, one side at a time."
