@@ -321,7 +321,7 @@ def session_command(func: Callable) -> Callable:
     return command(wrapper)
 
 
-# --- commands ----------------------------------------------------------------
+# --- stopping, and the entry point -----------------------------------------------
 
 
 class _Stopped(KeyboardInterrupt):
