@@ -268,7 +268,7 @@ def _write_wav(timeline: Timeline, file: BinaryIO, report: Progress) -> None:
     The header is written once, whole, since the length is known: the stdlib's `wave` goes
     back to patch it when a write is interrupted, which fails on a pipe and hides the cause.
     """
-    total, rate = len(timeline.samples), timeline.sample_rate
+    total, rate = timeline.script.length, timeline.sample_rate
     data = total * SAMPLE_WIDTH * CHANNELS
     file.write(
         struct.pack(
@@ -289,9 +289,8 @@ def _write_wav(timeline: Timeline, file: BinaryIO, report: Progress) -> None:
         )
     )
     step = CHUNK_SECONDS * rate
-    pcm, width = timeline.pcm(), SAMPLE_WIDTH * CHANNELS
     for start in range(0, total, step):
-        file.write(pcm[start * width : (start + step) * width])  # views: nothing is copied
+        file.write(timeline.pcm(start, start + step))
         report(min(start + step, total) / total)
 
 

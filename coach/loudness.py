@@ -1,8 +1,8 @@
 """Loudness as ITU-R BS.1770 measures it, and a true-peak limiter, with numpy alone.
 
-The meters work on 2 ms blocks (`BLOCK`): K-weighted energy summed per block, the 4x-oversampled
-true peak as a per-block maximum, so the timeline can add up a session's blocks from each sound's
-measurements without filtering the whole session. scipy would take a second to import.
+levels.py levels each clip with them: K-weighted energy summed per 2 ms block (`BLOCK`), the
+4x-oversampled true peak as a per-block maximum, the limiter's gain per block. scipy would take
+a second to import.
 """
 
 from __future__ import annotations
@@ -25,29 +25,6 @@ STEP = SAMPLE_RATE // 10
 """BS.1770 gating: 400 ms blocks every 100 ms."""
 BLOCK = 45
 """The meter's and the limiter's resolution (2 ms); 49 of them make a `STEP`."""
-
-
-def normalising_gain(energy: np.ndarray, peaks: np.ndarray) -> tuple[np.float32, np.ndarray]:
-    """One gain to `TARGET_LUFS`, and a per-block limiter gain for true peaks over the ceiling.
-
-    Limiting lowers the loudness a little, so the gain is found again a few times with the
-    limiter in place (by the secant method); both work on 2 ms blocks, so this costs little.
-    """
-    db, limiter, tried = 0.0, np.ones_like(peaks), []
-    for _ in range(20):
-        measured = gated_loudness(energy * (db_to_gain(db) * limiter[: len(energy)]) ** 2)
-        if not np.isfinite(measured) or abs(measured - TARGET_LUFS) < 0.05:
-            break
-        tried.append((db, measured))
-        # The secant through the last two tries (limiting makes loudness grow slower than gain).
-        slope = 1.0
-        if len(tried) > 1 and tried[-1][0] != tried[-2][0]:
-            (db0, lufs0), (db1, lufs1) = tried[-2:]
-            slope = min(1.0, max(0.2, (lufs1 - lufs0) / (db1 - db0)))
-        db += (TARGET_LUFS - measured) / slope
-        limiter = limiter_gain(peaks * db_to_gain(db))
-    gain = db_to_gain(db)
-    return np.float32(gain), limiter
 
 
 def loudness(samples: np.ndarray) -> float:

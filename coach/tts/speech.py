@@ -169,7 +169,7 @@ class Speech:
             return None
 
     def store_measures(self, text: str, payload: bytes) -> None:
-        """Keep `payload` (the clip's loudness measurements) beside the clip of `text`; a cache
-        that cannot take it costs a measurement next time, and no warning."""
+        """Keep `payload` (the clip's level, levels.py) beside the clip of `text`; a cache that
+        cannot take it costs a measurement next time, and no warning."""
         with contextlib.suppress(OSError):
             write_sidecar(sidecar_path(self._path(spoken_text(text))), payload)
