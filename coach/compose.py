@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from coach.errors import NoDrillsLeftError, OptionError, SessionTooLongError, exact
 from coach.routine import MAX_SESSION_SECONDS, Drill, Routine, Sides, loose_key
@@ -29,6 +29,8 @@ from coach.wording import count_phrase, list_phrase, plural, set_sentence
 
 SpeechLength = Callable[[str], int]
 """Returns the length in samples of the clip for a text."""
+ChapterDone = Callable[[Script, bool], None]
+"""Called with the script so far as each chapter is laid out, and whether it is the last."""
 
 LEAD_IN = to_samples(1.0)
 """Silence before the first word: Bluetooth headphones swallow the first syllables."""
@@ -46,6 +48,10 @@ MAX_SPOKEN_COUNT = 100
 HALFWAY_MIN_REPS = 10
 """Sets with at least this many reps (without a side switch) get a halfway cue."""
 PACE_RANGE = (0.5, 3.0)
+SPOKEN_CHARS_PER_SECOND = 15
+"""About how fast a voice speaks at its default rate (the default voice: 15.6 characters a
+second in the built-in session): the intro's "about N minutes" is estimated from the text, so
+it is said before the rest of the session is rendered."""
 
 
 @dataclass(frozen=True)
@@ -115,10 +121,9 @@ def check_options(options: SessionOptions) -> None:
 
 
 def phrases(routine: Routine, options: SessionOptions) -> list[str]:
-    """Nearly every text the script may speak, for rendering in parallel before composing.
-
-    The intro names the session's length, known only once composed; `compose` asks for it last.
-    """
+    """Nearly every text the script may speak, in the order `compose` first needs them: for
+    rendering before composing, or ahead of it. (A shorter count is asked for only when the
+    longer one does not fit.)"""
     lengths: dict[str, int] = {}
 
     def note(text: str) -> int:
@@ -129,14 +134,24 @@ def phrases(routine: Routine, options: SessionOptions) -> list[str]:
     return list(lengths)
 
 
-def compose(routine: Routine, options: SessionOptions, speech_length: SpeechLength) -> Script:
-    """Lay out the whole session; `speech_length` gives each clip's length in samples.
+def compose(
+    routine: Routine,
+    options: SessionOptions,
+    speech_length: SpeechLength,
+    chapter_done: ChapterDone | None = None,
+) -> Script:
+    """Lay out the whole session in order, from the intro on; `speech_length` gives each clip's
+    length in samples, asked for in order of need. `chapter_done` sees the script grow.
 
     The options are those `check_options` accepted.
     """
     drills = select_drills(routine, options)
-    composer = _Composer(routine, options, drills, speech_length)
-    return composer.run()
+    return _Composer(routine, options, drills, speech_length, chapter_done).run()
+
+
+def estimated_length(text: str) -> int:
+    """About how long `text` takes to say, in samples, before any voice has said it."""
+    return to_samples(len(" ".join(text.split())) / SPOKEN_CHARS_PER_SECOND)
 
 
 @dataclass
@@ -147,46 +162,47 @@ class _Composer:
     options: SessionOptions
     drills: list[Drill]
     speech_length: SpeechLength
+    chapter_done: ChapterDone | None = None
     events: list[Event] = field(default_factory=list)
     chapters: list[Chapter] = field(default_factory=list)
     sets: list[RepSet] = field(default_factory=list)
     cursor: int = 0
 
     def run(self) -> Script:
-        # The intro names the session's length: lay out the body, then put the intro before it.
+        # The intro names the session's length before the rest is laid out: an estimate.
+        estimate = _Composer(self.routine, self.options, self.drills, estimated_length)
+        estimate.body()
+        self.cursor = LEAD_IN
+        self.intro(minutes=(estimate.cursor + LEAD_IN) / SAMPLE_RATE / 60)
+        self.chapter_end(INTRO_ID, "Intro", 0, ChapterKind.INTRO)
+        return self.body()
+
+    def body(self) -> Script:
+        """The drills and the outro, from the cursor on; the whole script."""
         for number, drill in enumerate(self.drills, start=1):
             self.drill(number, drill)
         outro_start = self.cursor
         self.outro()
-        self.chapters.append(
-            Chapter(OUTRO_ID, "Outro", outro_start, self.cursor, ChapterKind.OUTRO)
-        )
-        body_events, body_chapters, body_length = self.events, self.chapters, self.cursor
-
-        self.events, self.cursor = [], LEAD_IN
-        self.intro(minutes=(body_length + LEAD_IN) / SAMPLE_RATE / 60)
-        shift = self.cursor
-        length = shift + body_length + TAIL
-        if length > to_samples(MAX_SESSION_SECONDS):
+        self.cursor += TAIL
+        if self.cursor > to_samples(MAX_SESSION_SECONDS):
             raise SessionTooLongError(
-                f"The session would last {length / SAMPLE_RATE / 3600:.1f} hours; the limit is "
-                f"{MAX_SESSION_SECONDS // 3600} hours."
+                f"The session would last {self.cursor / SAMPLE_RATE / 3600:.1f} hours; the limit"
+                f" is {MAX_SESSION_SECONDS // 3600} hours."
             )
-        events = sorted(
-            self.events + [_shifted(e, shift) for e in body_events], key=lambda e: e.start
-        )
-        starts = [0] + [c.start + shift for c in body_chapters]
-        ends = starts[1:] + [length]
-        chapters = [Chapter(INTRO_ID, "Intro", 0, shift, ChapterKind.INTRO)] + [
-            replace(c, start=start, end=end)
-            for c, start, end in zip(body_chapters, starts[1:], ends[1:], strict=True)
-        ]
-        sets = tuple(
-            replace(s, start=s.start + shift, end=s.end + shift, reps_end=s.reps_end + shift,
-                    reps=tuple((at + shift, side, rep) for at, side, rep in s.reps))
-            for s in self.sets
+        return self.chapter_end(OUTRO_ID, "Outro", outro_start, ChapterKind.OUTRO, last=True)
+
+    def chapter_end(
+        self, id: str, title: str, start: int, kind: ChapterKind, last: bool = False
+    ) -> Script:
+        """The chapter from `start` to the cursor is laid out: the script so far."""
+        self.chapters.append(Chapter(id, title, start, self.cursor, kind))
+        script = Script(
+            self.routine.name, self.cursor, tuple(sorted(self.events, key=lambda e: e.start)),
+            tuple(self.chapters), tuple(self.sets),
         )  # fmt: skip
-        return Script(self.routine.name, length, tuple(events), tuple(chapters), sets)
+        if self.chapter_done is not None:
+            self.chapter_done(script, last)
+        return script
 
     # --- building blocks -------------------------------------------------
 
@@ -264,10 +280,9 @@ class _Composer:
         self.pause()
         cues = () if self.options.brief else drill.cues
         self.rep_set(drill, cues)
-        last = number == total
-        if not last:
+        if number < total:
             self.rest(drill, self.drills[number])
-        self.chapters.append(Chapter(drill.id, drill.name, start, self.cursor))
+        self.chapter_end(drill.id, drill.name, start, ChapterKind.DRILL)
 
     def count_in(self, drill: Drill) -> None:
         self.count_down(drill, ToneKind.GO)
@@ -408,7 +423,3 @@ class _Composer:
         self.cursor = count_out
         self.count_down(drill, ToneKind.REST_OVER)
         self.pause()
-
-
-def _shifted(event: Event, by: int) -> Event:
-    return replace(event, start=event.start + by)
