@@ -1,9 +1,13 @@
 """The player: a Timeline through the default audio device, with keys and a live display.
 
-It plays the very samples the exporter writes, as one buffer from a sample offset: nothing is
-ever slept between clips, so the session cannot drift. simpleaudio cannot report its position,
-so the position is kept on a monotonic clock; pause stops the device and remembers the offset,
-and every jump (resume, next, restart) starts the same buffer again at a sample offset.
+It plays the very samples the exporter writes, a chapter at a time: each chapter ends in
+silence (a rest, a pause), so the moment between two pieces, while the device is reopened, is
+never heard inside a sound, and a session still being made (live.py) is played as far as it
+is, waiting in silence at a chapter's end when the next one is not ready. Within a piece
+nothing is slept between clips, so the session cannot drift. simpleaudio cannot report its
+position, so the position is kept on a monotonic clock, started again with every piece; pause
+stops the device and remembers the offset, and every jump (resume, next, restart) starts a
+piece at a sample offset.
 
 The audio output, the clock, the key source and the display are injected, so tests swap them.
 """
@@ -19,7 +23,7 @@ import tty
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from rich.console import Console
 from rich.live import Live
@@ -30,8 +34,13 @@ from coach.samples import CHANNELS, SAMPLE_RATE, SAMPLE_WIDTH
 from coach.script import Chapter, ChapterKind, Script
 from coach.timeline import Timeline
 
+if TYPE_CHECKING:
+    from coach.live import LiveTimeline
+
 TICK = 0.05
 """Seconds between two looks at the keys and the display."""
+DRAIN_TICK = 0.002
+"""Seconds between two looks at the device as a piece ends: the next starts this soon after."""
 PREVIOUS_WINDOW = 2.0
 """Seconds within which a second `p` goes to the drill before."""
 KEYS_HELP = "space pause/resume · n next drill · p restart drill (twice: previous) · q quit"
@@ -191,7 +200,8 @@ class Status:
     side: str | None
     rep: int | None
     chapter_left: float
-    session_left: float
+    session_left: float | None
+    """None while the session is still being made."""
     paused: bool
 
     def render(self) -> str:
@@ -202,9 +212,10 @@ class Status:
         if self.rep is not None:
             head += f" · {self.side + ' ' if self.side else ''}rep {self.rep}"
         state = "PAUSED · " if self.paused else ""
+        session = "-:--" if self.session_left is None else _clock(self.session_left)
         return (
             f"{head}\n{state}{_clock(self.chapter_left)} left in this part · "
-            f"{_clock(self.session_left)} left in the session\n{KEYS_HELP}"
+            f"{session} left in the session\n{KEYS_HELP}"
         )
 
 
@@ -221,7 +232,7 @@ def chapter_index(script: Script, position: int) -> int:
     return len(script.chapters) - 1
 
 
-def status_at(script: Script, position: int, paused: bool = False) -> Status:
+def status_at(script: Script, position: int, paused: bool = False, final: bool = True) -> Status:
     chapter = script.chapters[chapter_index(script, position)]
     drills = [c for c in script.chapters if c.kind is ChapterKind.DRILL]
     current = next((s for s in script.sets if s.start <= position < s.end), None)
@@ -234,7 +245,7 @@ def status_at(script: Script, position: int, paused: bool = False) -> Status:
         side=side,
         rep=rep,
         chapter_left=max(0, chapter.end - position) / rate,
-        session_left=max(0, script.length - position) / rate,
+        session_left=max(0, script.length - position) / rate if final else None,
         paused=paused,
     )
 
@@ -258,46 +269,60 @@ def resume_offset(script: Script, position: int) -> int:
 
 
 class Player:
-    """Plays one Timeline: to the end, or until `q`."""
+    """Plays one Timeline, whole or still being made: to the end, or until `q`."""
 
     def __init__(
         self,
-        timeline: Timeline,
+        timeline: Timeline | LiveTimeline,
         output: AudioOutput,
         *,
         keys: KeySource | None = None,
         display: Display | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.timeline = timeline
-        self.script = timeline.script
+        self.source = timeline
+        self.timeline = timeline.until(0)
         self.output = output
         self.keys = keys or NoKeys()
         self.display = display
         self.clock = clock
         self.paused = False
         self._offset = 0
-        """The sample the current play started at (or the paused position)."""
+        """The sample the current piece started at (or the paused position)."""
+        self._piece_end = 0
         self._started = 0.0
         self._restarted_at: float | None = None
+
+    @property
+    def script(self) -> Script:
+        return self.timeline.script
 
     def position(self) -> int:
         """The sample playing now, by the clock."""
         if self.paused:
             return self._offset
         elapsed = round((self.clock() - self._started) * self.timeline.sample_rate)
-        return min(self.script.length, self._offset + elapsed)
+        return min(self._piece_end, self._offset + elapsed)
 
     def run(self) -> None:
         """Play until the end or `q`; the device is stopped on every way out (Ctrl-C too)."""
         try:
             self.seek(0)
-            # The clock says when the session is over; a device that takes the samples faster
-            # than real time (a file) does not end it early, one still draining ends it late.
-            while self.paused or self.position() < self.script.length or self.output.busy():
+            while True:
+                # The clock says when a piece is over; a device that takes the samples faster
+                # than real time (a file) does not end it early, one still draining ends it late.
+                if not self.paused and self.position() >= self._piece_end:
+                    if self.output.busy():
+                        self.keys.read(DRAIN_TICK)
+                        continue
+                    if self.timeline.final and self._piece_end >= self.script.length:
+                        return
+                    self.seek(self._piece_end)
                 if self.display is not None:
-                    self.display.show(status_at(self.script, self.position(), self.paused))
-                key = self.keys.read(TICK)
+                    self.display.show(
+                        status_at(self.script, self.position(), self.paused, self.timeline.final)
+                    )
+                key = self.keys.read(self._tick())
                 if key in ("q", "Q"):
                     return
                 if key == " ":
@@ -309,13 +334,23 @@ class Player:
         finally:
             self.output.stop()
 
+    def _tick(self) -> float:
+        """Until the next look: a `TICK`, or less when the piece ends sooner."""
+        if self.paused:
+            return TICK
+        left = (self._piece_end - self.position()) / self.timeline.sample_rate
+        return max(DRAIN_TICK, min(TICK, left))
+
     def seek(self, offset: int) -> None:
-        """Play from sample `offset` (past the end: stop)."""
+        """Play the piece from sample `offset` to its chapter's end (past the end: stop). Waits,
+        in silence, for a session being made to reach `offset`."""
         self.output.stop()
         self.paused = False
-        self._offset = min(offset, self.script.length)
+        self.timeline = self.source.until(offset)
+        self._offset = self._piece_end = min(offset, self.script.length)
         if self._offset < self.script.length:
-            self.output.play(self.timeline.pcm(self._offset))
+            self._piece_end = self.script.chapters[chapter_index(self.script, self._offset)].end
+            self.output.play(self.timeline.pcm(self._offset, self._piece_end))
         self._started = self.clock()  # after opening the device, which takes a moment
 
     def toggle_pause(self) -> None:
@@ -329,6 +364,8 @@ class Player:
     def next_drill(self) -> None:
         """To the start of the next chapter (past the outro: the end)."""
         index = chapter_index(self.script, self.position()) + 1
+        if index >= len(self.script.chapters) and not self.timeline.final:
+            self.timeline = self.source.until(self.script.length)  # the next one, once made
         chapters = self.script.chapters
         self.seek(chapters[index].start if index < len(chapters) else self.script.length)
 
@@ -344,7 +381,7 @@ class Player:
 
 
 def play_timeline(
-    timeline: Timeline,
+    timeline: Timeline | LiveTimeline,
     output: AudioOutput | None = None,
     stdin: TextIO | None = None,
     console: Console | None = None,
@@ -352,7 +389,7 @@ def play_timeline(
     """Play a session: with keys and a live display when `stdin` is a terminal, straight through
     otherwise. Raises AudioDeviceError when there is no device or it fails."""
     stdin = stdin if stdin is not None else sys.stdin
-    output = output if output is not None else SimpleaudioOutput(timeline.sample_rate)
+    output = output if output is not None else SimpleaudioOutput(timeline.until(0).sample_rate)
     if not stdin.isatty():
         Player(timeline, output).run()
         return

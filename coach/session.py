@@ -21,6 +21,7 @@ from coach.tts import Speech, VoiceSettings, default_cache_dir
 from coach.tts.cache import check_folder
 
 if TYPE_CHECKING:  # numpy and the timeline only for the commands that lay out audio
+    from coach.live import LiveTimeline
     from coach.timeline import ClipSource, Timeline
 
 Progress = Callable[[int, int], None]
@@ -77,6 +78,22 @@ class Session:
         from coach.timeline import build_timeline
 
         return build_timeline(self.script, self.speech, volume=self.volume)
+
+    def live(self) -> LiveTimeline:
+        """The session made while it plays (live.py), for the player: it starts on the opening
+        while the rest renders. No progress is reported: the player shows the session."""
+        from coach.live import LiveTimeline
+
+        speech = self.speech
+        if isinstance(speech, Speech):
+            speech.progress = None
+        return LiveTimeline(self.routine, self.options, speech, self.volume).start()
+
+    def close(self) -> None:
+        """Stop whatever still renders ahead (see `live`)."""
+        close = getattr(self.__dict__.get("speech"), "close", None)
+        if close is not None:
+            close()
 
     def warm(self) -> dict:
         """Render every clip the session may need into the cache (the TTS layer's speech):

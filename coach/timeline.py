@@ -61,6 +61,10 @@ class Timeline:
     def extended(self, script: Script, final: bool) -> Timeline:
         return Timeline(script, self.speech, self.volume, final=final, _sounds=self._sounds)
 
+    def until(self, past: int = 0) -> Timeline:
+        """A whole timeline reaches every sample (see `LiveTimeline.until`)."""
+        return self
+
     def render(self, start: int = 0, end: int | None = None) -> np.ndarray:
         """Samples `start` to `end` (default: the end of the script)."""
         end = self.script.length if end is None else min(end, self.script.length)

@@ -1,15 +1,17 @@
 """An ALSA device backed by a file, a tiny routine and short stand-in clips, for player tests.
 
 Run as a script, it plays a session of a routine with the stand-in clips, the way `coach play`
-would (keys and display when standard input is a terminal):
+would (made while it plays; keys and display when standard input is a terminal), `--slow`
+making each clip take longer to render than to play:
 
-    python tests/alsa_fixtures.py ROUTINE [--only DRILL] [--rehearse DRILL]
+    python tests/alsa_fixtures.py ROUTINE [--only DRILL] [--rehearse DRILL] [--slow]
 """
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +20,7 @@ from stand_in import StandInSpeech
 from coach.compose import SessionOptions
 from coach.routine import Routine
 from coach.routine_file import load_routine
-from coach.session import open_session
-from coach.timeline import Timeline
+from coach.session import Session, open_session
 
 TINY_ROUTINE = """\
 name: Tiny
@@ -45,12 +46,32 @@ def write_routine(folder: Path) -> Path:
     return path
 
 
-def session(routine: Routine, only: str | None = None, rehearse: bool = False) -> Timeline:
-    """The timeline the player plays, built with the stand-in engine's short clips (quick to
-    play through)."""
+class SlowSpeech(StandInSpeech):
+    """Stand-in clips that take `delay` seconds each to render the first time (longer than
+    most of them last): the player has to wait for them."""
+
+    def __init__(self, delay: float, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.delay, self.made = delay, set()
+
+    def clip(self, text: str) -> np.ndarray:
+        if text not in self.made:
+            time.sleep(self.delay)
+            self.made.add(text)
+        return super().clip(text)
+
+
+SHORT_CLIPS = {"level": 0.2, "seconds": 0.03, "per_char": 0.006}
+"""The stand-in's clips for the player's tests: short, so sessions play quickly."""
+
+
+def session(
+    routine: Routine, only: str | None = None, rehearse: bool = False, delay: float = 0.0
+) -> Session:
+    """The session the player plays, with the stand-in engine's short clips."""
     options = SessionOptions(only=(only,) if only else (), rehearse=rehearse)
-    clips = StandInSpeech(level=0.2, seconds=0.03, per_char=0.006)
-    return open_session(routine, options, clips=clips).timeline()
+    clips = SlowSpeech(delay, **SHORT_CLIPS) if delay else StandInSpeech(**SHORT_CLIPS)
+    return open_session(routine, options, clips=clips)
 
 
 def file_device(folder: Path, out: Path, slave: str = "{ type null }") -> dict[str, str]:
@@ -96,14 +117,16 @@ def main() -> None:
     parser.add_argument("routine", type=Path)
     parser.add_argument("--only")
     parser.add_argument("--rehearse")
+    parser.add_argument("--slow", action="store_true")
     args = parser.parse_args()
     routine = load_routine(args.routine)
+    delay = 0.3 if args.slow else 0.0
     try:
         if args.rehearse:
-            timeline = session(routine, find_drill(routine, args.rehearse).id, rehearse=True)
+            made = session(routine, find_drill(routine, args.rehearse).id, True, delay)
         else:
-            timeline = session(routine, args.only)
-        play_timeline(timeline)
+            made = session(routine, args.only, delay=delay)
+        play_timeline(made.live())
     except CoachError as e:  # as the CLI does
         print(f"coach: error: {e}", file=sys.stderr)
         sys.exit(e.exit_status)

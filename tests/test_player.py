@@ -41,7 +41,7 @@ def routine(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def timeline(routine):
-    return session(routine)
+    return session(routine).timeline()
 
 
 # --- fakes -------------------------------------------------------------------------
@@ -56,15 +56,22 @@ class Clock:
 
 
 class Output:
-    """Records the sample offset of every play (from the PCM's length) and every stop."""
+    """Records the sample offset of every play and every stop. A piece ends where its chapter
+    does: the one of its samples tells where it starts."""
 
     def __init__(self, timeline, clock) -> None:
-        self.length, self.clock = len(timeline.samples), clock
+        self.timeline, self.clock = timeline, clock
         self.log: list[tuple] = []
         self.playing = False
 
     def play(self, pcm: bytes) -> None:
-        self.log.append(("play", self.length - len(pcm) // 2))
+        n = len(pcm) // 2
+        (start,) = [
+            c.end - n
+            for c in self.timeline.script.chapters
+            if c.start <= c.end - n and self.timeline.pcm(c.end - n, c.end) == pcm
+        ]
+        self.log.append(("play", start))
         self.playing = True
 
     def stop(self) -> None:
@@ -96,6 +103,14 @@ def run(timeline, presses=()):
     return output.log, clock.now
 
 
+def plays(log) -> list[int]:
+    return [entry[1] for entry in log if entry[0] == "play"]
+
+
+def piece_end(timeline, offset: int) -> int:
+    return next(c.end for c in timeline.script.chapters if c.start <= offset < c.end)
+
+
 def seconds(samples: int) -> float:
     return samples / SAMPLE_RATE
 
@@ -107,9 +122,10 @@ def chapter(timeline, drill_id):
 # --- control logic -------------------------------------------------------------------
 
 
-def test_plays_straight_through_in_session_time(timeline):
+def test_plays_straight_through_a_chapter_at_a_time_in_session_time(timeline):
     log, ended = run(timeline)
-    assert log == [("play", 0), ("stop",)]
+    starts = [c.start for c in timeline.script.chapters]
+    assert log == [entry for start in starts for entry in (("play", start), ("stop",))]
     assert ended == pytest.approx(timeline.script.duration, abs=0.06)
 
 
@@ -118,7 +134,7 @@ def test_pause_in_a_set_resumes_at_its_count_in(timeline):
     count_in, set_end = rep_sets(timeline.script)[0]
     pause_at = seconds(set_end) - 1.0
     log, ended = run(timeline, [(pause_at, " "), (pause_at + 30, " ")])
-    assert log[:3] == [("play", 0), ("stop",), ("play", count_in)]
+    assert plays(log)[:3] == [0, ankle.start, count_in]
     assert ankle.start < count_in
     replayed = seconds(round(pause_at * SAMPLE_RATE) - count_in)
     assert ended == pytest.approx(timeline.script.duration + 30 + replayed, abs=0.1)
@@ -128,14 +144,14 @@ def test_pause_in_speech_resumes_at_the_phrase(timeline):
     phrase = next(e for e in timeline.script.events if e.kind == "speech" and e.length > 2000)
     pause_at = seconds(phrase.start + phrase.length // 2)
     log, _ = run(timeline, [(pause_at, " "), (pause_at + 1, " ")])
-    assert log[:3] == [("play", 0), ("stop",), ("play", phrase.start)]
+    before = [c.start for c in timeline.script.chapters if c.start <= phrase.start]
+    assert plays(log)[: len(before) + 1] == before + [phrase.start]
 
 
 def test_next_skips_to_each_chapter_then_ends(timeline):
     chapters = timeline.script.chapters
     log, ended = run(timeline, [(0.5, "n"), (1.0, "n"), (1.5, "n"), (2.0, "n")])
-    plays = [entry[1] for entry in log if entry[0] == "play"]
-    assert plays == [0] + [c.start for c in chapters[1:]]
+    assert plays(log) == [0] + [c.start for c in chapters[1:]]
     assert ended == pytest.approx(2.0, abs=0.06)
 
 
@@ -143,8 +159,8 @@ def test_restart_then_quickly_again_goes_to_the_drill_before(timeline):
     ankle, spider = chapter(timeline, "ankle-circle"), chapter(timeline, "walking-spiderman")
     at = seconds(spider.start) + 1
     log, _ = run(timeline, [(at, "p"), (at + 1, "p"), (at + 5, "p"), (at + 8, "q")])
-    plays = [entry[1] for entry in log if entry[0] == "play"]
-    assert plays == [0, spider.start, ankle.start, ankle.start]
+    natural = [0, ankle.start, spider.start]  # the pieces up to the first press
+    assert plays(log) == natural + [spider.start, ankle.start, ankle.start]
     assert log[-1] == ("stop",)
 
 
@@ -273,10 +289,10 @@ drills:
 def test_session_and_rehearsal_reach_the_device_sample_for_sample(tmp_path, routine):
     routine_file = write_routine(tmp_path)
     runs = {
-        "play": (["--only", "ankle-circle"], session(routine, "ankle-circle")),
+        "play": (["--only", "ankle-circle"], session(routine, "ankle-circle").timeline()),
         "rehearse": (
             ["--rehearse", "spiderman"],
-            session(routine, "walking-spiderman", rehearse=True),
+            session(routine, "walking-spiderman", rehearse=True).timeline(),
         ),
     }
     procs = {}
@@ -294,10 +310,28 @@ def test_session_and_rehearsal_reach_the_device_sample_for_sample(tmp_path, rout
     for name, (_, expected) in runs.items():
         _, err = procs[name].communicate(timeout=60)
         assert procs[name].returncode == 0, err.decode()
-        (got,) = reached_device(tmp_path / name / "out.raw")
-        assert np.array_equal(got, expected.samples), name
+        got = reached_device(tmp_path / name / "out.raw")
+        assert len(got) == len(expected.script.chapters)  # a piece a chapter
+        assert np.array_equal(np.concatenate(got), expected.samples), name
     # The device takes the bytes at once; the session still lasts its time, by the clock.
     assert time.monotonic() - started > max(t.script.duration for _, t in runs.values())
+
+
+def test_rendering_slower_than_playing_waits_and_loses_nothing(tmp_path, routine):
+    expected = session(routine).timeline()
+    started = time.monotonic()
+    played = subprocess.run(
+        [sys.executable, str(FIXTURES), str(write_routine(tmp_path)), "--slow"],
+        env=file_device(tmp_path, tmp_path / "out.raw"),
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert played.returncode == 0, played.stderr
+    got = reached_device(tmp_path / "out.raw")
+    assert [len(piece) for piece in got] == [c.end - c.start for c in expected.script.chapters]
+    assert np.array_equal(np.concatenate(got), expected.samples)  # nothing lost or doubled
+    clips = len(expected.script.texts())
+    # Each clip took 0.3 s to make: the player waited for them, beyond the session's length.
+    assert time.monotonic() - started > max(expected.script.duration, 0.3 * clips)
 
 
 def test_no_device_says_so_and_suggests_export(tmp_path):
@@ -382,11 +416,11 @@ def test_keys_through_a_terminal_pause_resume_skip_restart_quit(tmp_path, timeli
     ankle, spider = chapter(timeline, "ankle-circle"), chapter(timeline, "walking-spiderman")
     count_in = rep_sets(script)[0][0]
     term = Terminal(tmp_path)
-    plays: list[int] = []
+    pieces: list[int] = []
 
     def expect(offset: int) -> None:
-        plays.append(offset)
-        term.wait_for_samples(sum(script.length - o for o in plays))
+        pieces.append(offset)
+        term.wait_for_samples(sum(piece_end(timeline, o) - o for o in pieces))
 
     expect(0)
     term.press("n")  # in the intro: to the first drill
@@ -394,7 +428,7 @@ def test_keys_through_a_terminal_pause_resume_skip_restart_quit(tmp_path, timeli
     time.sleep(seconds(count_in - ankle.start) + 1.5)  # into the count-in
     term.press(" ")  # pause
     time.sleep(0.5)
-    assert term.samples() == sum(script.length - o for o in plays)
+    assert term.samples() == sum(piece_end(timeline, o) - o for o in pieces)
     term.press(" ")  # resume: the count-in again
     expect(count_in)
     term.press("n")
@@ -406,19 +440,20 @@ def test_keys_through_a_terminal_pause_resume_skip_restart_quit(tmp_path, timeli
     term.press("q")
     assert term.finish() == 0
     got = reached_device(term.out)
-    assert len(got) == len(plays)
-    for offset, play in zip(plays, got, strict=True):
-        assert np.array_equal(play, timeline.samples[offset:]), offset
+    assert len(got) == len(pieces)
+    for offset, play in zip(pieces, got, strict=True):
+        assert np.array_equal(play, timeline.samples[offset : piece_end(timeline, offset)]), offset
     screen = term.screen.decode(errors="replace")
     assert "Drill 1 of 2: Ankle circle" in screen and "PAUSED" in screen and "space pause" in screen
 
 
 def test_ctrl_c_through_a_terminal_stops_cleanly(tmp_path, timeline):
     term = Terminal(tmp_path)
-    term.wait_for_samples(timeline.script.length)
+    intro = timeline.script.chapters[0].end
+    term.wait_for_samples(intro)
     term.press("\x03")
     assert term.finish() == 130
-    assert term.samples() == timeline.script.length
+    assert term.samples() == intro
 
 
 @pytest.mark.parametrize("signum, status", [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
@@ -439,7 +474,7 @@ def test_device_failing_mid_session_is_an_error(tmp_path, timeline):
     device = tmp_path / "device"
     device.mkdir()
     term = Terminal(tmp_path, device / "out.raw")
-    term.wait_for_samples(timeline.script.length)
+    term.wait_for_samples(timeline.script.chapters[0].end)
     device.rename(tmp_path / "gone")  # the device cannot be opened again
     term.press("n")
     assert term.finish() == 1
@@ -493,7 +528,7 @@ def test_coach_play_and_rehearse_reach_the_device_as_exported(tmp_path, routine)
         )
     for proc in runs.values():
         assert proc.wait(timeout=120) == 0, proc.stderr.read()
-    (played,) = reached_device(tmp_path / "play" / "out.raw")
-    (rehearsed,) = reached_device(tmp_path / "rehearse" / "out.raw")
+    played = np.concatenate(reached_device(tmp_path / "play" / "out.raw"))
+    rehearsed = np.concatenate(reached_device(tmp_path / "rehearse" / "out.raw"))
     assert np.array_equal(played, exported)
     assert np.array_equal(rehearsed, expected["rehearse"].samples)

@@ -234,10 +234,12 @@ class _RenderProgress:
 
 @contextmanager
 def running(session: Session, progress: _RenderProgress) -> Iterator[Session]:
-    """Clear the progress bar on every way out; then say if clips could not be cached."""
+    """Stop rendering and clear the progress bar on every way out; then say if clips could not
+    be cached."""
     try:
         yield session
     finally:
+        session.close()
         progress.close()
         for text, drill in session.unspoken():
             where = f"drill {drill}" if drill else "the session"

@@ -184,7 +184,7 @@ def play(session: Session) -> None:
     """Play the session through the default audio device."""
     from coach.player import play_timeline
 
-    play_timeline(session.timeline())
+    play_timeline(session.live())
 
 
 @app.command()
@@ -212,7 +212,7 @@ def rehearse(
         cache_dir=cache_dir, rehearse=True,
     )  # fmt: skip
     with running(*made) as session:
-        play_timeline(session.timeline())
+        play_timeline(session.live())
 
 
 @app.command()

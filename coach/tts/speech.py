@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,12 @@ KEEP_SECONDS = 0.02
 """Silence kept before the first and after the last loud sample; the length of a silent clip."""
 RENDER_TIMEOUT = 20.0
 """Seconds one clip may take to render before the engine counts as hung."""
+STOP_SECONDS = 5.0
+"""How long `close` waits for the clips being rendered ahead to be done."""
+
+
+class StoppedError(Exception):
+    """Speech was closed while a clip was awaited."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,13 @@ class Speech:
         """Why clips could not be stored (a full or read-only disk); they were used all the same."""
         self._clips: dict[str, np.ndarray] = {}
         """Clips read or rendered so far, by spoken text: each is read or rendered once."""
+        self._ready = threading.Condition()
+        """Guards what rendering ahead shares: `_ahead`, `_failed`, and `_clips` as it grows."""
+        self._ahead: set[str] = set()
+        """Spoken texts being rendered ahead, not yet done."""
+        self._failed: BaseException | None = None
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
 
     def _path(self, text: str) -> Path:
         key = clip_key(**self.engine.key_parts(), trim=[TRIM_THRESHOLD, KEEP_SECONDS], text=text)
@@ -122,16 +136,14 @@ class Speech:
     def clips(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
         """The clip (int16 mono at SAMPLE_RATE) of each distinct text in `texts`.
 
-        Clips are kept in memory once read or rendered. Clips not in the cache are rendered
-        in parallel and stored; `progress(done, total)` is called as each one is stored.
+        Clips are kept in memory once read or rendered. Clips being rendered ahead are waited
+        for; the others not in the cache are rendered in parallel and stored; `progress(done,
+        total)` is called as each one is stored.
         """
         wanted = {text: spoken_text(text) for text in texts}
         if "" in wanted.values():
             raise ValueError("A phrase has nothing to say.")
-        found = {
-            said: self._clips[said] if said in self._clips else self._cached(said)
-            for said in dict.fromkeys(wanted.values())
-        }
+        found = {said: self._known(said) for said in dict.fromkeys(wanted.values())}
         # Longest first, so no long phrase starts last and leaves a core idle.
         missing = [said for said, clip in found.items() if clip is None]
         missing.sort(key=len, reverse=True)
@@ -139,15 +151,73 @@ class Speech:
             render = self.engine.render(missing, timeout=self.timeout, workers=self.workers)
             with contextlib.closing(render):  # stops the engine's processes on an error
                 for done, (i, raw) in enumerate(render, 1):
-                    clip = trim(raw)
-                    self._store(missing[i], clip)
-                    found[missing[i]] = clip
-                    self.rendered += 1
+                    found[missing[i]] = self._keep(missing[i], raw)
                     if self.progress:
                         self.progress(done, len(missing))
-        self._clips.update(found)
         self.silent.update(text for text, said in wanted.items() if not found[said].any())
         return {text: found[said] for text, said in wanted.items()}
+
+    def _known(self, said: str) -> np.ndarray | None:
+        """The clip of spoken text `said` in memory or the cache, after waiting for it if it is
+        being rendered ahead; None when it must be rendered."""
+        with self._ready:
+            while said in self._ahead and self._failed is None:
+                self._ready.wait()
+            if said in self._ahead:
+                raise self._failed
+            if said in self._clips:
+                return self._clips[said]
+        clip = self._cached(said)
+        if clip is not None:
+            self._clips[said] = clip
+        return clip
+
+    def _keep(self, said: str, raw: np.ndarray) -> np.ndarray:
+        """A rendered clip, trimmed, stored and kept in memory."""
+        clip = trim(raw)
+        self._store(said, clip)
+        with self._ready:
+            self._clips[said] = clip
+            self._ahead.discard(said)
+            self.rendered += 1
+            self._ready.notify_all()
+        return clip
+
+    def render_ahead(self, texts: Iterable[str]) -> None:
+        """Start rendering, in this order, those of `texts` the cache lacks, on a thread of their
+        own (which uses every core), so that a caller can use the first before the last is
+        done. `clips` waits for them; an error rendering one is raised there. Call `close`."""
+        order = [said for said in dict.fromkeys(map(spoken_text, texts)) if said]
+        todo = [s for s in order if s not in self._clips and not self._path(s).is_file()]
+        if not todo:
+            return
+        self._ahead.update(todo)
+        self._thread = threading.Thread(target=self._render, args=(todo,), daemon=True)
+        self._thread.start()
+
+    def _render(self, todo: list[str]) -> None:
+        render = self.engine.render(todo, timeout=self.timeout, workers=self.workers)
+        try:
+            for i, raw in render:
+                self._keep(todo[i], raw)
+                if self._stopping.is_set():
+                    break
+        except BaseException as e:  # raised again to whoever waits for a clip
+            with self._ready:
+                self._failed = e
+                self._ready.notify_all()
+        finally:
+            render.close()  # what has not started is cancelled
+            with self._ready:
+                if self._ahead and self._failed is None:
+                    self._failed = StoppedError("speech was closed")
+                self._ready.notify_all()
+
+    def close(self) -> None:
+        """Stop rendering ahead; returns once the clips under way are done (or `STOP_SECONDS`)."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(STOP_SECONDS)
 
     def clip(self, text: str) -> np.ndarray:
         """The clip of one text, by the same rules as `clips`."""

@@ -1,0 +1,77 @@
+"""A session made while it plays: composed on a thread of its own as its clips render, in the
+order they are needed, and handed to the player a chapter at a time.
+
+The composer asks for clip lengths in the order of the session, so it can only run as fast as
+the clips render; with the clips rendering ahead in that same order (`Speech.render_ahead`),
+the intro is laid out as soon as its few clips exist, and the player starts on it while the
+rest is made. What is made is the very script a whole session has (same lengths, same order of
+asking), so what the player sends the device is what the exporter writes.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from coach.compose import SessionOptions, compose, phrases
+from coach.routine import Routine
+from coach.script import Script
+from coach.timeline import ClipSource, Timeline
+
+
+class LiveTimeline:
+    """The timeline of a session still being made; `until(past)` gives it as far as it is.
+
+    Start it with `start`, and `close` it on every way out (it stops the rendering).
+    """
+
+    def __init__(
+        self, routine: Routine, options: SessionOptions, speech: ClipSource, volume: float
+    ) -> None:
+        self.routine, self.options, self.speech, self.volume = routine, options, speech, volume
+        self._made = threading.Condition()
+        self._timeline: Timeline | None = None
+        self._failed: BaseException | None = None
+        self._thread = threading.Thread(target=self._compose, daemon=True)
+
+    def start(self) -> LiveTimeline:
+        ahead = getattr(self.speech, "render_ahead", None)
+        if ahead is not None:
+            ahead(phrases(self.routine, self.options))
+        self._thread.start()
+        return self
+
+    def _compose(self) -> None:
+        try:
+            length = lambda text: len(self.speech.clip(text))  # noqa: E731
+            compose(self.routine, self.options, length, self._made_so_far)
+        except BaseException as e:  # raised again to the player, which words it
+            with self._made:
+                self._failed = e
+                self._made.notify_all()
+
+    def _made_so_far(self, script: Script, last: bool) -> None:
+        with self._made:
+            if self._timeline is None:
+                self._timeline = Timeline(script, self.speech, self.volume, final=last)
+            else:
+                self._timeline = self._timeline.extended(script, last)
+            self._made.notify_all()
+
+    def until(self, past: int = 0) -> Timeline:
+        """The timeline once it reaches past sample `past` (or is the whole session): waits for
+        the composer. Raises what stopped the composer (an engine's error, a session too long)."""
+        with self._made:
+            while not self._reaches(past) and self._failed is None:
+                self._made.wait()
+            if not self._reaches(past):
+                raise self._failed
+            return self._timeline
+
+    def _reaches(self, past: int) -> bool:
+        made = self._timeline
+        return made is not None and (made.final or made.script.length > past)
+
+    def close(self) -> None:
+        close = getattr(self.speech, "close", None)
+        if close is not None:
+            close()
