@@ -15,6 +15,9 @@ machine slows both alike:
 - `coach play` to the first sample at a real-time device (a private PulseAudio null sink, see
   bench_player.py), warm cache, against `aplay` playing the session's WAV there; shown as the
   difference, since aplay's first sample comes within milliseconds;
+- `coach play` and `coach rehearse spiderman` to the first bytes at an ALSA file device (`type
+  file` over `type null`), from the process start, with an empty cache and a warm one, against
+  `aplay` there; the targets are absolute (2 s cold, 1 s warm);
 - scaling: warm export of a routine four times as long (the built-in drills repeated with
   distinct ids) against the default routine, in time and in the child's peak memory;
 - `coach script --json` warm, against a bare Python start;
@@ -188,6 +191,32 @@ def first_sample(pulse: Pulse, command: list[str], env: dict[str, str], lead_in:
         time.sleep(0.5)  # let the sink fall silent before the next run
 
 
+def file_device(folder: Path) -> tuple[dict[str, str], Path]:
+    """The environment that makes ALSA's `default` write what it gets to a file, and the file."""
+    out = folder / "device.raw"
+    config = folder / "asound.conf"
+    config.write_text(f'pcm.!default {{ type file slave.pcm {{ type null }} file "{out}" '
+                      'format "raw" }\n')
+    return {**os.environ, "ALSA_CONFIG_PATH": str(config)}, out
+
+
+def first_bytes(command: list[str], env: dict[str, str], out: Path) -> float:
+    """Seconds from starting `command` to the first bytes at the file device; then stops it."""
+    out.unlink(missing_ok=True)
+    called = time.monotonic()
+    child = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while time.monotonic() < called + 60:
+            if out.exists() and out.stat().st_size:
+                return time.monotonic() - called
+            time.sleep(0.002)
+        sys.exit(f"bench: nothing reached the device from `{' '.join(command)}` in a minute")
+    finally:
+        child.send_signal(signal.SIGINT)
+        child.wait(timeout=10)
+
+
 def figure(name: str, unit: str, runs: list[float], anchor: str, anchor_runs: list[float],
            target: float | None = None, target_text: str = "", compare: str = "ratio") -> dict:
     """One row: the medians, their ratio (or, `compare="difference"`, coach minus anchor)."""
@@ -197,7 +226,7 @@ def figure(name: str, unit: str, runs: list[float], anchor: str, anchor_runs: li
             "anchor_median": anchor_median, "anchor_runs": anchor_runs, "compare": compare,
             "ratio": ratio, "difference": median - anchor_median,
             "target": target, "target_text": target_text,
-            "met": None if target is None else ratio <= target}
+            "met": None if target is None else (ratio if compare == "ratio" else median) <= target}
 
 
 def version(command: list[str]) -> str:
@@ -266,6 +295,21 @@ def measure(work: Path, runs: int) -> dict:
             print(f"run {run}/{runs}: coach play {play[-1] * 1000:.0f} ms, "
                   f"aplay {aplay[-1] * 1000:.0f} ms", file=sys.stderr)
 
+    device_env, device = file_device(work)
+    starts: dict[str, list[float]] = {"aplay": []}
+    commands = {"play": [COACH, "play"], "rehearse": [COACH, "rehearse", "spiderman"]}
+    for run in range(1, runs + 1):
+        for name, command in commands.items():
+            with tempfile.TemporaryDirectory(dir=work) as cache:
+                cold = first_bytes(command, coach_env(Path(cache), device_env), device)
+            starts.setdefault(f"{name} cold", []).append(cold)
+            warm_start = first_bytes(command, coach_env(warm, device_env), device)
+            starts.setdefault(f"{name} warm", []).append(warm_start)
+        starts["aplay"].append(first_bytes(["aplay", "-q", str(wav)], device_env, device))
+        print(f"run {run}/{runs}: first bytes " + ", ".join(
+            f"{name} {values[-1] * 1000:.0f} ms" for name, values in starts.items()),
+            file=sys.stderr)
+
     engine_rows = engine_figures(work, runs)
     length_ratio = long_session["duration"] / session["duration"]
     info["load_average_at_end"] = os.getloadavg()
@@ -285,6 +329,12 @@ def measure(work: Path, runs: int) -> dict:
             # aplay starts in a few milliseconds, so a ratio to it would be noise: the difference.
             figure("coach play to first sample (warm)", "ms", [s * 1000 for s in play],
                    "aplay of the same audio", [s * 1000 for s in aplay], compare="difference"),
+            *(figure(f"coach {name}, first bytes ({cache} cache)", "ms",
+                     [s * 1000 for s in starts[f"{name} {state}"]], "aplay of the session's WAV",
+                     [s * 1000 for s in starts["aplay"]], limit * 1000, f"≤ {limit:.1f} s",
+                     compare="difference")
+              for name in commands
+              for state, cache, limit in (("cold", "empty", 2.0), ("warm", "warm", 1.0))),
             figure(f"{COPIES}x routine, warm export time", "s", seconds(long_export),
                    "default routine", seconds(warm_export), 1.1 * length_ratio,
                    f"≤ {1.1 * length_ratio:.2f}× (length +10%)"),

@@ -487,27 +487,14 @@ def test_device_failing_mid_session_is_an_error(tmp_path, timeline):
 
 
 @pytest.mark.slow
-def test_coach_play_and_rehearse_reach_the_device_as_exported(tmp_path, routine):
+def test_coach_play_and_rehearse_on_an_empty_cache_reach_the_device_as_exported(tmp_path, routine):
     import wave
 
     from coach.compose import SessionOptions
     from coach.export import export_timeline
     from coach.session import open_session
-    from coach.tts import Speech, VoiceSettings
 
-    cache = tmp_path / "cache"
-    speech = Speech(VoiceSettings(), cache)  # renders the clips the commands will find cached
-    expected = {}
-    for name, options in (
-        ("play", SessionOptions(only=("ankle-circle",))),
-        ("rehearse", SessionOptions(only=("walking-spiderman",), rehearse=True)),
-    ):
-        expected[name] = open_session(routine, options, clips=speech).timeline()
-    wav = export_timeline(expected["play"], tmp_path / "session.wav").path
-    with wave.open(str(wav)) as w:
-        exported = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
-    assert "Rehearsal: Walking spiderman." in expected["rehearse"].script.texts()
-
+    cache = tmp_path / "cache"  # empty: both commands render while they play
     routine_file = write_routine(tmp_path)
     runs = {}
     for name, args in (
@@ -516,7 +503,7 @@ def test_coach_play_and_rehearse_reach_the_device_as_exported(tmp_path, routine)
     ):
         (tmp_path / name).mkdir()
         env = file_device(tmp_path / name, tmp_path / name / "out.raw") | {
-            "COACH_CACHE_DIR": str(cache)
+            "COACH_CACHE_DIR": str(cache / name)
         }
         runs[name] = subprocess.Popen(
             [sys.executable, "-m", "coach", *args, "--routine", str(routine_file)],
@@ -530,5 +517,18 @@ def test_coach_play_and_rehearse_reach_the_device_as_exported(tmp_path, routine)
         assert proc.wait(timeout=120) == 0, proc.stderr.read()
     played = np.concatenate(reached_device(tmp_path / "play" / "out.raw"))
     rehearsed = np.concatenate(reached_device(tmp_path / "rehearse" / "out.raw"))
+
+    # The same sessions made whole and exported, in a cache of their own.
+    expected = {
+        name: open_session(routine, options, cache_dir=tmp_path / "export-cache").timeline()
+        for name, options in (
+            ("play", SessionOptions(only=("ankle-circle",))),
+            ("rehearse", SessionOptions(only=("walking-spiderman",), rehearse=True)),
+        )
+    }
+    assert "Rehearsal: Walking spiderman." in expected["rehearse"].script.texts()
+    wav = export_timeline(expected["play"], tmp_path / "session.wav").path
+    with wave.open(str(wav)) as w:
+        exported = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
     assert np.array_equal(played, exported)
     assert np.array_equal(rehearsed, expected["rehearse"].samples)
