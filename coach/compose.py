@@ -167,6 +167,10 @@ class _Composer:
     chapters: list[Chapter] = field(default_factory=list)
     sets: list[RepSet] = field(default_factory=list)
     cursor: int = 0
+    round: int | None = None
+    """The round under way, in a routine of more than one round."""
+    set: int | None = None
+    """The set under way, in a drill of more than one set."""
 
     def run(self) -> Script:
         # The intro names the session's length before the rest is laid out: an estimate.
@@ -178,9 +182,13 @@ class _Composer:
         return self.body()
 
     def body(self) -> Script:
-        """The drills and the outro, from the cursor on; the whole script."""
-        for number, drill in enumerate(self.drills, start=1):
-            self.drill(number, drill)
+        """The drills of every round and the outro, from the cursor on; the whole script."""
+        rounds = self.rounds
+        for round_number in range(1, rounds + 1):
+            self.round = round_number if rounds > 1 else None
+            for number, drill in enumerate(self.drills, start=1):
+                self.drill(number, drill)
+        self.round = None
         outro_start = self.cursor
         self.outro()
         self.cursor += TAIL
@@ -210,7 +218,8 @@ class _Composer:
         """Speak `text` at `at` (default: the cursor) and move the cursor past it."""
         start = self.cursor if at is None else at
         length = self.speech_length(text)
-        return self._add(Event(start, length, EventKind.SPEECH, text=text, drill=drill))
+        return self._add(Event(start, length, EventKind.SPEECH, text=text, drill=drill,
+                               round=self.round, set=self.set))  # fmt: skip
 
     def beep(
         self,
@@ -220,9 +229,8 @@ class _Composer:
         side: str | None = None,
         rep: int | None = None,
     ) -> Event:
-        event = Event(
-            at, TONES[tone].length, EventKind.BEEP, tone=tone, drill=drill, side=side, rep=rep
-        )
+        event = Event(at, TONES[tone].length, EventKind.BEEP, tone=tone, drill=drill, side=side,
+                      rep=rep, round=self.round, set=self.set)  # fmt: skip
         return self._add(event)
 
     def _add(self, event: Event) -> Event:
@@ -231,12 +239,12 @@ class _Composer:
         self.cursor = max(self.cursor, event.end)
         return event
 
-    def count_down(self, drill: Drill, last: ToneKind) -> None:
-        """Three count beeps a beat apart, then `last` on the fourth beat."""
+    def count_down(self, drill: Drill, last: ToneKind) -> Event:
+        """Three count beeps a beat apart, then `last` on the fourth beat (returned)."""
         for _ in range(3):
             self.beep(ToneKind.COUNT, self.cursor, drill.id)
             self.cursor += BEAT - TONES[ToneKind.COUNT].length
-        self.beep(last, self.cursor, drill.id)
+        return self.beep(last, self.cursor, drill.id)
 
     def pause(self, samples: int = GAP) -> None:
         self.cursor += samples
@@ -266,23 +274,68 @@ class _Composer:
             else "That's the warm-up done. Have a great run."
         )
 
+    @property
+    def rounds(self) -> int:
+        return 1 if self.options.rehearse else self.routine.rounds
+
     def drill(self, number: int, drill: Drill) -> None:
+        """One drill in one round: its name, how to do it, its sets, and the rest after it."""
         start = self.cursor
         total = len(self.drills)
+        if self.round and self.round > 1 and number == 1:
+            self.say(f"Round {self.round} of {self.rounds}.", drill.id)
+            self.pause()
         if not self.options.rehearse:  # a rehearsal's intro has named the drill
             title = drill.name if total == 1 else f"Drill {number} of {total}: {drill.name}"
             self.say(f"{title}.", drill.id)
             self.pause()
-        if not self.options.brief:
+        if not self.options.brief and (self.round or 1) == 1:  # said once, in the first round
             self.say(drill.instructions, drill.id)
             self.pause()
-        self.say(set_sentence(drill, drill.rep_count(self.options.lower)), drill.id)
+        sets = 1 if self.options.rehearse else drill.sets
+        self.say(set_sentence(drill, drill.rep_count(self.options.lower), sets), drill.id)
         self.pause()
         cues = () if self.options.brief else drill.cues
-        self.rep_set(drill, cues)
+        for set_number in range(1, sets + 1):
+            self.set = set_number if sets > 1 else None
+            if set_number > 1:
+                self.set_rest(drill, set_number, sets)
+            if drill.timed:
+                self.timed_set(drill, cues)
+            else:
+                self.rep_set(drill, cues, early=set_number == 1)
+        self.set = None
         if number < total:
-            self.rest(drill, self.drills[number])
-        self.chapter_end(drill.id, drill.name, start, ChapterKind.DRILL)
+            self.rest(drill, self.drills[number], self.rest_seconds)
+        elif self.round and self.round < self.rounds:
+            self.rest(drill, self.drills[0], self.round_rest_seconds)
+        chapter_id = drill.id if self.round is None else f"{drill.id}_{self.round}"
+        title = drill.name if self.round is None else f"{drill.name}, round {self.round}"
+        self.chapter_end(chapter_id, title, start, ChapterKind.DRILL)
+
+    @property
+    def rest_seconds(self) -> float:
+        """The rest between drills: the routine's, or the one the options give."""
+        chosen = self.options.rest_seconds
+        return self.routine.rest_seconds if chosen is None else chosen
+
+    @property
+    def round_rest_seconds(self) -> float:
+        chosen = self.routine.round_rest_seconds
+        return self.rest_seconds if chosen is None else chosen
+
+    def set_rest(self, drill: Drill, set_number: int, sets: int) -> None:
+        """Between sets: "Rest.", then "Set 2 of 3." so that the count-in starts when the rest
+        is over."""
+        rest = self.rest_seconds if drill.set_rest_seconds is None else drill.set_rest_seconds
+        rest_start = self.cursor
+        self.say("Rest.", drill.id)
+        announce = f"Set {set_number} of {sets}."
+        self.cursor = max(
+            self.cursor + GAP, rest_start + to_samples(rest) - self.speech_length(announce) - GAP
+        )
+        self.say(announce, drill.id)
+        self.pause()
 
     def count_in(self, drill: Drill) -> None:
         self.count_down(drill, ToneKind.GO)
@@ -290,8 +343,9 @@ class _Composer:
         self.say("Go.", drill.id)
         self.pause()
 
-    def rep_set(self, drill: Drill, cues: tuple[str, ...]) -> None:
-        """Count-in, every rep at a steady tempo, cues in the gaps, side switch, end beep."""
+    def rep_set(self, drill: Drill, cues: tuple[str, ...], early: bool = True) -> None:
+        """Count-in, every rep at a steady tempo, cues in the gaps, side switch, end beep.
+        With `early`, cues that fit nowhere in the set are said before it."""
         n = drill.rep_count(self.options.lower)
         rep_len = to_samples(drill.rep_seconds * self.options.pace)
         period = to_samples(drill.rep_seconds * self.options.pace + drill.hold_seconds)
@@ -308,11 +362,13 @@ class _Composer:
         # Plan the optional speech first, so that cues that fit nowhere are spoken before the set.
         extras = self.plan_extras(drill, blocks, cues, rep_len, period)
         placed = {text for text, _ in extras.values()}
-        if self.options.rehearse:
-            early = list(cues)
+        if not early:
+            said_first = []
+        elif self.options.rehearse:
+            said_first = list(cues)
         else:
-            early = [c for c in cues if c not in placed]
-        for cue in early:
+            said_first = [c for c in cues if c not in placed]
+        for cue in said_first:
             self.say(cue, drill.id)
             self.pause()
         set_start, reps = self.cursor, []
@@ -340,7 +396,51 @@ class _Composer:
                     self.say(text, drill.id, at=at + offset)
                 self.cursor = at + period
         end = self.beep(ToneKind.END, self.cursor, drill.id)
-        self.sets.append(RepSet(drill.id, set_start, end.end, tuple(reps), end.start))
+        self.sets.append(RepSet(drill.id, set_start, end.end, tuple(reps), end.start,
+                                round=self.round, set=self.set))  # fmt: skip
+        self.pause()
+
+    def timed_set(self, drill: Drill, cues: tuple[str, ...]) -> None:
+        """Count-in, then `seconds` of work from the go beep (on each side, with a changeover
+        and a count-in between): "Go.", then where they fit "10 seconds left.", "Halfway." and
+        the cues spread over the work, a count beep on each of the last 3 seconds, and the end
+        beep when the time is up. An announcement that does not fit is left out."""
+        if self.options.rehearse:  # learning the drill: every cue first
+            for cue in cues:
+                self.say(cue, drill.id)
+                self.pause()
+        sides = 2 if drill.sides is Sides.SWITCH else 1
+        work, set_start = to_samples(drill.seconds), self.cursor
+        go = self.count_down(drill, ToneKind.GO)
+        for index in range(sides):
+            if index:
+                switch = self.beep(ToneKind.SWITCH, self.cursor, drill.id)
+                self.pause(BEEP_GAP)
+                self.say("Switch sides.", drill.id)
+                self.cursor = max(self.cursor + GAP, switch.start + CHANGEOVER - 3 * BEAT)
+                go = self.count_down(drill, ToneKind.GO)
+            end = go.start + work
+            free = _Free(go.end + BEEP_GAP, end - 3 * BEAT)
+            wanted = [("Go.", go.end + BEEP_GAP, False)]  # (text, when, or later if taken)
+            if drill.seconds > 15:
+                wanted.append(("10 seconds left.", end - to_samples(10), False))
+            if drill.seconds >= 20:
+                wanted.append(("Halfway.", go.start + work // 2, False))
+            mine = cues[index::sides]
+            wanted += [(cue, go.start + work * (k + 1) // (len(mine) + 1), True)
+                       for k, cue in enumerate(mine)]  # fmt: skip
+            for text, at, later in wanted:
+                start = free.take(at, self.speech_length(text), later)
+                if start is not None:
+                    self.say(text, drill.id, at=start)
+            for beat in (3, 2, 1):
+                self.beep(ToneKind.COUNT, end - beat * BEAT, drill.id)
+            if index == sides - 1:
+                finish = self.beep(ToneKind.END, end, drill.id)
+            else:
+                self.cursor = end
+        self.sets.append(RepSet(drill.id, set_start, finish.end, (), finish.start, drill.seconds,
+                                self.round, self.set))  # fmt: skip
         self.pause()
 
     def fitting_count(self, side: str | None, rep: int, last: bool, room: int) -> str:
@@ -404,13 +504,8 @@ class _Composer:
             place(cue, (block, max(1, math.floor((i // len(blocks) + 1) * size / (len(cues) + 2)))))
         return slots
 
-    def rest(self, drill: Drill, following: Drill) -> None:
+    def rest(self, drill: Drill, following: Drill, rest: float) -> None:
         """Rest between drills: "Rest. Next up: ...", equipment, a count-out, the rest-over beep."""
-        rest = (
-            self.routine.rest_seconds
-            if self.options.rest_seconds is None
-            else self.options.rest_seconds
-        )
         rest_start = self.cursor
         self.say("Rest." if rest else "Next drill.", drill.id)
         self.pause()
@@ -423,3 +518,28 @@ class _Composer:
         self.cursor = count_out
         self.count_down(drill, ToneKind.REST_OVER)
         self.pause()
+
+
+class _Free:
+    """The free time of a timed work, from `start` to `end`, as announcements take it: each
+    keeps `BEEP_GAP` from the others and from the work's edges."""
+
+    def __init__(self, start: int, end: int) -> None:
+        self.start, self.end = start, end
+        self.taken: list[tuple[int, int]] = []
+
+    def take(self, at: int, length: int, later: bool = True) -> int | None:
+        """Where a sound of `length` wanted at `at` goes: at `at`, or else (if it may come
+        `later`) right after the sound in its way; None when it does not fit."""
+        blocking = [b for a, b in self.taken if a - BEEP_GAP < at + length and at < b + BEEP_GAP]
+        tries = (at, max(blocking, default=at) + BEEP_GAP) if later else (at,)
+        for start in tries:
+            if self._fits(start, length):
+                self.taken.append((start, start + length))
+                return start
+        return None
+
+    def _fits(self, start: int, length: int) -> bool:
+        if start < self.start or start + length > self.end - BEEP_GAP:
+            return False
+        return all(b + BEEP_GAP <= start or start + length + BEEP_GAP <= a for a, b in self.taken)

@@ -21,6 +21,10 @@ MIN_REP_SECONDS = 0.5
 """The shortest rep that still has room for its beep and a spoken count."""
 MAX_REPS = 10_000
 """More reps than this in one set is refused outright (before the session bound)."""
+WORK_SECONDS = (5.0, 600.0)
+"""The shortest and longest work of a timed drill (per side when sided)."""
+
+
 class Sides(StrEnum):
     """How a drill uses the left and right side."""
 
@@ -40,8 +44,9 @@ class Drill:
     name: str
     instructions: str
     """How to do it, spoken before the set."""
-    reps: tuple[int, int]
-    """(min, max) reps, per side when the drill is sided; equal for a fixed count."""
+    reps: tuple[int, int] | None
+    """(min, max) reps, per side when the drill is sided; equal for a fixed count. None for a
+    timed drill."""
     sides: Sides = Sides.NONE
     cues: tuple[str, ...] = ()
     """Short form cues, spoken during the set where they fit."""
@@ -51,17 +56,30 @@ class Drill:
     """Hold at the end of each rep."""
     equipment: tuple[str, ...] = ()
     targets: tuple[str, ...] = ()
+    seconds: float | None = None
+    """The work of a timed drill (per side when sided); None for counted reps."""
+    sets: int = 1
+    set_rest_seconds: float | None = None
+    """The rest between sets; None for the routine's `rest_seconds`."""
 
     @property
     def sided(self) -> bool:
         return self.sides is not Sides.NONE
 
+    @property
+    def timed(self) -> bool:
+        return self.seconds is not None
+
     def rep_count(self, lower: bool = False) -> int:
-        """Reps per side: the upper end of a range unless `lower`."""
+        """Reps per side: the upper end of a range unless `lower` (0 for a timed drill)."""
+        if self.reps is None:
+            return 0
         return self.reps[0] if lower else self.reps[1]
 
     def set_seconds(self, pace: float = 1.0, lower: bool = False) -> float:
-        """The length of the set's reps alone, without speech around it."""
+        """The length of one set's work alone, without speech around it."""
+        if self.seconds is not None:
+            return self.seconds * (2 if self.sided else 1)
         per_rep = self.rep_seconds * pace + self.hold_seconds
         return per_rep * self.rep_count(lower) * (2 if self.sided else 1)
 
@@ -74,6 +92,10 @@ class Routine:
     drills: tuple[Drill, ...]
     description: str = ""
     rest_seconds: float = DEFAULT_REST_SECONDS
+    rounds: int = 1
+    """The whole list of drills, this many times."""
+    round_rest_seconds: float | None = None
+    """The rest between rounds; None for `rest_seconds`."""
     source: str = "<built-in>"
     """Where the routine came from, for messages."""
     path: Path | None = None
@@ -81,17 +103,30 @@ class Routine:
 
     def to_json(self) -> dict:
         """The routine as `coach drills --json` prints it."""
-        return {
-            "routine": self.name,
-            "rest_seconds": self.rest_seconds,
-            "drills": [
-                {"id": d.id, "name": d.name, "reps": list(d.reps), "sides": d.sides.value,
-                 "rep_seconds": d.rep_seconds, "hold_seconds": d.hold_seconds,
-                 "equipment": list(d.equipment), "targets": list(d.targets),
-                 "cues": list(d.cues), "instructions": d.instructions}
-                for d in self.drills
-            ],
-        }  # fmt: skip
+        doc: dict = {"routine": self.name, "rest_seconds": self.rest_seconds}
+        if self.rounds > 1:
+            doc |= {"rounds": self.rounds, "round_rest_seconds": self.round_rest}
+        doc["drills"] = []
+        for d in self.drills:
+            drill: dict = {"id": d.id, "name": d.name}
+            if d.timed:
+                drill |= {"seconds": d.seconds, "sides": d.sides.value}
+            else:
+                drill |= {"reps": list(d.reps), "sides": d.sides.value,
+                          "rep_seconds": d.rep_seconds, "hold_seconds": d.hold_seconds}
+            if d.sets > 1:
+                drill |= {"sets": d.sets, "set_rest_seconds": self.set_rest(d)}
+            doc["drills"].append(drill | {
+                "equipment": list(d.equipment), "targets": list(d.targets),
+                "cues": list(d.cues), "instructions": d.instructions})
+        return doc  # fmt: skip
+
+    @property
+    def round_rest(self) -> float:
+        return self.rest_seconds if self.round_rest_seconds is None else self.round_rest_seconds
+
+    def set_rest(self, drill: Drill) -> float:
+        return self.rest_seconds if drill.set_rest_seconds is None else drill.set_rest_seconds
 
 
 def slug(text: str) -> str:

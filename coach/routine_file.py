@@ -23,6 +23,7 @@ from coach.routine import (
     MAX_REPS,
     MAX_SESSION_SECONDS,
     MIN_REP_SECONDS,
+    WORK_SECONDS,
     Drill,
     Routine,
     Sides,
@@ -74,19 +75,27 @@ def parse_routine(data: bytes, source: str) -> Routine:
     return _Validator(source).routine(document)
 
 
-_ROUTINE_KEYS = ("name", "description", "rest_seconds", "drills")
+_ROUTINE_KEYS = ("name", "description", "rest_seconds", "rounds", "round_rest_seconds", "drills")
 _DRILL_KEYS = (
     "id",
     "name",
     "instructions",
     "cues",
     "reps",
+    "seconds",
+    "sets",
+    "set_rest_seconds",
     "sides",
     "rep_seconds",
     "hold_seconds",
     "equipment",
     "targets",
 )
+_COUNTED_ONLY = ("rep_seconds", "hold_seconds")
+"""Fields of a drill of counted reps that a timed drill does not have."""
+MAX_SETS = 100
+MAX_ROUNDS = 100
+"""More sets or rounds than this are refused outright (before the session bound)."""
 
 
 class _Validator:
@@ -114,6 +123,8 @@ class _Validator:
         name = self.text(doc, "name", "")
         description = self.text(doc, "description", "", required=False)
         rest = self.number(doc, "rest_seconds", "", DEFAULT_REST_SECONDS, minimum=0.0)
+        rounds = self.count(doc, "rounds", "", MAX_ROUNDS)
+        round_rest = self.number(doc, "round_rest_seconds", "", None, minimum=0.0)
         raw_drills = doc.get("drills")
         if "drills" not in doc:
             raise self.fail("", "the field 'drills' is missing; list at least one drill.", doc.line)
@@ -134,19 +145,28 @@ class _Validator:
                 )
             seen[drill.id] = number
             drills.append(drill)
-        routine = Routine(name, tuple(drills), description, rest, self.source)
-        self.check_length(drills, rest)
+        routine = Routine(
+            name, tuple(drills), description, rest, rounds, round_rest, self.source
+        )
+        self.check_length(routine)
         return routine
 
-    def check_length(self, drills: list[Drill], rest: float) -> None:
+    def check_length(self, routine: Routine) -> None:
         """Refuse a session that would last longer than the limit, saying what makes it long."""
+        drills, rounds = routine.drills, routine.rounds
         parts = {
-            "Lower the reps or the seconds.": sum(d.set_seconds() for d in drills),
-            "Shorten rest_seconds.": rest * (len(drills) - 1),
+            "Lower the reps, the seconds, the sets or the rounds.": rounds * sum(
+                d.set_seconds() * d.sets for d in drills
+            ),
+            "Shorten rest_seconds, set_rest_seconds or round_rest_seconds.": (
+                rounds * (routine.rest_seconds * (len(drills) - 1)
+                          + sum(routine.set_rest(d) * (d.sets - 1) for d in drills))
+                + routine.round_rest * (rounds - 1)
+            ),
             "Shorten the instructions and cues, or use fewer drills.": sum(
                 len(d.name) + len(d.instructions) + sum(map(len, d.cues)) for d in drills
             ) / FAST_SPEECH_CHARS_PER_SECOND,
-        }
+        }  # fmt: skip
         total = sum(parts.values())
         if total > MAX_SESSION_SECONDS:
             hours = f"about {total / 3600:.1f}" if total < 1000 * 3600 else "more than 1000"
@@ -191,11 +211,12 @@ class _Validator:
                 f"{_show(sides_raw)} is not a side mode; use none, alternate or switch.",
                 raw.lines["sides"],
             ) from None
+        seconds = self.work_seconds(raw, where, sides)
         return Drill(
             id=drill_id,
             name=name,
             instructions=self.text(raw, "instructions", where),
-            reps=self.reps(raw, where),
+            reps=None if seconds is not None else self.reps(raw, where),
             sides=sides,
             cues=self.texts(raw, "cues", where),
             rep_seconds=self.number(
@@ -204,6 +225,60 @@ class _Validator:
             hold_seconds=self.tenths(raw, "hold_seconds", where),
             equipment=self.texts(raw, "equipment", where),
             targets=self.texts(raw, "targets", where),
+            seconds=seconds,
+            sets=self.count(raw, "sets", where, MAX_SETS),
+            set_rest_seconds=self.number(raw, "set_rest_seconds", where, None, minimum=0.0),
+        )
+
+    def work_seconds(self, raw: Mapping, where: str, sides: Sides) -> float | None:
+        """A timed drill's `seconds` (None for counted reps): exactly one of reps and seconds."""
+        if "seconds" not in raw:
+            return None
+        line = raw.lines["seconds"]
+        if "reps" in raw:
+            raise self.fail(
+                where,
+                "has both 'reps' and 'seconds'; a drill is counted (reps) or timed (seconds), "
+                "so keep one.",
+                min(line, raw.lines["reps"]),
+            )
+        counted = [key for key in _COUNTED_ONLY if key in raw]
+        if counted:
+            raise self.fail(
+                _field(where, counted[0]),
+                f"is for counted reps; a timed drill has only 'seconds', so remove "
+                f"'{counted[0]}'.",
+                raw.lines[counted[0]],
+            )
+        if sides is Sides.ALTERNATE:
+            raise self.fail(
+                _field(where, "sides"),
+                "a timed drill cannot alternate sides rep by rep; use 'switch' (the full time "
+                "on each side) or 'none'.",
+                raw.lines["sides"],
+            )
+        low, high = WORK_SECONDS
+        value = self.number(raw, "seconds", where, None, minimum=low)
+        if value > high:
+            raise self.fail(
+                _field(where, "seconds"),
+                f"must be at most {high:g} seconds, got {_show(raw['seconds'])}; split a longer "
+                "work into sets.",
+                line,
+            )
+        return self.tenths(raw, "seconds", where)
+
+    def count(self, raw: Mapping, key: str, where: str, most: int) -> int:
+        """A whole number from 1 to `most` (sets, rounds); 1 when absent."""
+        if key not in raw or raw[key] is None:
+            return 1
+        value = raw[key]
+        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= most:
+            return value
+        raise self.fail(
+            _field(where, key),
+            f"must be a whole number from 1 to {most}, got {_show(value)}.",
+            raw.lines[key],
         )
 
     def check_keys(self, raw: Mapping, known: tuple[str, ...], where: str) -> None:
@@ -284,9 +359,9 @@ class _Validator:
         raw: Mapping,
         key: str,
         where: str,
-        default: float,
+        default: float | None,
         minimum: float,
-    ) -> float:
+    ) -> float | None:
         if key not in raw or raw[key] is None:
             return default
         value = raw[key]
@@ -323,7 +398,8 @@ class _Validator:
         if "reps" not in raw:
             raise self.fail(
                 where,
-                "the field 'reps' is missing; give a count like 8 or a range like [10, 12].",
+                "the field 'reps' is missing; give a count like 8 or a range like [10, 12], "
+                "or 'seconds' for a timed drill.",
                 raw.line,
             )
         value = raw["reps"]

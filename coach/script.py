@@ -32,6 +32,10 @@ class Event:
     drill: str | None = None
     side: str | None = None
     rep: int | None = None
+    round: int | None = None
+    """1-based, in a routine of more than one round."""
+    set: int | None = None
+    """1-based, in a set (or the rest before it) of a drill of more than one set."""
 
     @property
     def end(self) -> int:
@@ -52,6 +56,9 @@ class Event:
         if self.tone is ToneKind.REP:
             out["side"] = self.side
             out["rep"] = self.rep
+        for key in ("round", "set"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
         return out
 
 
@@ -88,7 +95,8 @@ class Chapter:
 
 @dataclass(frozen=True)
 class RepSet:
-    """One guided set: from its first count-in beep to the end of its end beep."""
+    """One guided set: from its first count-in beep to the end of its end beep. A timed set
+    has no reps: its work is `seconds` long (on each side)."""
 
     drill: str
     start: int
@@ -97,6 +105,9 @@ class RepSet:
     """(sample of its rep beep, side or None, rep number) of every rep, in order."""
     reps_end: int
     """Where the last rep is over: the end beep's start."""
+    seconds: float | None = None
+    round: int | None = None
+    set: int | None = None
 
     def rep_at(self, position: int) -> tuple[str | None, int] | None:
         """(side, rep) of the rep under way at sample `position`; None outside the reps."""
@@ -105,8 +116,15 @@ class RepSet:
 
     def to_json(self) -> dict:
         sides = list(dict.fromkeys(side for _, side, _ in self.reps if side))
-        return {"drill": self.drill, "start": to_seconds(self.start), "end": to_seconds(self.end),
-                "reps": max(rep for _, _, rep in self.reps), "sides": sides}  # fmt: skip
+        doc = {"drill": self.drill, "start": to_seconds(self.start), "end": to_seconds(self.end)}
+        if self.seconds is None:
+            doc |= {"reps": max(rep for _, _, rep in self.reps), "sides": sides}
+        else:
+            doc |= {"seconds": self.seconds}
+        for key in ("round", "set"):
+            if getattr(self, key) is not None:
+                doc[key] = getattr(self, key)
+        return doc
 
 
 @dataclass(frozen=True)

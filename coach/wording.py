@@ -18,9 +18,12 @@ def list_phrase(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def set_sentence(drill: Drill, reps: int) -> str:
-    """The set in a sentence: "5 reps each side, alternating, hold 1 second."."""
-    parts = [plural(reps, "rep") + (" each side" if drill.sided else "")]
+def set_sentence(drill: Drill, reps: int, sets: int = 1) -> str:
+    """The set in a sentence: "5 reps each side, alternating sides, hold 1 second.",
+    "2 sets of 8 reps.", "20 seconds each side, one side at a time."."""
+    work = _seconds_phrase(drill.seconds) if drill.timed else plural(reps, "rep")
+    sets_of = f"{sets} sets of " if sets > 1 else ""
+    parts = [sets_of + work + (" each side" if drill.sided else "")]
     if drill.sides is Sides.ALTERNATE:
         parts.append("alternating sides")
     elif drill.sides is Sides.SWITCH:

@@ -231,6 +231,12 @@ DRILL = """\
     reps: 10
 """
 HEAD = "name: Test\ndrills:\n"
+TIMED = HEAD + """\
+  - id: plank
+    name: Plank
+    instructions: Hold a straight line.
+    seconds: 30
+"""
 
 
 def with_field(line: str) -> str:
@@ -294,7 +300,7 @@ CASES: list[tuple[str, str | bytes, str]] = [
         "missing-reps",
         HEAD + DRILL.replace("    reps: 10\n", ""),
         "=, drill 1 (squat), line 3: the field 'reps' is missing; give a count like 8 or a range "
-        "like [10, 12].",
+        "like [10, 12], or 'seconds' for a timed drill.",
     ),
     (
         "missing-drill-name",
@@ -408,7 +414,93 @@ CASES: list[tuple[str, str | bytes, str]] = [
     (
         "unknown-top-level-key",
         "name: Test\ncolour: blue\ndrills:\n" + DRILL,
-        "=, line 2: unknown field 'colour'. Known fields: name, description, rest_seconds, drills.",
+        "=, line 2: unknown field 'colour'. Known fields: name, description, rest_seconds, "
+        "rounds, round_rest_seconds, drills.",
+    ),
+    # Format 2: timed drills, sets and rounds.
+    (
+        "reps-and-seconds",
+        with_field("seconds: 30"),
+        "=, drill 1 (squat), line 6: has both 'reps' and 'seconds'; a drill is counted (reps) or "
+        "timed (seconds), so keep one.",
+    ),
+    (
+        "typo-second",
+        TIMED.replace("seconds:", "second:"),
+        "=, drill 1, line 6: unknown field 'second'. Did you mean 'seconds'?",
+    ),
+    (
+        "seconds-too-short",
+        TIMED.replace("seconds: 30", "seconds: 2"),
+        "=, drill 1 (plank), field 'seconds', line 6: must be a number at least 5, got 2.",
+    ),
+    (
+        "seconds-too-long",
+        TIMED.replace("seconds: 30", "seconds: 900"),
+        "=, drill 1 (plank), field 'seconds', line 6: must be at most 600 seconds, got 900; split "
+        "a longer work into sets.",
+    ),
+    (
+        "seconds-not-a-number",
+        TIMED.replace("seconds: 30", "seconds: half a minute"),
+        "=, drill 1 (plank), field 'seconds', line 6: must be a number at least 5, got "
+        "'half a minute'.",
+    ),
+    (
+        "seconds-too-fine",
+        TIMED.replace("seconds: 30", "seconds: 30.25"),
+        "=, drill 1 (plank), field 'seconds', line 6: 30.25 is finer than a tenth of a second, "
+        "more than a coach can say; write 30.2.",
+    ),
+    (
+        "timed-alternate",
+        TIMED + "    sides: alternate\n",
+        "=, drill 1 (plank), field 'sides', line 7: a timed drill cannot alternate sides rep by "
+        "rep; use 'switch' (the full time on each side) or 'none'.",
+    ),
+    (
+        "timed-rep-seconds",
+        TIMED + "    rep_seconds: 2\n",
+        "=, drill 1 (plank), field 'rep_seconds', line 7: is for counted reps; a timed drill has "
+        "only 'seconds', so remove 'rep_seconds'.",
+    ),
+    (
+        "sets-zero",
+        with_field("sets: 0"),
+        "=, drill 1 (squat), field 'sets', line 7: must be a whole number from 1 to 100, got 0.",
+    ),
+    (
+        "sets-fraction",
+        with_field("sets: 1.5"),
+        "=, drill 1 (squat), field 'sets', line 7: must be a whole number from 1 to 100, got 1.5.",
+    ),
+    (
+        "set-rest-negative",
+        with_field("set_rest_seconds: -5"),
+        "=, drill 1 (squat), field 'set_rest_seconds', line 7: must be a number at least 0, "
+        "got -5.",
+    ),
+    (
+        "rounds-huge",
+        "rounds: 100000\n" + HEAD + DRILL,
+        "=, field 'rounds', line 1: must be a whole number from 1 to 100, got 100000.",
+    ),
+    (
+        "rounds-text",
+        "rounds: twice\n" + HEAD + DRILL,
+        "=, field 'rounds', line 1: must be a whole number from 1 to 100, got 'twice'.",
+    ),
+    (
+        "round-rest-negative",
+        "round_rest_seconds: -1\n" + HEAD + DRILL,
+        "=, field 'round_rest_seconds', line 1: must be a number at least 0, got -1.",
+    ),
+    (
+        "rounds-too-long",
+        "rounds: 10\n" + HEAD + TIMED.split("drills:\n")[1].replace("30", "600")
+        + "    sets: 10\n",
+        "=: the session would last about 16.9 hours; the limit is 3 hours. Lower the reps, "
+        "the seconds, the sets or the rounds.",
     ),
     ("key-not-text", "1: one\n" + HEAD + DRILL, "=, line 1: the key 1 is not a name."),
     (
@@ -485,7 +577,7 @@ CASES: list[tuple[str, str | bytes, str]] = [
         "session-too-long",
         with_reps("5000"),
         f"=: the session would last about 4.2 hours; the limit is {MAX_SESSION_SECONDS // 3600} "
-        f"hours. Lower the reps or the seconds.",
+        f"hours. Lower the reps, the seconds, the sets or the rounds.",
     ),
     (
         "session-forever",

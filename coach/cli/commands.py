@@ -25,7 +25,7 @@ from coach.cli.base import (
     running,
     session_command,
 )
-from coach.routine import find_drill
+from coach.routine import Drill, find_drill
 from coach.routine_file import load_routine
 from coach.samples import to_seconds
 from coach.script import EventKind
@@ -38,8 +38,12 @@ from coach.tts import (
 if TYPE_CHECKING:
     from coach.timeline import Timeline
 
-def _reps_text(reps: tuple[int, int]) -> str:
-    return str(reps[0]) if reps[0] == reps[1] else f"{reps[0]}-{reps[1]}"
+def _work_text(drill: Drill) -> str:
+    """"8", "10-12" (reps) or "30 s" (a timed drill)."""
+    if drill.reps is None:
+        return f"{drill.seconds:g} s"
+    low, high = drill.reps
+    return str(low) if low == high else f"{low}-{high}"
 
 
 @app.command()
@@ -54,13 +58,18 @@ def drills(
         doc = loaded.to_json()
         out.print(json.dumps(doc, indent=1, ensure_ascii=False), markup=False)
         return
+    rounds = f", {loaded.rounds} rounds" if loaded.rounds > 1 else ""
     table = Table(
-        title=Text(loaded.name), title_justify="left", caption="Sided drills count reps per side."
+        title=Text(loaded.name + rounds),
+        title_justify="left",
+        caption="Work is reps, or seconds for a timed drill; sided drills count each side.",
     )
-    for column in ("#", "id", "name", "reps", "sides", "hold", "equipment"):
+    sets = any(d.sets > 1 for d in loaded.drills)  # a column only when a drill has sets
+    columns = ("#", "id", "name", "work", *(("sets",) if sets else ()), "sides", "hold")
+    for column in (*columns, "equipment"):
         table.add_column(
             column,
-            justify="right" if column in ("#", "reps", "hold") else "left",
+            justify="right" if column in ("#", "work", "sets", "hold") else "left",
             no_wrap=column == "id",
         )
     for number, d in enumerate(loaded.drills, start=1):
@@ -68,7 +77,8 @@ def drills(
             str(number),
             d.id,
             Text(d.name),
-            _reps_text(d.reps),
+            _work_text(d),
+            *((str(d.sets),) if sets else ()),
             d.sides.value,
             f"{d.hold_seconds:g} s" if d.hold_seconds else "",
             Text(", ".join(d.equipment)),
