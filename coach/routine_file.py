@@ -259,6 +259,10 @@ class _Validator:
             )
         low, high = WORK_SECONDS
         value = self.number(raw, "seconds", where, None, minimum=low)
+        if value is None:
+            raise self.fail(
+                _field(where, "seconds"), "is empty; give the work's length, like 30.", line
+            )
         if value > high:
             raise self.fail(
                 _field(where, "seconds"),

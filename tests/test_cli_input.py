@@ -28,6 +28,27 @@ from coach.routine_file import load_routine, parse_routine
 runner = CliRunner()
 VALID = default_routine_path().read_bytes()
 LINES = VALID.decode().splitlines(keepends=True)
+FORMAT_2 = """\
+name: Circuit
+rest_seconds: 8
+rounds: 2
+round_rest_seconds: 20
+drills:
+  - name: Forearm plank
+    instructions: Elbows under the shoulders.
+    cues: [Squeeze the glutes.]
+    seconds: 30
+  - name: Side plank
+    instructions: Lift the hips.
+    sides: switch
+    seconds: 20
+  - name: Glute bridge
+    instructions: Drive through the heels.
+    reps: [6, 8]
+    sets: 2
+    set_rest_seconds: 10
+"""
+"""A routine with every field of format 2: mutated as the built-in one is."""
 IDS = [d.id for d in load_routine().drills]
 RAN: Counter[str] = Counter()
 """Examples run per property, for the summary test at the end."""
@@ -82,8 +103,8 @@ WEIRD_VALUES = [
 
 @st.composite
 def mutation(draw) -> bytes:
-    """The built-in file after one to three random edits."""
-    lines = list(LINES)
+    """The built-in file, or one of format 2, after one to three random edits."""
+    lines = list(draw(st.sampled_from([LINES, FORMAT_2.splitlines(keepends=True)])))
     for _ in range(draw(st.integers(1, 3))):
         kind = draw(
             st.sampled_from(
@@ -135,7 +156,7 @@ def mutation(draw) -> bytes:
 @settings(max_examples=PARSE_EXAMPLES, deadline=None)
 @given(mutation())
 def test_a_damaged_routine_parses_or_raises_a_routine_error_naming_it(data):
-    RAN["parse_routine: damaged built-in file"] += 1
+    RAN["parse_routine: damaged routine file"] += 1
     try:
         routine = parse_routine(data, "damaged.yaml")
     except RoutineError as e:
@@ -166,7 +187,7 @@ def work_dir(tmp_path_factory) -> Path:
 )
 @given(data=mutation())
 def test_check_answers_a_damaged_routine_with_ok_or_one_message(work_dir, data):
-    RAN["coach check / drills --json: damaged built-in file"] += 1
+    RAN["coach check / drills --json: damaged routine file"] += 1
     path = work_dir / "damaged.yaml"
     path.write_bytes(data)
     result = runner.invoke(app, ["check", str(path)])
@@ -299,6 +320,6 @@ def test_zz_report_the_number_of_cases(capsys):
         for name, count in RAN.items():
             print(f"  {count:5d}  {name}")
         print(f"  {sum(n for name, n in RAN.items() if not name.startswith(' ')):5d}  in all")
-    assert RAN["parse_routine: damaged built-in file"] >= PARSE_EXAMPLES // 2
+    assert RAN["parse_routine: damaged routine file"] >= PARSE_EXAMPLES // 2
     # The damage is neither always fatal nor always harmless: both paths were tried.
     assert RAN["  of which refused"] > 0 and RAN["  of which still valid"] > 0

@@ -447,6 +447,11 @@ CASES: list[tuple[str, str | bytes, str]] = [
         "'half a minute'.",
     ),
     (
+        "seconds-empty",
+        TIMED.replace("seconds: 30", "seconds:"),
+        "=, drill 1 (plank), field 'seconds', line 6: is empty; give the work's length, like 30.",
+    ),
+    (
         "seconds-too-fine",
         TIMED.replace("seconds: 30", "seconds: 30.25"),
         "=, drill 1 (plank), field 'seconds', line 6: 30.25 is finer than a tenth of a second, "
