@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import threading
 
-from coach.compose import SessionOptions, compose, phrases
+from coach.compose import compose, phrases
+from coach.options import SessionOptions
 from coach.routine import Routine
 from coach.script import Script
 from coach.timeline import ClipSource, Timeline

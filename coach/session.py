@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from coach.compose import SessionOptions, check_options, compose, phrases, select_drills
+from coach.compose import compose, phrases
 from coach.errors import OptionError, exact
+from coach.options import SessionOptions, check_options, select_drills
 from coach.routine import Routine
 from coach.routine_file import load_routine
 from coach.script import Script

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.compose import SessionOptions
+from coach.options import SessionOptions
 from coach.player import Player, SimpleaudioOutput
 from coach.routine_file import load_routine
 from coach.samples import SAMPLE_RATE

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from stand_in import StandInSpeech
 
-from coach.compose import SessionOptions
+from coach.options import SessionOptions
 from coach.routine import Routine
 from coach.routine_file import load_routine
 from coach.session import Session, open_session

@@ -8,11 +8,13 @@ from itertools import pairwise
 import pytest
 from stand_in import stand_in_length
 
-from coach.compose import BEEP_GAP, SessionOptions, check_options, compose, phrases
+from coach.compose import compose, phrases
 from coach.errors import NoDrillsLeftError, OptionError
+from coach.options import SessionOptions, check_options
 from coach.routine_file import load_routine, parse_routine
 from coach.samples import SAMPLE_RATE, to_samples
 from coach.script import INTRO_ID, OUTRO_ID, ChapterKind, EventKind
+from coach.set_layout import BEEP_GAP
 from coach.tones import TONES, ToneKind
 from coach.wording import set_sentence
 

@@ -19,9 +19,9 @@ from pydub import AudioSegment
 from run_coach import coach
 from stand_in import ROUTINE, StandInSpeech, beep_onset
 
-from coach.compose import SessionOptions
 from coach.errors import ExportError, UsageError
 from coach.export import FORMATS, audio_path, export_timeline, write_captions
+from coach.options import SessionOptions
 from coach.routine import default_routine_path
 from coach.routine_file import load_routine, parse_routine
 from coach.samples import SAMPLE_RATE, to_samples

@@ -9,13 +9,15 @@ import numpy as np
 import pytest
 from stand_in import StandInSpeech, beep_onset, stand_in_length
 
-from coach.compose import BEEP_GAP, SessionOptions, compose
+from coach.compose import compose
 from coach.export import export_timeline
+from coach.options import SessionOptions
 from coach.routine import default_routine_path
 from coach.routine_file import load_routine, parse_routine
 from coach.samples import SAMPLE_RATE, to_samples
 from coach.script import ChapterKind, EventKind
 from coach.session import open_session
+from coach.set_layout import BEEP_GAP
 from coach.tones import ToneKind
 
 CIRCUIT = b"""

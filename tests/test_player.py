@@ -490,7 +490,7 @@ def test_device_failing_mid_session_is_an_error(tmp_path, timeline):
 def test_coach_play_and_rehearse_on_an_empty_cache_reach_the_device_as_exported(tmp_path, routine):
     import wave
 
-    from coach.compose import SessionOptions
+    from coach.options import SessionOptions
     from coach.export import export_timeline
     from coach.session import open_session
 

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from stand_in import ROUTINE, StandInSpeech, beep_onset
 
-from coach.compose import SessionOptions
 from coach.errors import OptionError
 from coach.levels import BEEP_LU, SPEECH_LUFS, clip_loudness
 from coach.loudness import TARGET_LUFS, TRUE_PEAK_DBTP, loudness, true_peak
+from coach.options import SessionOptions
 from coach.routine_file import parse_routine
 from coach.samples import SAMPLE_RATE, to_samples
 from coach.session import make_script, open_session

@@ -19,7 +19,6 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from coach.compose import SessionOptions
 from coach.errors import (
     CoachError,
     ExitStatus,
@@ -29,6 +28,7 @@ from coach.errors import (
     UsageError,
     excerpt,
 )
+from coach.options import SessionOptions
 from coach.session import Session, open_session
 from coach.tts import (
     DEFAULT_ENGINE,

@@ -1,0 +1,80 @@
+"""The session options: what the user chose beyond the routine file, and their checks.
+
+Checked once, when a session is opened (session.py), with typed errors that name options as
+the session knows them; the CLI words them with its flags.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from coach.errors import NoDrillsLeftError, OptionError, exact
+from coach.routine import Drill, Routine, loose_key
+
+PACE_RANGE = (0.5, 3.0)
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    """What the user chose for this session, beyond the routine file."""
+
+    only: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()
+    without: tuple[str, ...] = ()
+    """Equipment the user lacks: drills needing it are skipped."""
+    rest_seconds: float | None = None
+    """Overrides the routine's rest between drills."""
+    pace: float = 1.0
+    """Multiplies every drill's `rep_seconds`."""
+    brief: bool = False
+    """Name, set and counts only: no instructions, no cues."""
+    lower: bool = False
+    """Use the lower end of rep ranges."""
+    rehearse: bool = False
+    """Teach one drill: full instructions, every cue before the set, one guided set."""
+
+
+def select_drills(routine: Routine, options: SessionOptions) -> list[Drill]:
+    """The drills of this session after --only, --skip and --without."""
+    ids = [d.id for d in routine.drills]
+    for option, wanted in (("only", options.only), ("skip", options.skip)):
+        unknown = [w for w in wanted if w not in ids]
+        if unknown:
+            raise OptionError(
+                option,
+                f"no drill with id {', '.join(repr(u) for u in unknown)} in "
+                f"{routine.source}. The drills are: {', '.join(ids)}.",
+            )
+    lacking = {loose_key(e) for e in options.without}
+    known = {loose_key(e): e for d in routine.drills for e in d.equipment}
+    unknown = [e for e in options.without if loose_key(e) not in known]
+    if unknown:
+        listing = ", ".join(dict.fromkeys(known.values())) or "none"
+        raise OptionError(
+            "without",
+            f"no drill in {routine.source} needs {', '.join(repr(u) for u in unknown)}. "
+            f"The equipment it uses: {listing}.",
+        )
+    drills = [
+        d
+        for d in routine.drills
+        if (not options.only or d.id in options.only)
+        and d.id not in options.skip
+        and not lacking & {loose_key(e) for e in d.equipment}
+    ]
+    if not drills:
+        raise NoDrillsLeftError("No drills left to do: the options removed them all.")
+    return drills
+
+
+def check_options(options: SessionOptions) -> None:
+    """Refuse option values no session can use (`compose` expects options checked here)."""
+    low, high = PACE_RANGE
+    if not (low <= options.pace <= high):
+        raise OptionError(
+            "pace", f"must be between {low:g} and {high:g}, got {exact(options.pace)}."
+        )
+    if options.rest_seconds is not None and not (0 <= options.rest_seconds <= 600):
+        raise OptionError(
+            "rest_seconds", f"must be between 0 and 600 seconds, got {exact(options.rest_seconds)}."
+        )
