@@ -1,6 +1,6 @@
 """The routine model: drills and routines, their limits, and finding a drill by a loose name.
 
-Loading and validating a file is routine_file.py's job."""
+Loading and validating a file is routine_file.py's and routine_check.py's job."""
 
 from __future__ import annotations
 
@@ -21,8 +21,6 @@ MIN_REP_SECONDS = 0.5
 """The shortest rep that still has room for its beep and a spoken count."""
 MAX_REPS = 10_000
 """More reps than this in one set is refused outright (before the session bound)."""
-WORK_SECONDS = (5.0, 600.0)
-"""The shortest and longest work of a timed drill (per side when sided)."""
 
 
 class Sides(StrEnum):

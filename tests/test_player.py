@@ -490,8 +490,8 @@ def test_device_failing_mid_session_is_an_error(tmp_path, timeline):
 def test_coach_play_and_rehearse_on_an_empty_cache_reach_the_device_as_exported(tmp_path, routine):
     import wave
 
-    from coach.options import SessionOptions
     from coach.export import export_timeline
+    from coach.options import SessionOptions
     from coach.session import open_session
 
     cache = tmp_path / "cache"  # empty: both commands render while they play

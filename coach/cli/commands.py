@@ -26,7 +26,8 @@ from coach.cli.base import (
     session_command,
 )
 from coach.routine import Drill, find_drill
-from coach.routine_file import load_routine
+from coach.routine_fields import json_schema
+from coach.routine_file import load_routine, write_starter_routine
 from coach.samples import to_seconds
 from coach.script import EventKind
 from coach.session import Session
@@ -84,6 +85,21 @@ def drills(
             Text(", ".join(d.equipment)),
         )
     out.print(table)
+
+
+@app.command()
+@command
+def new(file: Annotated[Path, typer.Argument(help="The routine file to create.")]) -> None:
+    """Write a commented starter routine to FILE (never over an existing file)."""
+    write_starter_routine(file)
+    out.print(f"Wrote {file}: a starter routine. Edit it, then `coach check {file}`.", markup=False)
+
+
+@app.command()
+@command
+def schema() -> None:
+    """Print the routine format as a JSON Schema, for editors (see the README)."""
+    out.print(json.dumps(json_schema(), indent=1), markup=False)
 
 
 @app.command()

@@ -1,0 +1,147 @@
+"""The routine format's fields, in one table: the loader validates with it (routine_check.py),
+and `coach schema` turns it into a JSON Schema (draft 2020-12) so that an editor with the YAML
+language server checks and completes routine files as the loader would."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from coach.routine import MAX_REPS, MIN_REP_SECONDS, Sides
+
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    TEXTS = "texts"
+    """A list of short texts (or one text)."""
+    NUMBER = "number"
+    COUNT = "count"
+    """A whole number."""
+    REPS = "reps"
+    """A whole number, or a [min, max] range of them."""
+    SIDES = "sides"
+    DRILLS = "drills"
+
+
+@dataclass(frozen=True)
+class Field:
+    kind: Kind
+    help: str
+    required: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    max_chars: int | None = None
+    """The longest text (each text, for a list): 1500 characters is two minutes of speech."""
+    pattern: str | None = None
+    nullable: bool = True
+    """Whether YAML's empty value stands for the default (as for an absent field)."""
+
+
+ROUTINE_FIELDS = {
+    "name": Field(Kind.TEXT, "The routine's name, said first.", True, max_chars=80),
+    "description": Field(Kind.TEXT, "What the routine is for (not spoken).", max_chars=600),
+    "rest_seconds": Field(Kind.NUMBER, "Rest between drills, in seconds (default 10).", minimum=0),
+    "rounds": Field(
+        Kind.COUNT, "The whole list of drills, this many times (default 1).", minimum=1,
+        maximum=100,
+    ),
+    "round_rest_seconds": Field(
+        Kind.NUMBER, "Rest between rounds, in seconds (default: rest_seconds).", minimum=0
+    ),
+    "drills": Field(Kind.DRILLS, "The drills, in order.", True),
+}  # fmt: skip
+DRILL_FIELDS = {
+    "id": Field(
+        Kind.TEXT, "Used by --only, --skip and rehearse (default: made from the name).",
+        max_chars=80, pattern=ID_PATTERN,
+    ),
+    "name": Field(Kind.TEXT, "The drill's name, said before it.", True, max_chars=80),
+    "instructions": Field(Kind.TEXT, "How to do it, said before the set.", True, max_chars=1500),
+    "cues": Field(Kind.TEXTS, "Short cues, said during the set where they fit.", max_chars=120),
+    "reps": Field(
+        Kind.REPS, "Reps per set (per side when sided): 8, or a range [10, 12]. A drill has "
+        "reps or seconds.", minimum=1, maximum=MAX_REPS,
+    ),
+    "seconds": Field(
+        Kind.NUMBER, "A timed drill's work, in seconds (per side when sided). A drill has reps "
+        "or seconds.", minimum=5, maximum=600, nullable=False,
+    ),
+    "sets": Field(Kind.COUNT, "Sets of the drill (default 1).", minimum=1, maximum=100),
+    "set_rest_seconds": Field(
+        Kind.NUMBER, "Rest between sets, in seconds (default: rest_seconds).", minimum=0
+    ),
+    "sides": Field(
+        Kind.SIDES, "none (default); switch: all reps or the time on one side, then the other; "
+        "alternate: left and right rep by rep (counted drills only).",
+    ),
+    "rep_seconds": Field(
+        Kind.NUMBER, "Tempo of one rep, in seconds (default 3; counted drills only).",
+        minimum=MIN_REP_SECONDS,
+    ),
+    "hold_seconds": Field(
+        Kind.NUMBER, "A hold at the end of each rep, in tenths of a second at most (counted "
+        "drills only).", minimum=0,
+    ),
+    "equipment": Field(Kind.TEXTS, "What the drill needs (--without skips it).", max_chars=40),
+    "targets": Field(Kind.TEXTS, "What the drill works (not spoken).", max_chars=40),
+}  # fmt: skip
+COUNTED_ONLY = ("rep_seconds", "hold_seconds")
+"""Fields of a drill of counted reps that a timed drill does not have."""
+FIELDS = {**ROUTINE_FIELDS, **DRILL_FIELDS}
+"""Both tables by name (a routine's `name` and a drill's have the same bounds)."""
+
+
+def json_schema() -> dict:
+    """The routine format as a JSON Schema, from the tables above."""
+    drill = _object(DRILL_FIELDS)
+    drill["oneOf"] = [{"required": ["reps"]}, {"required": ["seconds"]}]  # exactly one
+    drill["if"] = {"required": ["seconds"]}
+    drill["then"] = {
+        "not": {"anyOf": [{"required": [key]} for key in COUNTED_ONLY]},
+        "properties": {"sides": {"not": {"const": Sides.ALTERNATE.value}}},
+    }
+    return {
+        "$schema": SCHEMA_DIALECT,
+        "title": "coach routine",
+        "description": "A routine for coach, the voice-guided warm-up coach.",
+        **_object(ROUTINE_FIELDS),
+        "$defs": {"drill": drill},
+    }
+
+
+def _object(fields: dict[str, Field]) -> dict:
+    return {
+        "type": "object",
+        "properties": {name: _property(field) for name, field in fields.items()},
+        "required": [name for name, field in fields.items() if field.required],
+        "additionalProperties": False,
+    }
+
+
+def _property(field: Field) -> dict:
+    """One field's schema; YAML's empty value is allowed where the loader takes it as absent."""
+    text: dict = {"type": ["string", "number"], "pattern": field.pattern or r"\S"}
+    if field.max_chars:
+        text["maxLength"] = field.max_chars
+    bounds = {key: value for key, value in (("minimum", field.minimum),
+                                            ("maximum", field.maximum)) if value is not None}
+    if field.kind is Kind.TEXT:
+        schema = text
+    elif field.kind is Kind.TEXTS:
+        schema = {"anyOf": [{"type": "null"}, text, {"type": "array", "items": text}]}
+    elif field.kind is Kind.NUMBER:
+        schema = {"type": ["number", "null"] if field.nullable else "number", **bounds}
+    elif field.kind is Kind.COUNT:
+        schema = {"type": ["integer", "null"], **bounds}
+    elif field.kind is Kind.REPS:
+        count = {"type": "integer", **bounds}
+        schema = {"anyOf": [count, {"type": "array", "items": count, "minItems": 2,
+                                    "maxItems": 2}]}  # fmt: skip
+    elif field.kind is Kind.SIDES:
+        schema = {"enum": [*(s.value for s in Sides), None]}
+    else:
+        schema = {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/drill"}}
+    return {"description": field.help, **schema}
