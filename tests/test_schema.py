@@ -108,7 +108,8 @@ def test_new_writes_a_starter_that_checks_and_never_overwrites(schema, tmp_path)
     path = tmp_path / "mine.yaml"
     result = runner.invoke(app, ["new", str(path)])
     assert result.exit_code == 0, result.output
-    assert result.stdout == f"Wrote {path}: a starter routine. Edit it, then `coach check {path}`.\n"
+    wrote = f"Wrote {path}: a starter routine. Edit it, then `coach check {path}`.\n"
+    assert result.stdout == wrote
     checked = runner.invoke(app, ["check", str(path)])
     assert checked.stdout == f"{path}: OK, 3 drills.\n"
     text = path.read_text()
