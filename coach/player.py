@@ -203,12 +203,16 @@ class Status:
     session_left: float | None
     """None while the session is still being made."""
     paused: bool
+    set: int | None = None
+    """The set under way, in a drill of more than one set."""
 
     def render(self) -> str:
         if self.drill_number is None:
             head = self.chapter.title
         else:
             head = f"Drill {self.drill_number} of {self.drill_count}: {self.chapter.title}"
+        if self.set is not None:
+            head += f" · set {self.set}"
         if self.rep is not None:
             head += f" · {self.side + ' ' if self.side else ''}rep {self.rep}"
         state = "PAUSED · " if self.paused else ""
@@ -244,6 +248,7 @@ def status_at(script: Script, position: int, paused: bool = False, final: bool =
         drill_count=len(drills),
         side=side,
         rep=rep,
+        set=current.set if current else None,
         chapter_left=max(0, chapter.end - position) / rate,
         session_left=max(0, script.length - position) / rate if final else None,
         paused=paused,

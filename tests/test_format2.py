@@ -185,3 +185,16 @@ def test_the_exported_go_and_end_beeps_are_the_seconds_apart(tmp_path):
     assert len(gos) == 4  # two rounds, two sides
     for go, end in zip(gos, ends, strict=True):
         assert abs((end - go) - 20 * SAMPLE_RATE) <= to_samples(0.002)
+
+
+def test_the_live_line_names_the_round_and_the_set(script):
+    from coach.player import status_at
+
+    bridges = [s for s in script.sets if s.drill == "glute-bridge"]
+    second = next(s for s in bridges if (s.round, s.set) == (2, 2))
+    status = status_at(script, second.reps[0][0] + 10)
+    assert status.render().startswith("Drill 6 of 6: Glute bridge, round 2 · set 2 · rep 1\n")
+    plank = next(s for s in script.sets if s.drill == "forearm-plank")
+    assert status_at(script, plank.start + 10).render().startswith(
+        "Drill 1 of 6: Forearm plank, round 1\n"
+    )
