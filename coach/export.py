@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from coach.atomic import written_beside
 from coach.errors import ExportError, UsageError
 from coach.samples import CHANNELS, SAMPLE_WIDTH
 from coach.script import EventKind, Script
@@ -208,27 +209,17 @@ def _replacing(path: Path) -> Iterator[Path]:
     next time, without touching those of an export still running.
     """
     _remove_stale_parts(path)
-    part = path.with_name(f".{_part_stem(path)}.{os.getpid()}-{secrets.token_hex(4)}.part")
-    mode = path.stat().st_mode & 0o7777 if path.is_file() else None
+    name = f".{_part_stem(path)}.{os.getpid()}-{secrets.token_hex(4)}.part"
+    mode = path.stat().st_mode & 0o7777 if path.is_file() else None  # kept by the new file
+    started = False
     try:
-        os.close(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        with written_beside(path, name, sync=True, mode=mode) as part:
+            started = True
+            yield part
     except OSError as error:
-        denied = isinstance(error, PermissionError)
+        denied = isinstance(error, PermissionError) and not started
         hint = f" Probable cause: no permission to write in {path.parent}." if denied else ""
         raise ExportError(f"Cannot write {path}: {error.strerror}.{hint}") from error
-    try:
-        yield part
-        with open(part, "rb+") as written:
-            os.fsync(written.fileno())
-        if mode is not None:  # the file replaced keeps its permissions
-            os.chmod(part, mode)
-        os.replace(part, path)
-    except OSError as error:
-        part.unlink(missing_ok=True)
-        raise ExportError(f"Cannot write {path}: {error.strerror}.") from error
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
 
 
 def _part_stem(path: Path) -> str:

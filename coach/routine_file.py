@@ -11,6 +11,7 @@ from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
+from coach.atomic import written_beside
 from coach.errors import RoutineError, UsageError
 from coach.routine import MAX_FILE_BYTES, Routine, default_routine_path
 from coach.routine_check import Validator
@@ -56,13 +57,10 @@ def write_starter_routine(path: Path) -> None:
         raise UsageError(taken)
     if not path.parent.is_dir():
         raise UsageError(f"{path}: the folder {path.parent} does not exist.")
-    part = path.with_name(f".{path.name[:200]}.{os.getpid()}.part")
     try:
-        part.write_bytes(starter)
-        os.link(part, path)  # fails if the name was taken meanwhile
+        with written_beside(path, f".{path.name[:200]}.{os.getpid()}.part", replace=False) as part:
+            part.write_bytes(starter)
     except FileExistsError:
         raise UsageError(taken) from None
     except OSError as e:
         raise UsageError(f"{path}: cannot be written ({e.strerror}).") from None
-    finally:
-        part.unlink(missing_ok=True)

@@ -18,15 +18,16 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import stat
 import struct
-import tempfile
 import time
 import zlib
 from pathlib import Path
 
 import numpy as np
 
+from coach.atomic import written_beside
 from coach.errors import OptionError
 from coach.samples import CHANNELS, SAMPLE_RATE, SAMPLE_WIDTH
 
@@ -100,14 +101,8 @@ def _write_atomically(path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(OSError):  # a tag is a courtesy to backup tools
             (path.parent / _TAG).write_text(_TAG_TEXT, encoding="ascii")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TMP_PREFIX, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with written_beside(path, f"{_TMP_PREFIX}{secrets.token_hex(8)}.tmp") as part:
+        part.write_bytes(data)
 
 
 def sidecar_path(clip: Path) -> Path:
