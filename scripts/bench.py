@@ -301,8 +301,8 @@ def measure(work: Path, runs: int) -> dict:
     for run in range(1, runs + 1):
         for name, command in commands.items():
             with tempfile.TemporaryDirectory(dir=work) as cache:
-                cold = first_bytes(command, coach_env(Path(cache), device_env), device)
-            starts.setdefault(f"{name} cold", []).append(cold)
+                empty = first_bytes(command, coach_env(Path(cache), device_env), device)
+            starts.setdefault(f"{name} cold", []).append(empty)
             warm_start = first_bytes(command, coach_env(warm, device_env), device)
             starts.setdefault(f"{name} warm", []).append(warm_start)
         starts["aplay"].append(first_bytes(["aplay", "-q", str(wav)], device_env, device))
