@@ -198,3 +198,16 @@ def test_the_live_line_names_the_round_and_the_set(script):
     assert status_at(script, plank.start + 10).render().startswith(
         "Drill 1 of 6: Forearm plank, round 1\n"
     )
+
+
+def test_the_mp3_has_a_chapter_per_drill_per_round(tmp_path):
+    from mutagen.id3 import ID3
+
+    routine = parse_routine(CIRCUIT, "circuit.yaml")
+    session = open_session(routine, SessionOptions(brief=True), clips=StandInSpeech())
+    mp3 = export_timeline(session.timeline(), tmp_path / "circuit.mp3").path
+    tags = ID3(mp3)
+    (toc,) = tags.getall("CTOC")
+    titles = [str(tags[f"CHAP:{child}"].sub_frames["TIT2"]) for child in toc.child_element_ids]
+    drills = ["Forearm plank", "Side plank", "Glute bridge"]
+    assert titles == ["Intro", *(f"{d}, round {r}" for r in (1, 2) for d in drills), "Outro"]
