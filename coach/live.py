@@ -68,6 +68,12 @@ class LiveTimeline:
                 raise self._failed
             return self._timeline
 
+    @property
+    def script(self) -> Script | None:
+        """The script as far as it is made (None before the intro is)."""
+        made = self._timeline
+        return made.script if made is not None else None
+
     def _reaches(self, past: int) -> bool:
         made = self._timeline
         return made is not None and (made.final or made.script.length > past)

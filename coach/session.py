@@ -88,7 +88,10 @@ class Session:
         speech = self.speech
         if isinstance(speech, Speech):
             speech.progress = None
-        return LiveTimeline(self.routine, self.options, speech, self.volume).start()
+        live = self.__dict__["live_timeline"] = LiveTimeline(
+            self.routine, self.options, speech, self.volume
+        )
+        return live.start()
 
     def close(self) -> None:
         """Stop whatever still renders ahead (see `live`)."""
@@ -105,10 +108,12 @@ class Session:
 
     def unspoken(self) -> list[tuple[str, str | None]]:
         """(text, drill id) of each text of the script that the voice says nothing for."""
-        if "speech" not in self.__dict__ or self.clips or "script" not in self.__dict__:
+        live = self.__dict__.get("live_timeline")
+        script = self.__dict__.get("script") or (live.script if live else None)
+        if "speech" not in self.__dict__ or self.clips or script is None:
             return []
         silent = self.speech.silent
-        said = [(e.text, e.drill) for e in self.script.events if e.text in silent]
+        said = [(e.text, e.drill) for e in script.events if e.text in silent]
         return list(dict.fromkeys(said))
 
     @property

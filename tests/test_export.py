@@ -17,23 +17,17 @@ import pytest
 from mutagen.id3 import ID3
 from pydub import AudioSegment
 from run_coach import coach
-from stand_in import ROUTINE, StandInSpeech, beep_onset
+from stand_in import ROUTINE, beep_onset
 
 from coach.errors import ExportError, UsageError
 from coach.export import FORMATS, audio_path, export_timeline, write_captions
-from coach.options import SessionOptions
 from coach.routine import default_routine_path
-from coach.routine_file import load_routine, parse_routine
+from coach.routine_file import parse_routine
 from coach.samples import SAMPLE_RATE, to_samples
 from coach.script import INTRO_ID, OUTRO_ID, Event, EventKind, Script
-from coach.session import open_session
 from coach.timeline import Timeline
 
 needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
-
-
-def session(routine, options: SessionOptions | None = None, speech=None) -> Timeline:
-    return open_session(routine, options, clips=speech or StandInSpeech()).timeline()
 
 
 def decode(path: Path) -> np.ndarray:
@@ -98,8 +92,8 @@ def routine():
 
 
 @pytest.fixture(scope="module")
-def timeline(routine):
-    return session(routine)
+def timeline(routine, stand_in_session):
+    return stand_in_session(routine).timeline()
 
 
 @pytest.fixture(scope="module")
@@ -208,8 +202,8 @@ def test_other_formats_carry_length_tags_and_chapters(timeline, tmp_path, ext):
 # --- a drill alone, captions ----------------------------------------------------------
 
 
-def test_only_one_drill_exports_that_drill_alone(tmp_path):
-    timeline = session(load_routine(), SessionOptions(only=("squat-to-stand",)))
+def test_only_one_drill_exports_that_drill_alone(tmp_path, stand_in_session):
+    timeline = stand_in_session(only=("squat-to-stand",)).timeline()
     script = timeline.script
     assert [c.id for c in script.chapters] == [INTRO_ID, "squat-to-stand", OUTRO_ID]
     assert {e.drill for e in script.events} == {None, "squat-to-stand"}
@@ -379,11 +373,11 @@ def test_a_killed_export_leaves_no_partial_file(tmp_path):
 
 @pytest.mark.slow
 @needs_ffmpeg
-def test_real_speech_exports_at_minus_16_lufs_with_beeps_on_time(tmp_path):
+def test_real_speech_exports_at_minus_16_lufs_with_beeps_on_time(tmp_path, stand_in_session):
     from coach.tts import Speech, VoiceSettings
 
     speech = Speech(VoiceSettings("espeak-ng"), tmp_path / "cache")
-    timeline = session(load_routine(), SessionOptions(only=("squat-to-stand",)), speech)
+    timeline = stand_in_session(clips=speech, only=("squat-to-stand",)).timeline()
     mp3 = export_timeline(timeline, tmp_path / "squat.mp3")
     assert_beeps_on_time(decode(mp3.path), timeline.script, tolerance=0.005)
     assert [c[0] for c in ffprobe_chapters(mp3.path)] == ["Intro", "Squat to stand", "Outro"]

@@ -7,7 +7,7 @@ from itertools import pairwise
 
 import numpy as np
 import pytest
-from stand_in import StandInSpeech, beep_onset, stand_in_length
+from stand_in import beep_onset, stand_in_length
 
 from coach.compose import compose
 from coach.export import export_timeline
@@ -16,7 +16,6 @@ from coach.routine import default_routine_path
 from coach.routine_file import load_routine, parse_routine
 from coach.samples import SAMPLE_RATE, to_samples
 from coach.script import ChapterKind, EventKind
-from coach.session import open_session
 from coach.set_layout import BEEP_GAP
 from coach.tones import ToneKind
 
@@ -172,9 +171,8 @@ def test_old_files_give_the_same_script_and_no_round_or_set():
     assert '"round"' not in plain.to_json() and '"set"' not in plain.to_json()
 
 
-def test_the_exported_go_and_end_beeps_are_the_seconds_apart(tmp_path):
-    routine = parse_routine(CIRCUIT, "circuit.yaml")
-    session = open_session(routine, SessionOptions(only=("side-plank",)), clips=StandInSpeech())
+def test_the_exported_go_and_end_beeps_are_the_seconds_apart(tmp_path, stand_in_session):
+    session = stand_in_session(CIRCUIT, only=("side-plank",))
     wav = export_timeline(session.timeline(), tmp_path / "plank.wav").path
     with wave.open(str(wav)) as w:
         audio = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
@@ -200,11 +198,10 @@ def test_the_live_line_names_the_round_and_the_set(script):
     )
 
 
-def test_the_mp3_has_a_chapter_per_drill_per_round(tmp_path):
+def test_the_mp3_has_a_chapter_per_drill_per_round(tmp_path, stand_in_session):
     from mutagen.id3 import ID3
 
-    routine = parse_routine(CIRCUIT, "circuit.yaml")
-    session = open_session(routine, SessionOptions(brief=True), clips=StandInSpeech())
+    session = stand_in_session(CIRCUIT, brief=True)
     mp3 = export_timeline(session.timeline(), tmp_path / "circuit.mp3").path
     tags = ID3(mp3)
     (toc,) = tags.getall("CTOC")

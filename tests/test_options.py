@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
+from alsa_fixtures import file_device
 from run_coach import coach
 
 ROUTINE = "built-in routine leg-mobility.yaml"
@@ -54,3 +57,11 @@ def test_text_the_voice_cannot_say_is_named_not_silently_dropped(tmp_path, engin
     warning = (f"coach: warning: drill run: the {engine} voice says nothing for '🏃 💪'; write it"
                " in words, or try another --engine.\n")  # fmt: skip
     assert done.stderr == (warning if warned else "")
+    if warned:  # `coach play` makes the session while it plays, and warns the same
+        device = {**file_device(tmp_path, tmp_path / "out.raw"),
+                  "COACH_CACHE_DIR": str(tmp_path / "cache")}  # fmt: skip
+        played = subprocess.run([sys.executable, "-m", "coach", "play", "-r", str(routine),
+                                 "--engine", engine], env=device, stdin=subprocess.DEVNULL,
+                                capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert played.returncode == 0, played.stderr
+        assert played.stderr == warning
