@@ -10,8 +10,9 @@ demo: setup
 	mkdir -p out
 	$(PY) -m coach export out/leg-mobility.mp3 --captions out/leg-mobility.srt
 
+# A worker per core, each taking whole files (module fixtures are made once, counts kept whole).
 test: setup
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider -n auto --dist loadfile
 
 bench:
 	SETUP_BENCH=1 bash scripts/setup

@@ -50,18 +50,20 @@ def test_volume_zero_says_the_session_is_silent(tmp_path):
 def test_text_the_voice_cannot_say_is_named_not_silently_dropped(tmp_path, engine, warned):
     routine = tmp_path / "emoji.yaml"
     routine.write_text("name: Emoji\ndrills:\n"
-                       "  - {name: Run, instructions: Run in place., reps: 2, cues: ['🏃 💪']}\n",
+                       "  - {name: Run, instructions: Run in place., reps: 1, rep_seconds: 0.5,"
+                       " cues: ['🏃 💪']}\n",
                        encoding="utf-8")  # fmt: skip
     done = coach("script", "-r", str(routine), "--engine", engine, cache=tmp_path / "cache")
     assert done.returncode == 0, done.stderr
     warning = (f"coach: warning: drill run: the {engine} voice says nothing for '🏃 💪'; write it"
                " in words, or try another --engine.\n")  # fmt: skip
     assert done.stderr == (warning if warned else "")
-    if warned:  # `coach play` makes the session while it plays, and warns the same
+    if warned:  # `coach rehearse` (as `play`) makes the session while it plays, and warns the same
         device = {**file_device(tmp_path, tmp_path / "out.raw"),
                   "COACH_CACHE_DIR": str(tmp_path / "cache")}  # fmt: skip
-        played = subprocess.run([sys.executable, "-m", "coach", "play", "-r", str(routine),
-                                 "--engine", engine], env=device, stdin=subprocess.DEVNULL,
+        command = [sys.executable, "-m", "coach", "rehearse", "run", "-r", str(routine),
+                   "--engine", engine]  # fmt: skip
+        played = subprocess.run(command, env=device, stdin=subprocess.DEVNULL,
                                 capture_output=True, text=True, timeout=120)  # fmt: skip
         assert played.returncode == 0, played.stderr
         assert played.stderr == warning

@@ -318,10 +318,11 @@ def test_session_and_rehearsal_reach_the_device_sample_for_sample(tmp_path, rout
 
 
 def test_rendering_slower_than_playing_waits_and_loses_nothing(tmp_path, routine):
-    expected = session(routine).timeline()
+    expected = session(routine, "ankle-circle").timeline()
     started = time.monotonic()
     played = subprocess.run(
-        [sys.executable, str(FIXTURES), str(write_routine(tmp_path)), "--slow"],
+        [sys.executable, str(FIXTURES), str(write_routine(tmp_path)), "--slow",
+         "--only", "ankle-circle"],
         env=file_device(tmp_path, tmp_path / "out.raw"),
         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
