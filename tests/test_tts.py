@@ -12,10 +12,18 @@ import numpy as np
 import pytest
 
 from coach.errors import BadSettingError, EngineError
-from coach.samples import SAMPLE_RATE
+from coach.samples import SAMPLE_RATE, to_samples
 from coach.tts import ENGINES, Speech, VoiceSettings, list_voices
 from coach.tts.engines import EspeakNgEngine, ProgramEngine
-from coach.tts.speech import KEEP_SECONDS, TRIM_THRESHOLD
+from coach.tts.speech import (
+    JOIN_SECONDS,
+    KEEP_SECONDS,
+    SPLIT_CHARS,
+    TRIM_THRESHOLD,
+    joined,
+    sentences,
+    spoken_text,
+)
 
 PHRASES = [
     "Ankle mobility.",
@@ -255,3 +263,41 @@ def test_measurements_are_kept_beside_the_clip_and_a_damaged_file_is_removed(tmp
     unwritable = Speech(VoiceSettings("espeak-ng"), tmp_path / "file" / "cache")
     unwritable.store_measures("Chest up.", b"blocks")  # no error, and no warning
     assert unwritable.unsaved == [] and unwritable.measures("Chest up.") is None
+
+
+class CountingEspeak(EspeakNgEngine):
+    """eSpeak NG, noting every text it is given."""
+
+    NAME = "counting"
+    given: list[str] = []
+
+    def render(self, texts, *, timeout, workers):
+        CountingEspeak.given += texts
+        yield from super().render(texts, timeout=timeout, workers=workers)
+
+
+LONG = (
+    "Face the wall. Rise onto your toes. Lower your heels slowly. Rise onto your toes. "
+    "Keep the knees soft and the chest tall, and breathe out each time you go up again!"
+)
+
+
+def test_a_long_text_renders_a_sentence_at_a_time_and_joins_them(tmp_path):
+    parts = sentences(spoken_text(LONG))
+    assert len(LONG) > SPLIT_CHARS and len(parts) == 5 and parts[1] == parts[3]
+    assert sentences("Rise onto your toes. Lower.") == ["Rise onto your toes. Lower."]  # short
+    CountingEspeak.given = []
+    counted: list[tuple[int, int]] = []
+    speech = Speech(VoiceSettings("counting"), tmp_path / "a", engines={"counting": CountingEspeak},
+                    progress=lambda done, total: counted.append((done, total)))  # fmt: skip
+    clips = speech.clips([LONG, "Go."])
+    assert sorted(CountingEspeak.given) == sorted([*parts, "Go."])  # each part is a render
+    assert counted[-1] == (6, 6)  # the progress counts the parts
+    alone = Speech(VoiceSettings("espeak-ng"), tmp_path / "b")
+    assert np.array_equal(clips[LONG], joined([alone.clip(p) for p in parts]))
+    pause = clips[LONG][len(alone.clip(parts[0])) :][: to_samples(JOIN_SECONDS)]
+    assert not np.abs(pause.astype(np.int32)).max() > TRIM_THRESHOLD  # silence between them
+    # A second session reads the joined clip from the cache: nothing is rendered again.
+    CountingEspeak.given = []
+    again = Speech(VoiceSettings("counting"), tmp_path / "a", engines={"counting": CountingEspeak})
+    assert np.array_equal(again.clip(LONG), clips[LONG]) and CountingEspeak.given == []

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,12 @@ RENDER_TIMEOUT = 20.0
 """Seconds one clip may take to render before the engine counts as hung."""
 STOP_SECONDS = 5.0
 """How long `close` waits for the clips being rendered ahead to be done."""
+SPLIT_CHARS = 160
+"""A longer text is rendered a sentence at a time, the sentences in parallel, and joined: its
+render time grows with its length, not faster, and a long instruction uses every core."""
+JOIN_SECONDS = 0.3
+"""Silence between the sentences of a text rendered in parts (Piper's own sentence pause)."""
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 class StoppedError(Exception):
@@ -59,6 +66,23 @@ def trim(samples: np.ndarray) -> np.ndarray:
     if loud.size == 0:
         return np.zeros(keep, dtype=np.int16)
     return samples[max(0, loud[0] - keep) : loud[-1] + 1 + keep]
+
+
+def sentences(said: str) -> list[str]:
+    """The parts a spoken text is rendered in: itself, or if it is long, its sentences."""
+    if len(said) <= SPLIT_CHARS:
+        return [said]
+    return [part for part in _SENTENCE_END.split(said) if part]
+
+
+def joined(parts: list[np.ndarray]) -> np.ndarray:
+    """The clip of a text from the raw renders of its parts: each trimmed, `JOIN_SECONDS` of
+    silence between them."""
+    if len(parts) == 1:
+        return trim(parts[0])
+    pause = np.zeros(to_samples(JOIN_SECONDS), dtype=np.int16)
+    pieces = [piece for part in parts for piece in (pause, trim(part).astype(np.int16))][1:]
+    return trim(np.concatenate(pieces))
 
 
 def spoken_text(text: str) -> str:
@@ -110,7 +134,9 @@ class Speech:
         self._thread: threading.Thread | None = None
 
     def _path(self, text: str) -> Path:
-        key = clip_key(**self.engine.key_parts(), trim=[TRIM_THRESHOLD, KEEP_SECONDS], text=text)
+        split = {"split": [SPLIT_CHARS, JOIN_SECONDS]} if len(sentences(text)) > 1 else {}
+        key = clip_key(**self.engine.key_parts(), trim=[TRIM_THRESHOLD, KEEP_SECONDS], text=text,
+                       **split)  # fmt: skip
         return clip_path(self.cache_dir, key)
 
     def _cached(self, text: str) -> np.ndarray | None:
@@ -144,16 +170,11 @@ class Speech:
         if "" in wanted.values():
             raise ValueError("A phrase has nothing to say.")
         found = {said: self._known(said) for said in dict.fromkeys(wanted.values())}
-        # Longest first, so no long phrase starts last and leaves a core idle.
         missing = [said for said, clip in found.items() if clip is None]
-        missing.sort(key=len, reverse=True)
-        if missing:
-            render = self.engine.render(missing, timeout=self.timeout, workers=self.workers)
-            with contextlib.closing(render):  # stops the engine's processes on an error
-                for done, (i, raw) in enumerate(render, 1):
-                    found[missing[i]] = self._keep(missing[i], raw)
-                    if self.progress:
-                        self.progress(done, len(missing))
+        # Longest first, so no long phrase starts last and leaves a core idle.
+        with contextlib.closing(self._rendered(missing, longest_first=True)) as rendered:
+            for said, clip in rendered:
+                found[said] = self._keep(said, clip)
         self.silent.update(text for text, said in wanted.items() if not found[said].any())
         return {text: found[said] for text, said in wanted.items()}
 
@@ -172,9 +193,31 @@ class Speech:
             self._clips[said] = clip
         return clip
 
-    def _keep(self, said: str, raw: np.ndarray) -> np.ndarray:
-        """A rendered clip, trimmed, stored and kept in memory."""
-        clip = trim(raw)
+    def _rendered(
+        self, saids: list[str], longest_first: bool = False
+    ) -> Iterator[tuple[str, np.ndarray]]:
+        """(spoken text, clip) of each of `saids`, rendered in parallel (a long one a sentence at
+        a time), as each is done; `progress(done, total)` counts the parts."""
+        units = [(said, k, part) for said in saids for k, part in enumerate(sentences(said))]
+        if longest_first:
+            units.sort(key=lambda unit: len(unit[2]), reverse=True)
+        if not units:
+            return
+        parts: dict[str, list] = {said: [None] * len(sentences(said)) for said in saids}
+        render = self.engine.render([part for _, _, part in units], timeout=self.timeout,
+                                    workers=self.workers)  # fmt: skip
+        with contextlib.closing(render):  # stops the engine's processes on an error
+            for done, (i, raw) in enumerate(render, 1):
+                said, k, _ = units[i]
+                waiting = parts[said]
+                waiting[k] = raw
+                if self.progress:
+                    self.progress(done, len(units))
+                if all(p is not None for p in waiting):
+                    yield said, joined(waiting)
+
+    def _keep(self, said: str, clip: np.ndarray) -> np.ndarray:
+        """A rendered clip, stored and kept in memory."""
         self._store(said, clip)
         with self._ready:
             self._clips[said] = clip
@@ -196,10 +239,10 @@ class Speech:
         self._thread.start()
 
     def _render(self, todo: list[str]) -> None:
-        render = self.engine.render(todo, timeout=self.timeout, workers=self.workers)
+        render = self._rendered(todo)
         try:
-            for i, raw in render:
-                self._keep(todo[i], raw)
+            for said, clip in render:
+                self._keep(said, clip)
                 if self._stopping.is_set():
                     break
         except BaseException as e:  # raised again to whoever waits for a clip
