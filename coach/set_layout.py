@@ -23,7 +23,7 @@ BEEP_GAP = to_samples(0.06)
 BEAT = to_samples(1.0)
 """The count-in tempo: one beep a second."""
 CHANGEOVER = to_samples(4.0)
-"""Time from the side-switch beep to the first rep on the other side."""
+"""Time from the side-switch beep to the first rep (or, timed, the go beep) on the other side."""
 MAX_SPOKEN_COUNT = 100
 """Reps past this count are beeped without a spoken number."""
 HALFWAY_MIN_REPS = 10
