@@ -87,6 +87,8 @@ class _Composer(SetLayout):
     speech_length: SpeechLength
     chapter_done: ChapterDone | None = None
     events: list[Event] = field(default_factory=list)
+    in_order: list[Event] = field(default_factory=list)
+    """The events of the chapters laid out so far, in order of time."""
     chapters: list[Chapter] = field(default_factory=list)
     sets: list[RepSet] = field(default_factory=list)
     cursor: int = 0
@@ -124,13 +126,16 @@ class _Composer(SetLayout):
 
     def chapter_end(
         self, id: str, title: str, start: int, kind: ChapterKind, last: bool = False
-    ) -> Script:
-        """The chapter from `start` to the cursor is laid out: the script so far."""
+    ) -> Script | None:
+        """The chapter from `start` to the cursor is laid out: the script so far, for whoever
+        watches it grow (and the whole script after the last chapter)."""
         self.chapters.append(Chapter(id, title, start, self.cursor, kind))
-        script = Script(
-            self.routine.name, self.cursor, tuple(sorted(self.events, key=lambda e: e.start)),
-            tuple(self.chapters), tuple(self.sets),
-        )  # fmt: skip
+        # A chapter's sounds all come after the chapters before it: sort only its own.
+        self.in_order += sorted(self.events[len(self.in_order) :], key=lambda e: e.start)
+        if self.chapter_done is None and not last:
+            return None
+        script = Script(self.routine.name, self.cursor, tuple(self.in_order),
+                        tuple(self.chapters), tuple(self.sets))  # fmt: skip
         if self.chapter_done is not None:
             self.chapter_done(script, last)
         return script
