@@ -196,3 +196,14 @@ def test_a_model_that_fails_while_playing_is_the_same_one_line(tmp_path, case):
     assert done.stderr.startswith(f"coach: error: {BAD_MODELS[case].format(model=model)}")
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert not (tmp_path / "out.raw").exists()
+
+
+def test_the_bundled_model_is_keyed_by_its_content_without_reading_it():
+    from coach.tts.piper_engine import _file_digest, file_digest
+
+    model = Path(joe.model_path())
+    with open(model, "rb") as f:
+        expected = hashlib.file_digest(f, "sha256").hexdigest()
+    _file_digest.cache_clear()
+    assert file_digest(model) == expected  # the wheel's record, the same digest
+    assert _file_digest.cache_info().misses == 0  # and the 63 MB were not read for it
