@@ -12,7 +12,9 @@ and ALSA's `default` routed to it by libasound2-plugins. Then:
   the clip cache) with the Player, and finds every beep of the script in the recording by
   cross-correlation with the timeline's own samples. The error of a beep is when it sounded
   minus when the script says, after the play call; its spread is the timing error, its trend
-  over the session the drift.
+  over the session the drift. The player plays a chapter at a time, reopening the device
+  between them: the offset of the last chapter's beeps from the first's, over the chapters
+  between, is the gap each new piece adds.
 
 A recorded sample is put on the monotonic clock by the arrival times of parec's chunks around
 it (the earliest bounds it), so times include parec's own small capture delay, and a sink
@@ -166,7 +168,7 @@ def bench_session(pulse: Pulse, only: tuple[str, ...]) -> dict:
     Player(timeline, SimpleaudioOutput()).run()
     time.sleep(1.5)
     recording = pulse.recording()
-    errors, times = [], []
+    errors, times, chapters = [], [], []
     for event in script.events:
         if event.kind != "beep":
             continue
@@ -176,9 +178,13 @@ def bench_session(pulse: Pulse, only: tuple[str, ...]) -> dict:
         if at is not None:
             errors.append(pulse.when(at) - expected)
             times.append(event.start / SAMPLE_RATE)
+            chapters.append(next(i for i, c in enumerate(script.chapters) if event.start < c.end))
     errors_ms = np.array(errors) * 1000
     spread = errors_ms - np.median(errors_ms)
     slope = np.polyfit(times, errors_ms, 1)[0] * 60 if len(times) > 1 else 0.0
+    first, last = chapters[0], chapters[-1]
+    steps = np.median(errors_ms[np.array(chapters) == last]) - np.median(
+        errors_ms[np.array(chapters) == first])
     return {
         "session_seconds": script.duration,
         "beeps": sum(1 for e in script.events if e.kind == "beep"),
@@ -188,6 +194,8 @@ def bench_session(pulse: Pulse, only: tuple[str, ...]) -> dict:
         "median_abs_error_ms": float(np.median(np.abs(spread))),
         "drift_ms_per_minute": float(slope),
         "drift_over_session_ms": float(slope * script.duration / 60),
+        "pieces": len(script.chapters),
+        "gap_per_piece_ms": float(steps / max(1, last - first)),
     }
 
 
@@ -224,7 +232,8 @@ def main() -> None:
         f"offset median {session['median_offset_ms']:.1f} ms, "
         f"error median {session['median_abs_error_ms']:.1f} ms, "
         f"worst {session['worst_error_ms']:.1f} ms, "
-        f"drift {session['drift_over_session_ms']:.1f} ms over the session"
+        f"drift {session['drift_over_session_ms']:.1f} ms over the session, "
+        f"{session['gap_per_piece_ms']:.1f} ms added by each of its {session['pieces']} pieces"
     )
 
 
