@@ -89,6 +89,14 @@ def drills(
 
 @app.command()
 @command
+def check(file: Annotated[Path, typer.Argument(help="The routine file to validate.")]) -> None:
+    """Validate a routine file."""
+    loaded = load_routine(file)
+    out.print(f"{file}: OK, {len(loaded.drills)} drills.", markup=False)
+
+
+@app.command()
+@command
 def new(file: Annotated[Path, typer.Argument(help="The routine file to create.")]) -> None:
     """Write a commented starter routine to FILE (never over an existing file)."""
     write_starter_routine(file)
@@ -100,14 +108,6 @@ def new(file: Annotated[Path, typer.Argument(help="The routine file to create.")
 def schema() -> None:
     """Print the routine format as a JSON Schema, for editors (see the README)."""
     out.print(json.dumps(json_schema(), indent=1), markup=False)
-
-
-@app.command()
-@command
-def check(file: Annotated[Path, typer.Argument(help="The routine file to validate.")]) -> None:
-    """Validate a routine file."""
-    loaded = load_routine(file)
-    out.print(f"{file}: OK, {len(loaded.drills)} drills.", markup=False)
 
 
 @app.command()
