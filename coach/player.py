@@ -1,9 +1,11 @@
 """The player: a Timeline through the default audio device, with keys and a live display.
 
-It plays the very samples the exporter writes, a chapter at a time: each chapter ends in
-silence (a rest, a pause), so the moment between two pieces, while the device is reopened, is
-never heard inside a sound, and a session still being made (live.py) is played as far as it
-is, waiting in silence at a chapter's end when the next one is not ready. Within a piece
+It plays the very samples the exporter writes: a whole session as one buffer, and a session
+still being made (live.py) a chapter at a time until it is whole, waiting in silence at a
+chapter's end when the next one is not ready. Each chapter ends in silence (a rest, a pause),
+so the moment between two pieces, while the device is reopened, never falls inside a sound;
+and there are few such moments (a device may shorten that silence by its buffer, about 60 ms
+through PulseAudio). Within a piece
 nothing is slept between clips, so the session cannot drift. simpleaudio cannot report its
 position, so the position is kept on a monotonic clock, started again with every piece; pause
 stops the device and remembers the offset, and every jump (resume, next, restart) starts a
@@ -347,14 +349,16 @@ class Player:
         return max(DRAIN_TICK, min(TICK, left))
 
     def seek(self, offset: int) -> None:
-        """Play the piece from sample `offset` to its chapter's end (past the end: stop). Waits,
-        in silence, for a session being made to reach `offset`."""
+        """Play from sample `offset` (past the end: stop): to the end once the whole session is
+        made, else to the end of its chapter. Waits, in silence, for a session being made to
+        reach `offset`."""
         self.output.stop()
         self.paused = False
         self.timeline = self.source.until(offset)
         self._offset = self._piece_end = min(offset, self.script.length)
         if self._offset < self.script.length:
-            self._piece_end = self.script.chapters[chapter_index(self.script, self._offset)].end
+            chapter = self.script.chapters[chapter_index(self.script, self._offset)]
+            self._piece_end = self.script.length if self.timeline.final else chapter.end
             self.output.play(self.timeline.pcm(self._offset, self._piece_end))
         self._started = self.clock()  # after opening the device, which takes a moment
 

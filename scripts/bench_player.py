@@ -12,9 +12,10 @@ and ALSA's `default` routed to it by libasound2-plugins. Then:
   the clip cache) with the Player, and finds every beep of the script in the recording by
   cross-correlation with the timeline's own samples. The error of a beep is when it sounded
   minus when the script says, after the play call; its spread is the timing error, its trend
-  over the session the drift. The player plays a chapter at a time, reopening the device
-  between them: the offset of the last chapter's beeps from the first's, over the chapters
-  between, is the gap each new piece adds.
+  over the session the drift. The session is played as `coach play` plays it (`live.py`): a
+  chapter at a time until it is whole, then the rest as one buffer; the offset of the last
+  chapter's beeps from the first's, over the chapters between, is the drift per chapter, which
+  includes what each reopening of the device adds.
 
 A recorded sample is put on the monotonic clock by the arrival times of parec's chunks around
 it (the earliest bounds it), so times include parec's own small capture delay, and a sink
@@ -162,10 +163,11 @@ def bench_startup(pulse: Pulse, runs: int) -> list[float]:
 
 def bench_session(pulse: Pulse, only: tuple[str, ...]) -> dict:
     routine = load_routine()
-    timeline = open_session(routine, SessionOptions(only=only)).timeline()
+    session = open_session(routine, SessionOptions(only=only))
+    timeline = session.timeline()  # the samples to find; the player makes its own, the same
     script = timeline.script
     started = time.monotonic()  # the player's clock starts, and it calls play, microseconds later
-    Player(timeline, SimpleaudioOutput()).run()
+    Player(session.live(), SimpleaudioOutput()).run()
     time.sleep(1.5)
     recording = pulse.recording()
     errors, times, chapters = [], [], []
@@ -194,8 +196,8 @@ def bench_session(pulse: Pulse, only: tuple[str, ...]) -> dict:
         "median_abs_error_ms": float(np.median(np.abs(spread))),
         "drift_ms_per_minute": float(slope),
         "drift_over_session_ms": float(slope * script.duration / 60),
-        "pieces": len(script.chapters),
-        "gap_per_piece_ms": float(steps / max(1, last - first)),
+        "chapters": len(script.chapters),
+        "drift_per_chapter_ms": float(steps / max(1, last - first)),
     }
 
 
@@ -233,7 +235,7 @@ def main() -> None:
         f"error median {session['median_abs_error_ms']:.1f} ms, "
         f"worst {session['worst_error_ms']:.1f} ms, "
         f"drift {session['drift_over_session_ms']:.1f} ms over the session, "
-        f"{session['gap_per_piece_ms']:.1f} ms added by each of its {session['pieces']} pieces"
+        f"{session['drift_per_chapter_ms']:.1f} ms per chapter ({session['chapters']} chapters)"
     )
 
 

@@ -1,10 +1,10 @@
 """An ALSA device backed by a file, a tiny routine and short stand-in clips, for player tests.
 
 Run as a script, it plays a session of a routine with the stand-in clips, the way `coach play`
-would (made while it plays; keys and display when standard input is a terminal), `--slow`
-making each clip take longer to render than to play:
+would (keys and display when standard input is a terminal): made whole first, or with `--live`
+made while it plays, `--slow` making each clip take longer to render than to play:
 
-    python tests/alsa_fixtures.py ROUTINE [--only DRILL] [--rehearse DRILL] [--slow]
+    python tests/alsa_fixtures.py ROUTINE [--only DRILL] [--rehearse DRILL] [--live] [--slow]
 """
 from __future__ import annotations
 
@@ -117,7 +117,8 @@ def main() -> None:
     parser.add_argument("routine", type=Path)
     parser.add_argument("--only")
     parser.add_argument("--rehearse")
-    parser.add_argument("--slow", action="store_true")
+    parser.add_argument("--live", action="store_true")
+    parser.add_argument("--slow", action="store_true", help="implies --live")
     args = parser.parse_args()
     routine = load_routine(args.routine)
     delay = 0.3 if args.slow else 0.0
@@ -126,7 +127,7 @@ def main() -> None:
             made = session(routine, find_drill(routine, args.rehearse).id, True, delay)
         else:
             made = session(routine, args.only, delay=delay)
-        play_timeline(made.live())
+        play_timeline(made.live() if args.live or args.slow else made.timeline())
     except CoachError as e:  # as the CLI does
         print(f"coach: error: {e}", file=sys.stderr)
         sys.exit(e.exit_status)
