@@ -22,7 +22,7 @@ from coach.timeline import ClipSource, Timeline
 class LiveTimeline:
     """The timeline of a session still being made; `until(past)` gives it as far as it is.
 
-    Start it with `start`, and `close` it on every way out (it stops the rendering).
+    Start it with `start`; the session's `close` stops the rendering on every way out.
     """
 
     def __init__(
@@ -77,8 +77,3 @@ class LiveTimeline:
     def _reaches(self, past: int) -> bool:
         made = self._timeline
         return made is not None and (made.final or made.script.length > past)
-
-    def close(self) -> None:
-        close = getattr(self.speech, "close", None)
-        if close is not None:
-            close()
