@@ -76,9 +76,9 @@ class Session:
         return make_script(self.routine, self.options, self.speech)
 
     def timeline(self) -> Timeline:
-        from coach.timeline import build_timeline
+        from coach.timeline import Timeline
 
-        return build_timeline(self.script, self.speech, volume=self.volume)
+        return Timeline(self.script, self.speech, self.volume)
 
     def live(self) -> LiveTimeline:
         """The session made while it plays (live.py), for the player: it starts on the opening

@@ -101,11 +101,6 @@ class Timeline:
         return self._sounds[key]
 
 
-def build_timeline(script: Script, speech: ClipSource, volume: float = 1.0) -> Timeline:
-    """The timeline of a whole script, at `volume` (0 to 1)."""
-    return Timeline(script, speech, volume)
-
-
 def _clip_level(speech: ClipSource, text: str, clip: np.ndarray) -> Level:
     """The clip's level: stored beside it when the source keeps levels, else found (and kept)."""
     keeps = callable(getattr(speech, "measures", None))

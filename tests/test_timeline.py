@@ -14,7 +14,7 @@ from coach.options import SessionOptions
 from coach.routine_file import parse_routine
 from coach.samples import SAMPLE_RATE, to_samples
 from coach.session import make_script, open_session
-from coach.timeline import build_timeline
+from coach.timeline import Timeline
 from coach.tones import tone_samples
 
 
@@ -35,7 +35,7 @@ def routine():
 @pytest.fixture(scope="module")
 def timeline(routine):
     speech = StandInSpeech()
-    return build_timeline(make_script(routine, SessionOptions(), speech), speech)
+    return Timeline(make_script(routine, SessionOptions(), speech), speech)
 
 
 # --- the meters ----------------------------------------------------------------
@@ -93,7 +93,7 @@ def test_the_session_is_at_minus_16_lufs_with_true_peaks_under_minus_1(timeline)
 @pytest.mark.parametrize("level", [0.01, 1.0])
 def test_quiet_or_loud_speech_comes_out_the_same(routine, level):
     speech = StandInSpeech(level)
-    timeline = build_timeline(make_script(routine, SessionOptions(), speech), speech)
+    timeline = Timeline(make_script(routine, SessionOptions(), speech), speech)
     samples = as_float(timeline.samples)
     assert loudness(samples) == pytest.approx(TARGET_LUFS, abs=1)
     assert true_peak(samples) <= TRUE_PEAK_DBTP
@@ -104,12 +104,12 @@ def test_quiet_or_loud_speech_comes_out_the_same(routine, level):
 
 def test_volume_scales_the_finished_session(routine, timeline):
     speech = StandInSpeech()
-    half = build_timeline(timeline.script, speech, volume=0.5)
+    half = Timeline(timeline.script, speech, volume=0.5)
     expected = timeline.samples.astype(np.float64) * 0.5
     assert np.abs(half.samples - expected).max() <= 1  # the same session, half as loud
     full = loudness(as_float(timeline.samples))
     assert loudness(as_float(half.samples)) == pytest.approx(full - 6.02, abs=0.05)
-    assert not build_timeline(timeline.script, speech, volume=0).samples.any()
+    assert not Timeline(timeline.script, speech, volume=0).samples.any()
     with pytest.raises(OptionError, match=r"^volume: must be between 0 and 1, got 1\.5\.$"):
         open_session(routine, volume=1.5, clips=speech)
 
@@ -173,13 +173,13 @@ def test_stored_levels_give_the_same_session_and_damaged_ones_are_found_again(
 
     speech = MeasuringSpeech()
     script = make_script(routine, SessionOptions(), speech)
-    assert np.array_equal(build_timeline(script, speech).samples, timeline.samples)
+    assert np.array_equal(Timeline(script, speech).samples, timeline.samples)
     assert set(speech.kept) == set(script.texts())
 
     found = []
     real = timeline_module.find_level
     monkeypatch.setattr(timeline_module, "find_level", lambda *a: found.append(1) or real(*a))
-    assert np.array_equal(build_timeline(script, speech).samples, timeline.samples)
+    assert np.array_equal(Timeline(script, speech).samples, timeline.samples)
     assert not found  # every clip's level came from the store
 
     texts = sorted(speech.kept)
@@ -188,8 +188,8 @@ def test_stored_levels_give_the_same_session_and_damaged_ones_are_found_again(
     payload = bytearray(speech.kept[texts[2]])
     payload[12] ^= 1  # the clip's checksum: the level of another clip
     speech.kept[texts[2]] = bytes(payload)
-    assert np.array_equal(build_timeline(script, speech).samples, timeline.samples)
+    assert np.array_equal(Timeline(script, speech).samples, timeline.samples)
     assert len(found) == 3  # those three, found again and stored again
     found.clear()
-    assert np.array_equal(build_timeline(script, speech).samples, timeline.samples)
+    assert np.array_equal(Timeline(script, speech).samples, timeline.samples)
     assert not found
