@@ -86,3 +86,7 @@ class AudioDeviceError(CoachError):
 
 class ExportError(CoachError):
     """The export could not be written (ffmpeg missing, unwritable destination, ...)."""
+
+
+class MissingToolError(CoachError):
+    """A program the coach runs (ffmpeg) is not installed."""

@@ -21,7 +21,7 @@ from typing import BinaryIO
 
 from coach.atomic import written_beside
 from coach.errors import ExportError, UsageError
-from coach.samples import CHANNELS, SAMPLE_WIDTH
+from coach.samples import SAMPLE_WIDTH
 from coach.script import EventKind, Script
 from coach.timeline import Timeline
 
@@ -29,11 +29,13 @@ Progress = Callable[[float], None]
 """Called with the fraction done, from 0 to 1."""
 
 ENCODERS: dict[str, list[str]] = {
-    ".mp3": ["-c:a", "libmp3lame", "-b:a", "64k", "-f", "mp3"],
+    ".mp3": ["-c:a", "libmp3lame", "-b:a", "{bitrate}", "-f", "mp3"],
     ".ogg": ["-c:a", "libvorbis", "-q:a", "4", "-f", "ogg"],
-    ".m4a": ["-c:a", "aac", "-aac_coder", "fast", "-b:a", "64k", "-f", "ipod"],
+    ".m4a": ["-c:a", "aac", "-aac_coder", "fast", "-b:a", "{bitrate}", "-f", "ipod"],
 }
 """ffmpeg's encoder and muxer options for each format that needs ffmpeg."""
+BITRATES = {1: "64k", 2: "160k"}
+"""By channels: a voice in mono is clear at 64 kb/s; music in stereo needs more."""
 FORMATS = (".mp3", ".wav", ".ogg", ".m4a")
 CAPTION_FORMATS = (".srt", ".vtt", ".lrc")
 ARTIST = "coach"
@@ -83,13 +85,16 @@ def audio_path(out: str | Path, protect: Path | None = None) -> Path:
 
 
 def export_timeline(
-    timeline: Timeline | Callable[[], Timeline], out: Path, *, progress: Progress | None = None
-) -> ExportResult:
+    timeline: Timeline | Callable[[], Timeline], out: Path, *, channels: int | None = None,
+    progress: Progress | None = None,
+) -> ExportResult:  # fmt: skip
     """Write the timeline to `out` in the format of its extension; see `audio_path`.
 
     `timeline` may be a function that makes it: the encoder then starts first, so its start-up
-    overlaps the making. `progress` is first called once the timeline is made.
+    overlaps the making, and `channels` says what it will have (2 with music). `progress` is
+    first called once the timeline is made.
     """
+    channels = channels or (1 if callable(timeline) else timeline.channels)
     path = audio_path(out)
     report = progress or (lambda fraction: None)
     with _replacing(path) as part:
@@ -98,7 +103,7 @@ def export_timeline(
             with open(part, "wb") as file:
                 _write_wav(made, file, report)
         else:
-            made = _encode(timeline, part, path.suffix.lower(), report)
+            made = _encode(timeline, part, path.suffix.lower(), channels, report)
     report(1.0)
     return ExportResult(path, made.script.duration, path.stat().st_size)
 
@@ -259,8 +264,8 @@ def _write_wav(timeline: Timeline, file: BinaryIO, report: Progress) -> None:
     The header is written once, whole, since the length is known: the stdlib's `wave` goes
     back to patch it when a write is interrupted, which fails on a pipe and hides the cause.
     """
-    total, rate = timeline.script.length, timeline.sample_rate
-    data = total * SAMPLE_WIDTH * CHANNELS
+    total, rate, channels = timeline.script.length, timeline.output_rate, timeline.channels
+    data = total * timeline.factor * SAMPLE_WIDTH * channels
     file.write(
         struct.pack(
             "<4sI4s4sIHHIIHH4sI",
@@ -270,24 +275,25 @@ def _write_wav(timeline: Timeline, file: BinaryIO, report: Progress) -> None:
             b"fmt ",
             16,
             1,
-            CHANNELS,
+            channels,
             rate,
-            rate * SAMPLE_WIDTH * CHANNELS,
-            SAMPLE_WIDTH * CHANNELS,
+            rate * SAMPLE_WIDTH * channels,
+            SAMPLE_WIDTH * channels,
             8 * SAMPLE_WIDTH,
             b"data",
             data,
         )
     )
-    step = CHUNK_SECONDS * rate
+    step = CHUNK_SECONDS * timeline.sample_rate
     for start in range(0, total, step):
         file.write(timeline.pcm(start, start + step))
         report(min(start + step, total) / total)
 
 
 def _encode(
-    timeline: Timeline | Callable[[], Timeline], part: Path, fmt: str, report: Progress
-) -> Timeline:
+    timeline: Timeline | Callable[[], Timeline], part: Path, fmt: str, channels: int,
+    report: Progress,
+) -> Timeline:  # fmt: skip
     """Encode with ffmpeg, a WAV stream on its standard input, tags and chapters from an
     FFMETADATA file. (Raw PCM would do, but its small packets make ffmpeg twice as slow.)
 
@@ -324,7 +330,7 @@ def _encode(
             "+bitexact",
             "-flags:a",
             "+bitexact",  # same input, same bytes
-            *ENCODERS[fmt],
+            *[option.format(bitrate=BITRATES[channels]) for option in ENCODERS[fmt]],
             str(part),
         ]
         with open(log, "wb") as errors:
@@ -333,7 +339,7 @@ def _encode(
             )
         try:
             made = timeline() if callable(timeline) else timeline
-            metadata.write_text(_ffmetadata(made.script, fmt), encoding="utf-8")
+            metadata.write_text(_ffmetadata(made, fmt), encoding="utf-8")
             _write_wav(made, ffmpeg.stdin, report)
             ffmpeg.stdin.close()
         except BrokenPipeError:
@@ -352,8 +358,9 @@ def _encode(
     return made
 
 
-def _ffmetadata(script: Script, fmt: str) -> str:
-    """Tags and one chapter per script chapter, in ffmpeg's FFMETADATA format.
+def _ffmetadata(timeline: Timeline, fmt: str) -> str:
+    """Tags (with music, a comment naming its tracks) and one chapter per script chapter, in
+    ffmpeg's FFMETADATA format.
 
     ffmpeg's Ogg muxer drops chapters, so for .ogg they are also written as the Vorbis
     comments CHAPTERnnn and CHAPTERnnnNAME, which players (and ffprobe) read as chapters.
@@ -364,6 +371,7 @@ def _ffmetadata(script: Script, fmt: str) -> str:
             text = text.replace(char, "\\" + char)
         return text
 
+    script = timeline.script
     lines = [
         ";FFMETADATA1",
         f"title={escape(script.routine)}",
@@ -371,6 +379,8 @@ def _ffmetadata(script: Script, fmt: str) -> str:
         f"album={ARTIST}",
         "genre=Speech",
     ]
+    if timeline.music is not None:
+        lines.append(f"comment={escape('Music: ' + ', '.join(timeline.music.bed.tracks))}")
     if fmt == ".ogg":
         for n, chapter in enumerate(script.chapters, start=1):
             lines += [

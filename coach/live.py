@@ -11,12 +11,16 @@ asking), so what the player sends the device is what the exporter writes.
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from coach.compose import compose, phrases
 from coach.options import SessionOptions
 from coach.routine import Routine
 from coach.script import Script
 from coach.timeline import ClipSource, Timeline
+
+if TYPE_CHECKING:
+    from coach.mix import Music
 
 
 class LiveTimeline:
@@ -26,9 +30,11 @@ class LiveTimeline:
     """
 
     def __init__(
-        self, routine: Routine, options: SessionOptions, speech: ClipSource, volume: float
-    ) -> None:
+        self, routine: Routine, options: SessionOptions, speech: ClipSource, volume: float,
+        music: Music | None = None,
+    ) -> None:  # fmt: skip
         self.routine, self.options, self.speech, self.volume = routine, options, speech, volume
+        self.music = music
         self._made = threading.Condition()
         self._timeline: Timeline | None = None
         self._failed: BaseException | None = None
@@ -53,7 +59,9 @@ class LiveTimeline:
     def _made_so_far(self, script: Script, last: bool) -> None:
         with self._made:
             if self._timeline is None:
-                self._timeline = Timeline(script, self.speech, self.volume, final=last)
+                self._timeline = Timeline(
+                    script, self.speech, self.volume, music=self.music, final=last
+                )
             else:
                 self._timeline = self._timeline.extended(script, last)
             self._made.notify_all()

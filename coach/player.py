@@ -56,7 +56,7 @@ class AudioOutput(Protocol):
     """Where the samples go: simpleaudio, or a stand-in in tests."""
 
     def play(self, pcm: bytes | memoryview) -> None:
-        """Start playing mono int16 PCM at the session rate now (any bytes-like object)."""
+        """Start playing int16 PCM in the timeline's format now (any bytes-like object)."""
 
     def stop(self) -> None:
         """Stop playing and close the device; returns once it is closed."""
@@ -81,8 +81,8 @@ class Display(Protocol):
 class SimpleaudioOutput:
     """ALSA's `default` device through simpleaudio; one `play_buffer` per `play`."""
 
-    def __init__(self, sample_rate: int = SAMPLE_RATE) -> None:
-        self.sample_rate = sample_rate
+    def __init__(self, sample_rate: int = SAMPLE_RATE, channels: int = CHANNELS) -> None:
+        self.sample_rate, self.channels = sample_rate, channels
         self._playing = None
         self._opened = False
 
@@ -94,7 +94,7 @@ class SimpleaudioOutput:
         try:
             with _quiet_stderr():  # ALSA prints its own lines; the error below says it all
                 self._playing = simpleaudio.play_buffer(
-                    pcm, CHANNELS, SAMPLE_WIDTH, self.sample_rate
+                    pcm, self.channels, SAMPLE_WIDTH, self.sample_rate
                 )
         except SimpleaudioError as e:
             if self._opened:
@@ -398,7 +398,9 @@ def play_timeline(
     """Play a session: with keys and a live display when `stdin` is a terminal, straight through
     otherwise. Raises AudioDeviceError when there is no device or it fails."""
     stdin = stdin if stdin is not None else sys.stdin
-    output = output if output is not None else SimpleaudioOutput(timeline.until(0).sample_rate)
+    if output is None:
+        first = timeline.until(0)
+        output = SimpleaudioOutput(first.output_rate, first.channels)
     if not stdin.isatty():
         Player(timeline, output).run()
         return

@@ -148,8 +148,9 @@ class Script:
         """The distinct spoken texts, in order of first use."""
         return list(dict.fromkeys(e.text for e in self.events if e.kind is EventKind.SPEECH))
 
-    def to_json(self) -> str:
-        """The JSON contract; the same script always gives the same bytes."""
+    def to_json(self, music: dict | None = None) -> str:
+        """The JSON contract; the same script always gives the same bytes. `music` records the
+        music under it (music.py's `Playlist.to_json`)."""
         doc = {
             "routine": self.routine,
             "sample_rate": self.sample_rate,
@@ -158,4 +159,6 @@ class Script:
             "sets": [s.to_json() for s in self.sets],
             "events": [e.to_json() for e in self.events],
         }
+        if music is not None:
+            doc["music"] = music
         return json.dumps(doc, indent=1, ensure_ascii=False)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from coach.compose import compose, phrases
 from coach.errors import OptionError, exact
+from coach.music import MusicChoice, Playlist, make_playlist
 from coach.options import SessionOptions, check_options, select_drills
 from coach.routine import Routine
 from coach.routine_file import load_routine
@@ -23,6 +24,7 @@ from coach.tts.cache import check_folder
 
 if TYPE_CHECKING:  # numpy and the timeline only for the commands that lay out audio
     from coach.live import LiveTimeline
+    from coach.mix import Music
     from coach.timeline import ClipSource, Timeline
 
 Progress = Callable[[int, int], None]
@@ -63,6 +65,21 @@ class Session:
     """The output level, applied by the timeline after loudness normalisation."""
     progress: Progress | None = None
     clips: ClipSource | None = None
+    playlist: Playlist | None = None
+    """The music under the voice, if any (its tracks found, not yet decoded)."""
+    music_progress: Progress | None = None
+    """Called with (tracks decoded, tracks to decode) while a bed is made."""
+
+    @functools.cached_property
+    def music(self) -> Music | None:
+        """The bed under the voice, from the cache or decoded now (see music.py)."""
+        if self.playlist is None:
+            return None
+        from coach.mix import Music
+        from coach.music import load_bed
+
+        bed = load_bed(self.playlist, self.cache_dir, self.music_progress)
+        return Music(bed, self.playlist.choice.level_db, self.playlist.choice.duck_db)
 
     @functools.cached_property
     def speech(self) -> ClipSource:
@@ -78,18 +95,19 @@ class Session:
     def timeline(self) -> Timeline:
         from coach.timeline import Timeline
 
-        return Timeline(self.script, self.speech, self.volume)
+        return Timeline(self.script, self.speech, self.volume, music=self.music)
 
     def live(self) -> LiveTimeline:
         """The session made while it plays (live.py), for the player: it starts on the opening
         while the rest renders. No progress is reported: the player shows the session."""
         from coach.live import LiveTimeline
 
+        music = self.music
         speech = self.speech
         if isinstance(speech, Speech):
             speech.progress = None
         live = self.__dict__["live_timeline"] = LiveTimeline(
-            self.routine, self.options, speech, self.volume
+            self.routine, self.options, speech, self.volume, music
         )
         return live.start()
 
@@ -100,11 +118,14 @@ class Session:
             close()
 
     def warm(self) -> dict:
-        """Render every clip the session may need into the cache (the TTS layer's speech):
-        {"clips", "rendered", "repaired", "folder"}."""
+        """Render every clip the session may need into the cache (the TTS layer's speech), and
+        make its music bed: {"clips", "rendered", "repaired", "folder"}, and "music" (the
+        tracks heard) with music."""
         needed = set(phrases(self.routine, self.options)) | set(self.script.texts())
+        music = {"music": list(self.music.bed.tracks)} if self.music else {}
         return {"clips": len(needed), "rendered": self.speech.rendered,
-                "repaired": self.speech.repaired, "folder": str(self.cache_dir)}  # fmt: skip
+                "repaired": self.speech.repaired, "folder": str(self.cache_dir),
+                **music}  # fmt: skip
 
     def unspoken(self) -> list[tuple[str, str | None]]:
         """(text, drill id) of each text of the script that the voice says nothing for."""
@@ -129,14 +150,17 @@ def open_session(
     cache_dir: str | Path | None = None,
     volume: float = 1.0,
     *,
+    music: MusicChoice | None = None,
     progress: Progress | None = None,
+    music_progress: Progress | None = None,
     clips: ClipSource | None = None,
 ) -> Session:
     """Load the routine (a path, or None for the built-in one) and check every option once.
 
-    Raises RoutineError for a bad routine file, OptionError for a bad option value,
-    NoDrillsLeftError when the options leave nothing to do. The voice is checked when the
-    speech is first needed (BadSettingError, EngineError).
+    Raises RoutineError for a bad routine file, OptionError for a bad option value or music
+    that is not there, NoDrillsLeftError when the options leave nothing to do. The voice is
+    checked when the speech is first needed (BadSettingError, EngineError), the music's tracks
+    when they are decoded.
     """
     options = options or SessionOptions()
     check_volume(volume)
@@ -145,4 +169,6 @@ def open_session(
     select_drills(loaded, options)  # unknown ids are bad input, whatever the engine
     folder = default_cache_dir(cache_dir)
     check_folder(folder)
-    return Session(loaded, options, voice or VoiceSettings(), folder, volume, progress, clips)
+    playlist = make_playlist(music) if music is not None else None
+    return Session(loaded, options, voice or VoiceSettings(), folder, volume, progress, clips,
+                   playlist, music_progress)  # fmt: skip

@@ -7,19 +7,25 @@ the stretch asked for and one copy of each distinct sound is ever held.
 
 The volume (0 to 1) is a last gain on every sound: the session is `20 * log10(volume)` dB under
 the target, never louder.
+
+With music (mix.py), the sounds are brought to the music's rate and laid over the ducked bed:
+stereo frames, `FACTOR` of them per sample of the script.
 """
 
 from __future__ import annotations
 
 import bisect
 import functools
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from coach.levels import SPEECH_LUFS, Level, find_level, format_level, parse_level, tone_level
 from coach.script import Event, EventKind, Script
 from coach.tones import tone_samples
+
+if TYPE_CHECKING:
+    from coach.mix import Ducking, Music
 
 
 class ClipSource(Protocol):
@@ -35,7 +41,8 @@ class ClipSource(Protocol):
 
 
 class Timeline:
-    """A script's sounds, levelled, at their sample offsets (mono int16 at the script's rate).
+    """A script's sounds, levelled, at their sample offsets: mono int16 at the script's rate, or
+    with `music` stereo int16 at the music's rate (`output_rate`, `channels`).
 
     `final` is False for a script still being composed (its chapters so far); `extended` gives
     the timeline of a longer script, sharing the sounds levelled so far.
@@ -47,27 +54,50 @@ class Timeline:
         speech: ClipSource,
         volume: float = 1.0,
         *,
+        music: Music | None = None,
         final: bool = True,
         _sounds: dict | None = None,
     ) -> None:
         self.script = script
         self.speech = speech
         self.volume = volume
+        self.music = music
         self.final = final
         self.sample_rate = script.sample_rate
-        self._sounds: dict[tuple[EventKind, str], np.ndarray] = {} if _sounds is None else _sounds
+        """The script's rate: positions in the session are counted in its samples."""
+        self._sounds: dict[tuple, np.ndarray] = {} if _sounds is None else _sounds
         self._ends = [e.end for e in script.events]  # in order: sounds never overlap
+        self._ducking: Ducking | None = None
+
+    @property
+    def factor(self) -> int:
+        """Frames of output per sample of the script."""
+        from coach.mix import FACTOR
+
+        return 1 if self.music is None else FACTOR
+
+    @property
+    def output_rate(self) -> int:
+        return self.sample_rate * self.factor
+
+    @property
+    def channels(self) -> int:
+        return 1 if self.music is None else 2
 
     def extended(self, script: Script, final: bool) -> Timeline:
-        return Timeline(script, self.speech, self.volume, final=final, _sounds=self._sounds)
+        return Timeline(script, self.speech, self.volume, music=self.music, final=final,
+                        _sounds=self._sounds)  # fmt: skip
 
     def until(self, past: int = 0) -> Timeline:
         """A whole timeline reaches every sample (see `LiveTimeline.until`)."""
         return self
 
     def render(self, start: int = 0, end: int | None = None) -> np.ndarray:
-        """Samples `start` to `end` (default: the end of the script)."""
+        """Samples `start` to `end` of the script (default: to its end): int16, mono, or with
+        music (`factor` * n, 2) frames."""
         end = self.script.length if end is None else min(end, self.script.length)
+        if self.music is not None:
+            return self._mixed(start, end)
         out = np.zeros(max(0, end - start), dtype=np.int16)
         events = self.script.events
         for event in events[bisect.bisect_right(self._ends, start) :]:
@@ -78,8 +108,30 @@ class Timeline:
             out[first - start : last - start] = sound[first - event.start : last - event.start]
         return out
 
+    def _mixed(self, start: int, end: int) -> np.ndarray:
+        """Frames of samples `start` to `end`: the sounds at the music's rate over the bed."""
+        from coach.mix import TAPS_EACH_SIDE, upsampled
+
+        factor, reach = self.factor, TAPS_EACH_SIDE
+        first, last = factor * start, factor * max(start, end)
+        voice = np.zeros(last - first, dtype=np.float32)
+        for event in self.script.events[bisect.bisect_right(self._ends, start - reach) :]:
+            if event.start - reach >= end:
+                break
+            key = (event.kind, event.text or event.tone, factor)
+            if key not in self._sounds:
+                self._sounds[key] = upsampled(self._sound(event))
+            sound, at = self._sounds[key], factor * (event.start - reach)
+            lo, hi = max(first, at), min(last, at + len(sound))
+            voice[lo - first : hi - first] += sound[lo - at : hi - at]
+        if self._ducking is None:
+            self._ducking = self.music.ducking(self.script, self.final, self.volume)
+        bed = self.music.bed.frames(first, last) * self._ducking.gain(first, last)[:, None]
+        mixed = np.round(bed + voice[:, None])
+        return np.clip(mixed, -32768, 32767).astype(np.int16)
+
     def pcm(self, start: int = 0, end: int | None = None) -> bytes:
-        """The raw little-endian PCM bytes of samples `start` to `end`."""
+        """The raw little-endian PCM bytes of samples `start` to `end` (frames interleaved)."""
         return self.render(start, end).astype("<i2", copy=False).tobytes()
 
     @functools.cached_property

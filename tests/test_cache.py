@@ -94,13 +94,13 @@ def _fill(folder: Path, ages_days: list[float]) -> list[Path]:
 
 def test_info_and_clear(tmp_path):
     none = tmp_path / "none"
-    assert cache_info(none) == {"folder": str(none), "clips": 0, "bytes": 0}
+    assert cache_info(none) == {"folder": str(none), "clips": 0, "beds": 0, "bytes": 0}
     paths = _fill(tmp_path, [0, 1, 2])
     stale = tmp_path / ".coach-stale.tmp"  # left by a killed run, an hour ago
     stale.write_bytes(b"half")
     os.utime(stale, (time.time() - 3700,) * 2)
     info = cache_info(tmp_path)
-    assert info == {"folder": str(tmp_path), "clips": 3, "bytes": 3 * paths[0].stat().st_size}
+    assert info == {"folder": str(tmp_path), "clips": 3, "beds": 0, "bytes": 3 * paths[0].stat().st_size}
     assert clear_cache(tmp_path) == 3
     assert os.listdir(tmp_path) == []
     assert clear_cache(tmp_path / "none") == 0

@@ -28,6 +28,7 @@ from coach.errors import (
     UsageError,
     excerpt,
 )
+from coach.music import DEFAULT_DUCK_DB, DEFAULT_LEVEL_DB, MusicChoice
 from coach.options import SessionOptions
 from coach.session import Session, open_session
 from coach.tts import (
@@ -70,7 +71,8 @@ def _main(
 
 
 _FLAGS = {"only": "--only", "skip": "--skip", "without": "--without", "rest_seconds": "--rest",
-          "pace": "--pace", "volume": "--volume", "cache_dir": "--cache-dir"}  # fmt: skip
+          "pace": "--pace", "volume": "--volume", "cache_dir": "--cache-dir", "music": "--music",
+          "music_duck": "--music-duck", "music_level": "--music-level"}  # fmt: skip
 """The flag of each session option, by the name the session gives it in an OptionError."""
 
 
@@ -141,6 +143,27 @@ def command(func: Callable) -> Callable:
 ENGINE_HELP = f"Speech engine: {', '.join(ENGINES)} (default {DEFAULT_ENGINE})."
 VOICE_HELP = "Voice id (see `coach voices`); for piper also a path to a .onnx voice."
 VOLUME_HELP = "Output level, 0 to 1 (1 is -16 LUFS; 0.5 is 6 dB quieter)."
+MusicOption = Annotated[
+    Path | None,
+    typer.Option(help="Music under the voice: a track (any format ffmpeg reads) or a folder of "
+                 "tracks, played in name order."),
+]  # fmt: skip
+ShuffleOption = Annotated[bool, typer.Option(help="Play the folder's tracks in a random order.")]
+SeedOption = Annotated[int | None, typer.Option(help="The shuffle's seed, to hear an order again.")]
+MusicDuckOption = Annotated[
+    float, typer.Option(help="How far the music drops under every word and beep, dB (12 to 40).")
+]
+MusicLevelOption = Annotated[
+    float, typer.Option(help="How far under the voice the music sits between words, dB (12 to 40).")
+]
+MUSIC_PARAMETERS: list[tuple[str, Any, Any]] = [
+    ("music", MusicOption, None),
+    ("shuffle", ShuffleOption, False),
+    ("seed", SeedOption, None),
+    ("music_duck", MusicDuckOption, DEFAULT_DUCK_DB),
+    ("music_level", MusicLevelOption, DEFAULT_LEVEL_DB),
+]
+"""The music options: every session command takes them, and so does `rehearse`."""
 RoutineOption = Annotated[
     Path | None,
     typer.Option(
@@ -200,20 +223,23 @@ _SESSION_PARAMETERS: list[tuple[str, Any, Any]] = [
         ],
         None,
     ),
+    *MUSIC_PARAMETERS,
 ]
 
 
 class _RenderProgress:
-    """A progress bar on standard error while clips render; `close` on every way out."""
+    """A progress bar on standard error while clips render (or tracks decode); `close` on
+    every way out."""
 
-    def __init__(self) -> None:
+    def __init__(self, label: str = "Rendering speech") -> None:
+        self.label = label
         self._bar: Progress | None = None
         self._task: Any = None
 
     def __call__(self, done: int, total: int) -> None:
         if self._bar is None:
             self._bar = Progress(
-                TextColumn("Rendering speech"),
+                TextColumn(self.label),
                 BarColumn(),
                 TextColumn("{task.completed}/{task.total}"),
                 TimeRemainingColumn(),
@@ -241,6 +267,11 @@ def running(session: Session, progress: _RenderProgress) -> Iterator[Session]:
     finally:
         session.close()
         progress.close()
+        if isinstance(session.music_progress, _RenderProgress):
+            session.music_progress.close()
+        music = session.__dict__.get("music")
+        for reason in music.bed.skipped if music else ():
+            err.print(f"coach: warning: --music: skipped {reason}", markup=False)
         for text, drill in session.unspoken():
             where = f"drill {drill}" if drill else "the session"
             err.print(
@@ -278,6 +309,11 @@ def make_session(
     rate: int | None,
     volume: float,
     cache_dir: str | None,
+    music: Path | None = None,
+    shuffle: bool = False,
+    seed: int | None = None,
+    music_duck: float = DEFAULT_DUCK_DB,
+    music_level: float = DEFAULT_LEVEL_DB,
     rehearse: bool = False,
 ) -> tuple[Session, _RenderProgress]:
     if volume == 0:
@@ -292,11 +328,17 @@ def make_session(
         lower=lower,
         rehearse=rehearse,
     )
+    if music is None and (shuffle or seed is not None):
+        raise UsageError("--shuffle and --seed order the tracks of --music; give --music too.")
+    choice = None if music is None else MusicChoice(music, shuffle, seed, music_duck, music_level)
     progress = _RenderProgress()
     session = open_session(
         routine, options, VoiceSettings(engine=engine, voice=voice, rate=rate), cache_dir, volume,
-        progress=progress if err.is_terminal else None,
+        music=choice, progress=progress if err.is_terminal else None,
+        music_progress=_RenderProgress("Decoding music") if err.is_terminal else None,
     )  # fmt: skip
+    if session.playlist is not None and session.playlist.seed is not None:
+        err.print(f"coach: music shuffled with --seed {session.playlist.seed}.", markup=False)
     return session, progress
 
 

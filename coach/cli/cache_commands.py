@@ -47,7 +47,10 @@ def cache_info_command(
         out.print(json.dumps(info), markup=False)
     else:
         out.print(
-            f"{info['folder']}: {info['clips']} clips, {info['bytes'] / 1e6:.1f} MB", markup=False
+            f"{info['folder']}: {info['clips']} clips, "
+            + (f"{info['beds']} music beds, " if info["beds"] else "")
+            + f"{info['bytes'] / 1e6:.1f} MB",
+            markup=False,
         )
 
 

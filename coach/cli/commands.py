@@ -16,7 +16,12 @@ from coach.cli.base import (
     ENGINE_HELP,
     VOICE_HELP,
     VOLUME_HELP,
+    MusicDuckOption,
+    MusicLevelOption,
+    MusicOption,
     RoutineOption,
+    SeedOption,
+    ShuffleOption,
     app,
     command,
     err,
@@ -25,6 +30,7 @@ from coach.cli.base import (
     running,
     session_command,
 )
+from coach.music import DEFAULT_DUCK_DB, DEFAULT_LEVEL_DB
 from coach.routine import Drill, find_drill
 from coach.routine_fields import json_schema
 from coach.routine_file import load_routine, write_starter_routine
@@ -121,7 +127,8 @@ def script(
     """Print the timed script: what is heard, and when."""
     composed = session.script
     if as_json:
-        out.print(composed.to_json(), markup=False)
+        playlist = session.playlist
+        out.print(composed.to_json(playlist.to_json() if playlist else None), markup=False)
         return
     titles = {c.id: c.title for c in composed.chapters}
     title = Text(f"{composed.routine} — {_clock(composed.duration)}")
@@ -193,7 +200,8 @@ def export(
         bar.update(tasks[0], completed=done)
 
     try:
-        result = export_timeline(make, path, progress=report)
+        channels = 1 if session.playlist is None else 2
+        result = export_timeline(make, path, channels=channels, progress=report)
     finally:
         if tasks:
             bar.stop()
@@ -227,6 +235,11 @@ def rehearse(
     rate: Annotated[int | None, typer.Option(help="Speaking rate in words per minute.")] = None,
     volume: Annotated[float, typer.Option(help=VOLUME_HELP)] = 1.0,
     cache_dir: Annotated[str | None, typer.Option(help="Clip cache folder.")] = None,
+    music: MusicOption = None,
+    shuffle: ShuffleOption = False,
+    seed: SeedOption = None,
+    music_duck: MusicDuckOption = DEFAULT_DUCK_DB,
+    music_level: MusicLevelOption = DEFAULT_LEVEL_DB,
 ) -> None:
     """Learn one drill: its full instructions, every cue, and one guided set."""
     from coach.player import play_timeline
@@ -235,7 +248,8 @@ def rehearse(
     made = make_session(
         routine=routine, only=[found.id], skip=None, without=None, rest=None, pace=pace,
         brief=False, lower=lower, engine=engine, voice=voice, rate=rate, volume=volume,
-        cache_dir=cache_dir, rehearse=True,
+        cache_dir=cache_dir, music=music, shuffle=shuffle, seed=seed, music_duck=music_duck,
+        music_level=music_level, rehearse=True,
     )  # fmt: skip
     with running(*made) as session:
         play_timeline(session.live())

@@ -42,9 +42,16 @@ _HEADER = struct.Struct("<8sIIII")
 _SIDECAR_MAGIC = b"COACHAUX"
 _SIDECAR_HEADER = struct.Struct("<8sIQI")
 _DTYPE = np.dtype("<i2")
+BED_SUFFIX = ".bed"
+"""A music bed (music.py): int16 stereo, after a header and a JSON record of its making."""
+_BED_MAGIC = b"COACHBED"
+_BED_HEADER = struct.Struct("<8sIIIQI")
+_BED_CHANNELS = 2
+MAX_BED_BYTES = 2 * _BED_CHANNELS * 44100 * 3600
+"""No bed is longer than an hour: a larger file is damaged."""
 MAX_CLIP_SECONDS = 10 * 60
 """No clip is longer (a routine's longest text is far shorter): a longer file is damaged."""
-_OWN_NAME = re.compile(r"^[0-9a-f]{64}\.(clip|measures)$")
+_OWN_NAME = re.compile(r"^[0-9a-f]{64}\.(clip|measures|bed)$")
 _TMP_PREFIX = ".coach-"
 _STALE_TMP_SECONDS = 3600
 """A temporary file this old is left over from a killed run, not one being written."""
@@ -97,12 +104,16 @@ def write_clip(path: Path, samples: np.ndarray) -> None:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    if not path.parent.is_dir():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(OSError):  # a tag is a courtesy to backup tools
-            (path.parent / _TAG).write_text(_TAG_TEXT, encoding="ascii")
+    _make_folder(path.parent)
     with written_beside(path, f"{_TMP_PREFIX}{secrets.token_hex(8)}.tmp") as part:
         part.write_bytes(data)
+
+
+def _make_folder(folder: Path) -> None:
+    if not folder.is_dir():
+        folder.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):  # a tag is a courtesy to backup tools
+            (folder / _TAG).write_text(_TAG_TEXT, encoding="ascii")
 
 
 def sidecar_path(clip: Path) -> Path:
@@ -153,6 +164,54 @@ def read_clip(path: Path) -> np.ndarray:
     return np.frombuffer(payload, dtype=_DTYPE).astype(np.int16)
 
 
+def bed_path(folder: Path, key: str) -> Path:
+    return folder / f"{key}{BED_SUFFIX}"
+
+
+def write_bed(path: Path, meta: dict, frames: np.ndarray) -> None:
+    """Store a bed (int16 stereo frames at 44.1 kHz) and its record at `path` atomically."""
+    record = json.dumps(meta, sort_keys=True).encode()
+    payload = np.ascontiguousarray(frames, dtype=_DTYPE)
+    crc = zlib.crc32(payload.data)
+    header = _BED_HEADER.pack(_BED_MAGIC, _VERSION, 44100, len(record), len(frames), crc)
+    _make_folder(path.parent)
+    with written_beside(path, f"{_TMP_PREFIX}{secrets.token_hex(8)}.tmp") as part:
+        with open(part, "wb") as f:
+            f.write(header + record)
+            f.write(payload.data)
+
+
+def read_bed(path: Path) -> tuple[dict, np.ndarray] | None:
+    """(record, frames) of the bed at `path`, the frames mapped rather than read (they can be
+    hundreds of megabytes); None when there is none or it is not whole (it is made again)."""
+    try:
+        with open(path, "rb") as f:
+            st = os.fstat(f.fileno())
+            head = f.read(_BED_HEADER.size)
+            magic, version, rate, size, count, crc = _BED_HEADER.unpack(head)
+            expected = _BED_HEADER.size + size + 2 * _BED_CHANNELS * count
+            if (
+                (magic, version, rate) != (_BED_MAGIC, _VERSION, 44100)
+                or not stat.S_ISREG(st.st_mode)
+                or st.st_size != expected
+                or st.st_size > MAX_BED_BYTES
+            ):
+                return None
+            record = json.loads(f.read(size))
+            check = 0
+            while chunk := f.read(1 << 20):
+                check = zlib.crc32(chunk, check)
+        if check != crc:
+            return None
+        frames = np.memmap(path, dtype=_DTYPE, mode="r", offset=_BED_HEADER.size + size,
+                           shape=(count, _BED_CHANNELS))  # fmt: skip
+    except (OSError, ValueError, struct.error):
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(path)
+    return record, frames
+
+
 def _read_bounded(path: Path, limit: int) -> bytes:
     """The bytes of the regular file at `path`; DamagedClipError when it is anything else or
     longer than `limit` (FileNotFoundError when there is none)."""
@@ -169,7 +228,7 @@ def _is_own(path: Path, st: os.stat_result) -> bool:
         return False
     try:
         with open(path, "rb") as f:
-            return f.read(8) in (_MAGIC, _SIDECAR_MAGIC)
+            return f.read(8) in (_MAGIC, _SIDECAR_MAGIC, _BED_MAGIC)
     except OSError:
         return False
 
@@ -194,19 +253,24 @@ def _own_files(folder: Path, suffix: str) -> list[tuple[Path, os.stat_result]]:
     return files
 
 
-def _clip_files(folder: Path) -> list[tuple[Path, os.stat_result]]:
-    return _own_files(folder, SUFFIX)
+def _entries(folder: Path) -> list[tuple[Path, os.stat_result]]:
+    """The cache's entries: its clips and its music beds."""
+    return _own_files(folder, SUFFIX) + _own_files(folder, BED_SUFFIX)
 
 
 def cache_info(folder: Path) -> dict:
-    """`{"folder": str, "clips": int, "bytes": int}` of the cache at `folder`."""
-    files = _clip_files(folder)
-    return {"folder": str(folder), "clips": len(files), "bytes": sum(s.st_size for _, s in files)}
+    """`{"folder": str, "clips": int, "beds": int, "bytes": int}` of the cache at `folder`
+    (the bytes of its clips and music beds)."""
+    files = _entries(folder)
+    beds = sum(p.suffix == BED_SUFFIX for p, _ in files)
+    return {"folder": str(folder), "clips": len(files) - beds, "beds": beds,
+            "bytes": sum(s.st_size for _, s in files)}  # fmt: skip
 
 
 def clear_cache(folder: Path) -> int:
-    """Remove every clip (and leftover temporary file) in `folder`; returns the clips removed."""
-    files = _clip_files(folder)
+    """Remove every clip and music bed (and leftover temporary file) in `folder`; returns the
+    entries removed."""
+    files = _entries(folder)
     for p, _ in [*files, *_own_files(folder, SIDECAR_SUFFIX)]:
         p.unlink(missing_ok=True)
     stale = time.time() - _STALE_TMP_SECONDS
@@ -221,11 +285,12 @@ def clear_cache(folder: Path) -> int:
 def prune_cache(
     folder: Path, *, older_than_days: float | None = None, max_bytes: int | None = None
 ) -> dict:
-    """Remove clips unused for `older_than_days`, then least recently used ones above `max_bytes`.
+    """Remove entries (clips, music beds) unused for `older_than_days`, then least recently used
+    ones above `max_bytes`.
 
-    Returns `{"removed": int, "clips": int, "bytes": int}` (what is left).
+    Returns `{"removed": int, "clips": int, "bytes": int}` (what is left; "clips" counts beds).
     """
-    files = sorted(_clip_files(folder), key=lambda f: f[1].st_mtime, reverse=True)
+    files = sorted(_entries(folder), key=lambda f: f[1].st_mtime, reverse=True)
     cutoff = None if older_than_days is None else time.time() - older_than_days * 86400
     keep, drop, total, full = [], [], 0, False
     for p, st in files:

@@ -1,0 +1,337 @@
+"""Music under the voice: the runner's tracks made into one bed, levelled, crossfaded and
+looped, kept in the clip cache so a second session starts at once.
+
+ffmpeg decodes every format (no decoder of our own) and measures each track with its ebur128
+filter as it decodes. Each track is brought to `BED_LUFS` with its true peak under `BED_PEAK`:
+the loudest bed any option asks for, so the mix (mix.py) only ever lowers it, and with the
+ducking at least `MIN_DUCK_DB` deep the bed under a word has room under the session's ceiling
+beside the speech's own peaks (see `BED_PEAK`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import random
+import re
+import secrets
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from coach.errors import MissingToolError, OptionError, exact
+from coach.levels import SPEECH_LUFS
+from coach.tts.cache import bed_path, read_bed, write_bed
+
+MUSIC_RATE = 44100
+"""A session with music is mixed at this rate, in stereo (22.05 kHz mono is poor for music)."""
+MUSIC_CHANNELS = 2
+DEFAULT_LEVEL_DB = 15.0
+"""The bed sits this far under the speech's loudness between words (broadcast: 12 to 20 dB)."""
+DEFAULT_DUCK_DB = 15.0
+"""Under every word and beep the bed drops this much further."""
+MIN_LEVEL_DB = MIN_DUCK_DB = 12.0
+MAX_LEVEL_DB = MAX_DUCK_DB = 40.0
+BED_LUFS = SPEECH_LUFS - MIN_LEVEL_DB
+"""Every track's loudness in the bed: the loudest `--music-level` allows."""
+BED_PEAK = -3.0
+"""Every track's true-peak ceiling in the bed (dBTP): the bed alone, between words, stays well
+under the session's ceiling. (Under a word, mix.py ducks deeper where the bed's peaks need it.)
+Only a track whose peaks stand more than 24 dB over its loudness is lowered for it."""
+CROSSFADE_SECONDS = 2.0
+MIN_TRACK_SECONDS = 1.0
+MAX_TRACKS = 500
+"""A folder of more tracks is refused: nobody means a whole library."""
+MAX_BED_SECONDS = 20 * 60
+"""The bed holds at most this much music (212 MB in the cache); a longer session loops it."""
+TRACK_SUFFIXES = frozenset(
+    ".mp3 .ogg .oga .opus .flac .m4a .aac .wav .wma .aif .aiff .mka .webm .mp4".split()
+)
+"""In a folder, files with these extensions are tracks (cover art and playlists are not)."""
+_BED_VERSION = 1
+
+Progress = Callable[[int, int], None]
+"""Called with (tracks decoded, tracks to decode)."""
+
+
+@dataclass(frozen=True)
+class MusicChoice:
+    """What the user asked for: a track or a folder of tracks, and how it sits under the voice."""
+
+    path: Path
+    shuffle: bool = False
+    seed: int | None = None
+    """The shuffle's seed (a given seed implies `shuffle`); None: one is drawn."""
+    duck_db: float = DEFAULT_DUCK_DB
+    level_db: float = DEFAULT_LEVEL_DB
+
+
+@dataclass(frozen=True)
+class Playlist:
+    """The tracks to use, in order, checked to exist; `seed` is the one the order came from."""
+
+    choice: MusicChoice
+    tracks: tuple[Path, ...]
+    seed: int | None
+
+    def to_json(self) -> dict:
+        return {
+            "path": str(self.choice.path),
+            "tracks": [t.name for t in self.tracks],
+            "shuffle": self.seed is not None,
+            "seed": self.seed,
+            "level_db": self.choice.level_db,
+            "duck_db": self.choice.duck_db,
+            "sample_rate": MUSIC_RATE,
+            "channels": MUSIC_CHANNELS,
+        }
+
+
+@dataclass(frozen=True)
+class Bed:
+    """The music, levelled, crossfaded and looped: frame `t` of any session is `frame(t)`.
+
+    `samples` is the bed once through (int16 stereo, from the cache, mapped rather than read);
+    its last `head` frames are already crossfaded into its first ones, so after one pass the
+    bed goes on at frame `head`.
+    """
+
+    samples: np.ndarray
+    head: int
+    peak: float
+    """The bed's true peak, dBTP (at most `BED_PEAK`)."""
+    tracks: tuple[str, ...]
+    """The names of the tracks heard, in order."""
+    skipped: tuple[str, ...] = field(default=())
+    """Why tracks of a folder were left out (one line each)."""
+
+    def frames(self, first: int, last: int) -> np.ndarray:
+        """Frames `first` to `last` of the looped bed, as float32 (n, 2) on the int16 scale."""
+        out = np.empty((max(0, last - first), MUSIC_CHANNELS), dtype=np.float32)
+        period, at = len(self.samples) - self.head, first
+        while at < last:  # the bed once through, then from `head` on, again and again
+            index = at if at < self.head else self.head + (at - self.head) % period
+            count = min(last - at, len(self.samples) - index)
+            out[at - first : at - first + count] = self.samples[index : index + count]
+            at += count
+        return out
+
+
+def make_playlist(choice: MusicChoice) -> Playlist:
+    """The tracks of `choice` in the order they play; OptionError for what cannot be music."""
+    for name, value in (("music_duck", choice.duck_db), ("music_level", choice.level_db)):
+        if not MIN_DUCK_DB <= value <= MAX_DUCK_DB:
+            raise OptionError(
+                name, f"must be between {MIN_DUCK_DB:g} and {MAX_DUCK_DB:g} dB, got {exact(value)}."
+            )
+    path = choice.path.expanduser()
+    if not path.exists():
+        raise OptionError("music", f"{path}: no such file or folder.")
+    if path.is_dir():
+        tracks = _folder_tracks(path)
+    elif path.is_file():
+        tracks = [path]
+    else:
+        raise OptionError("music", f"{path}: not a file or a folder.")
+    seed = choice.seed
+    if choice.shuffle or seed is not None:
+        seed = secrets.randbelow(1_000_000) if seed is None else seed
+        random.Random(seed).shuffle(tracks)
+    return Playlist(choice, tuple(tracks), seed)
+
+
+def _folder_tracks(folder: Path) -> list[Path]:
+    """The tracks of `folder` (not its subfolders) in name order, numbers by value."""
+    tracks = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            suffix = os.path.splitext(entry.name)[1].lower()
+            if entry.name.startswith(".") or suffix not in TRACK_SUFFIXES:
+                continue
+            if entry.is_file():
+                tracks.append(Path(entry.path))
+            if len(tracks) > MAX_TRACKS:
+                raise OptionError(
+                    "music",
+                    f"{folder}: more than {MAX_TRACKS} tracks; pick a folder of a few "
+                    "(a playlist's worth).",
+                )
+    if not tracks:
+        suffixes = ", ".join(sorted(TRACK_SUFFIXES))
+        raise OptionError("music", f"{folder}: no tracks in this folder (files ending {suffixes}).")
+    return sorted(tracks, key=lambda p: _name_key(p.name))
+
+
+def _name_key(name: str) -> list:
+    """"Track 2" before "Track 10": runs of digits compare by value."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part.casefold())
+            for part in re.split(r"(\d+)", name) if part]  # fmt: skip
+
+
+def load_bed(playlist: Playlist, cache_dir: Path, progress: Progress | None = None) -> Bed:
+    """The playlist's bed, from the cache or decoded (then cached).
+
+    OptionError when no track can be used (a single track is refused with the reason; in a
+    folder a track that fails is skipped, and named in `Bed.skipped`); MissingToolError without
+    ffmpeg.
+    """
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        raise MissingToolError(
+            "Music needs ffmpeg, which is not installed. Install it "
+            "(`sudo apt-get install ffmpeg`), or leave out --music."
+        )
+    key = _bed_key(playlist, ffmpeg)
+    cached = read_bed(bed_path(cache_dir, key))
+    if cached is not None:
+        meta, samples = cached
+        return Bed(samples, meta["head"], meta["peak"], tuple(meta["tracks"]),
+                   tuple(meta["skipped"]))  # fmt: skip
+    tracks, peak, used, skipped = _decode_all(ffmpeg, playlist, progress)
+    samples, head = _assemble(tracks)
+    meta = {"head": head, "peak": peak, "tracks": used, "skipped": skipped}
+    write_bed(bed_path(cache_dir, key), meta, samples)
+    return Bed(samples, head, peak, tuple(used), tuple(skipped))
+
+
+def _bed_key(playlist: Playlist, ffmpeg: str) -> str:
+    """A hash of the tracks' contents in order and of everything that shapes the bed."""
+    version = subprocess.run([ffmpeg, "-version"], capture_output=True, text=True, check=False)
+    parts = {
+        "version": _BED_VERSION, "rate": MUSIC_RATE, "channels": MUSIC_CHANNELS,
+        "lufs": BED_LUFS, "peak": BED_PEAK, "crossfade": CROSSFADE_SECONDS,
+        "max_seconds": MAX_BED_SECONDS, "ffmpeg": version.stdout.split("\n", 1)[0],
+        "tracks": [_file_digest(t) for t in playlist.tracks],
+    }  # fmt: skip
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        with open(path, "rb") as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
+    except OSError as e:
+        raise OptionError("music", f"{path}: cannot read it ({e.strerror}).") from None
+
+
+def _decode_all(
+    ffmpeg: str, playlist: Playlist, progress: Progress | None
+) -> tuple[list[np.ndarray], float, list[str], list[str]]:
+    """The levelled tracks in order until the bed is full, on every core; their highest true
+    peak; their names; and why any were skipped."""
+    limit = MAX_BED_SECONDS + CROSSFADE_SECONDS
+    tracks, peaks, used, skipped, total = [], [], [], [], 0
+    report = progress or (lambda done, of: None)
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        pending = [pool.submit(_decode, ffmpeg, t, limit) for t in playlist.tracks]
+        for done, (path, future) in enumerate(zip(playlist.tracks, pending, strict=True), start=1):
+            try:
+                frames, peak = future.result()
+            except _TrackError as e:
+                if len(playlist.tracks) == 1:
+                    raise OptionError("music", str(e)) from None
+                skipped.append(str(e))
+            else:
+                tracks.append(frames)
+                peaks.append(peak)
+                used.append(path.name)
+                total += len(frames)
+            report(done, len(playlist.tracks))
+            if total >= MAX_BED_SECONDS * MUSIC_RATE:
+                for rest in pending[done:]:
+                    rest.cancel()
+                break
+    report(len(playlist.tracks), len(playlist.tracks))
+    if not tracks:
+        raise OptionError("music", f"{playlist.choice.path}: no track could be used ({skipped[0]})")
+    return tracks, max(peaks), used, skipped
+
+
+class _TrackError(Exception):
+    """A track that cannot be used; the message names it and says why."""
+
+
+def _decode(ffmpeg: str, track: Path, seconds: float) -> tuple[np.ndarray, float]:
+    """The first `seconds` of `track` as int16 stereo frames at MUSIC_RATE, levelled, and their
+    true peak in dBTP."""
+    measure = "ebur128=peak=true:framelog=verbose"  # its summary is logged at "info"
+    command = [
+        ffmpeg, "-nostdin", "-hide_banner", "-nostats", "-loglevel", "info", "-i", str(track),
+        "-map", "0:a:0", "-t", f"{seconds:g}",
+        "-af", f"aresample={MUSIC_RATE},aformat=channel_layouts=stereo,{measure}",
+        "-f", "s16le", "-ar", str(MUSIC_RATE), "-ac", str(MUSIC_CHANNELS), "pipe:1",
+    ]  # fmt: skip
+    with tempfile.TemporaryFile() as log:
+        run = subprocess.run(command, stdout=subprocess.PIPE, stderr=log, check=False)
+        log.seek(0, os.SEEK_END)
+        log.seek(max(0, log.tell() - 65536))
+        text = log.read().decode(errors="replace")
+    if run.returncode:
+        lines = [line for line in text.strip().splitlines() if line.strip()]
+        reason = lines[-1].strip() if lines else f"exit status {run.returncode}"
+        raise _TrackError(f"{track}: ffmpeg cannot decode it as audio ({reason}).")
+    frames = np.frombuffer(run.stdout, dtype="<i2").reshape(-1, MUSIC_CHANNELS)
+    if len(frames) < MIN_TRACK_SECONDS * MUSIC_RATE:
+        raise _TrackError(
+            f"{track}: {len(frames) / MUSIC_RATE:.2f} s of audio; a track must last a second "
+            "or more."
+        )
+    loudness, peak = _summary(text)
+    if loudness is None or loudness <= -70 or peak is None:
+        raise _TrackError(f"{track}: it is silent.")
+    gain_db = min(BED_LUFS - loudness, BED_PEAK - peak)
+    levelled = np.round(frames.astype(np.float32) * np.float32(10 ** (gain_db / 20)))
+    return np.clip(levelled, -32768, 32767).astype(np.int16), peak + gain_db
+
+
+def _summary(log: str) -> tuple[float | None, float | None]:
+    """(integrated loudness, true peak) from the last ebur128 summary in ffmpeg's log."""
+
+    def last(pattern: str) -> float | None:
+        found = re.findall(pattern, log)
+        return float(found[-1]) if found and found[-1] != "-inf" else None
+
+    return last(r"\bI:\s+(-?[\d.]+|-inf) LUFS"), last(r"\bPeak:\s+(-?[\d.]+|-inf) dBFS")
+
+
+def _assemble(tracks: list[np.ndarray]) -> tuple[np.ndarray, int]:
+    """The tracks end to end, each crossfaded into the next and the last into the first (the
+    loop), cut at `MAX_BED_SECONDS`: (bed, head), as `Bed` reads them."""
+    full = round(CROSSFADE_SECONDS * MUSIC_RATE)
+    fades = [min(full, len(a) // 2, len(b) // 2) for a, b in itertools.pairwise(tracks)]
+    length = sum(len(t) for t in tracks) - sum(fades)
+    length = min(length, MAX_BED_SECONDS * MUSIC_RATE)
+    bed = np.zeros((length, MUSIC_CHANNELS), dtype=np.float32)
+    at = 0
+    for track, fade in zip(tracks, [0, *fades], strict=True):
+        at -= fade
+        if at >= length:
+            break
+        piece = track[: length - at].astype(np.float32)
+        _add_crossfaded(bed, at, piece, fade)
+        at += len(track)
+    head = min(full, length // 4)
+    x = (np.arange(head) + 0.5) / head
+    fade_in = (np.sin(np.pi / 2 * x) ** 2)[:, None]
+    bed[length - head :] = bed[length - head :] * (1 - fade_in) + bed[:head] * fade_in
+    return np.clip(np.round(bed), -32768, 32767).astype(np.int16), head
+
+
+def _add_crossfaded(bed: np.ndarray, at: int, piece: np.ndarray, fade: int) -> None:
+    """Add `piece` at frame `at`, fading in over its first `fade` frames while what is there
+    fades out."""
+    if fade:
+        x = (np.arange(fade) + 0.5) / fade
+        fade_in = (np.sin(np.pi / 2 * x) ** 2)[:, None]
+        bed[at : at + fade] *= 1 - fade_in
+        piece = piece.copy()
+        piece[:fade] *= fade_in
+    bed[at : at + len(piece)] += piece
