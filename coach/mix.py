@@ -13,7 +13,6 @@ sends the device the samples the export writes.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,9 +34,6 @@ FADE_IN = 1.0
 VOICE_GAIN = 10 ** (-3.0103 / 20)
 """The voice in both channels is 3 dB louder than in one (BS.1770 adds the channels' energy):
 it is lowered as much, so the session keeps its loudness."""
-ROOM_UNDER_SPEECH = 20 * math.log10(10 ** (-1 / 20) - VOICE_GAIN * 10 ** (-1.5 / 20)) - 1
-"""The highest true peak (dBTP) the bed may have under a word: speech peaks at -1.5 dBTP less
-the 3 dB above, and the session's ceiling is -1 dBTP; a decibel is kept for the encoders."""
 GAIN_STEP = 2.0**-24
 """Gains are rounded to this: a frame's gain is the same however the session is cut into
 stretches (numpy's vector and scalar maths may differ in the last bit)."""
@@ -77,7 +73,7 @@ class Ducking:
         self.starts = FACTOR * np.array(starts, dtype=np.int64)  # in frames from here on
         self.ends = FACTOR * np.array(ends, dtype=np.int64)
         level = music.level_db - MIN_LEVEL_DB  # the bed is stored at the loudest level
-        self.duck_db = max(music.duck_db, music.bed.peak - level - ROOM_UNDER_SPEECH)
+        self.duck_db = music.duck_db
         self.scale = volume * 10 ** (-level / 20)
         outro = [c for c in script.chapters if c.kind is ChapterKind.OUTRO] if final else []
         self.fade_out = (FACTOR * outro[0].start, FACTOR * script.length) if outro else None
@@ -124,12 +120,13 @@ _TAPS = _half_sample_taps()
 
 def upsampled(sound: np.ndarray) -> np.ndarray:
     """`sound` (mono, at the script's rate) at the mix's rate and `VOICE_GAIN`, as float32,
-    from `TAPS_EACH_SIDE` samples before it to as many after it: its own samples are kept,
-    those between are interpolated."""
+    from its start to `TAPS_EACH_SIDE` samples after its end: its own samples are kept, those
+    between are interpolated. Nothing is laid before its start, where the chapter before it may
+    already have been played."""
     reach = TAPS_EACH_SIDE
-    padded = np.pad(np.asarray(sound, dtype=np.float64), 2 * reach)
-    between = np.correlate(padded, _TAPS, mode="valid")
-    out = np.empty(FACTOR * (len(sound) + 2 * reach))
-    out[0::2] = padded[reach : reach + len(sound) + 2 * reach]
-    out[1::2] = between[1 : len(sound) + 2 * reach + 1]
+    padded = np.pad(np.asarray(sound, dtype=np.float64), (reach, 2 * reach))
+    between = np.correlate(padded, _TAPS, mode="valid")  # [i]: half a sample before sound[i]
+    out = np.empty(FACTOR * (len(sound) + reach))
+    out[0::2] = padded[reach : 2 * reach + len(sound)]
+    out[1::2] = between[1 : reach + len(sound) + 1]
     return (out * VOICE_GAIN).astype(np.float32)

@@ -3,9 +3,8 @@ looped, kept in the clip cache so a second session starts at once.
 
 ffmpeg decodes every format (no decoder of our own) and measures each track with its ebur128
 filter as it decodes. Each track is brought to `BED_LUFS` with its true peak under `BED_PEAK`:
-the loudest bed any option asks for, so the mix (mix.py) only ever lowers it, and with the
-ducking at least `MIN_DUCK_DB` deep the bed under a word has room under the session's ceiling
-beside the speech's own peaks (see `BED_PEAK`).
+the loudest bed any option asks for, so the mix (mix.py) only ever lowers it, and the sum of
+bed and voice stays under the session's ceiling by construction (see `BED_PEAK`).
 """
 
 from __future__ import annotations
@@ -43,9 +42,10 @@ MAX_LEVEL_DB = MAX_DUCK_DB = 40.0
 BED_LUFS = SPEECH_LUFS - MIN_LEVEL_DB
 """Every track's loudness in the bed: the loudest `--music-level` allows."""
 BED_PEAK = -3.0
-"""Every track's true-peak ceiling in the bed (dBTP): the bed alone, between words, stays well
-under the session's ceiling. (Under a word, mix.py ducks deeper where the bed's peaks need it.)
-Only a track whose peaks stand more than 24 dB over its loudness is lowered for it."""
+"""Every track's true-peak ceiling in the bed (dBTP), so the mix keeps the session's -1 dBTP:
+between words the bed alone stays under it, and under a word, at least `MIN_DUCK_DB` lower
+(-15 dBTP, 0.18), beside the voice's peaks (-4.5 dBTP in stereo, 0.59) it does too (0.77 <
+0.89). Only a track whose peaks stand more than 24 dB over its loudness is lowered for it."""
 CROSSFADE_SECONDS = 2.0
 MIN_TRACK_SECONDS = 1.0
 MAX_TRACKS = 500
@@ -106,8 +106,6 @@ class Bed:
 
     samples: np.ndarray
     head: int
-    peak: float
-    """The bed's true peak, dBTP (at most `BED_PEAK`)."""
     tracks: tuple[str, ...]
     """The names of the tracks heard, in order."""
     skipped: tuple[str, ...] = field(default=())
@@ -193,13 +191,12 @@ def load_bed(playlist: Playlist, cache_dir: Path, progress: Progress | None = No
     cached = read_bed(bed_path(cache_dir, key))
     if cached is not None:
         meta, samples = cached
-        return Bed(samples, meta["head"], meta["peak"], tuple(meta["tracks"]),
-                   tuple(meta["skipped"]))  # fmt: skip
-    tracks, peak, used, skipped = _decode_all(ffmpeg, playlist, progress)
+        return Bed(samples, meta["head"], tuple(meta["tracks"]), tuple(meta["skipped"]))
+    tracks, used, skipped = _decode_all(ffmpeg, playlist, progress)
     samples, head = _assemble(tracks)
-    meta = {"head": head, "peak": peak, "tracks": used, "skipped": skipped}
+    meta = {"head": head, "tracks": used, "skipped": skipped}
     write_bed(bed_path(cache_dir, key), meta, samples)
-    return Bed(samples, head, peak, tuple(used), tuple(skipped))
+    return Bed(samples, head, tuple(used), tuple(skipped))
 
 
 def _bed_key(playlist: Playlist, ffmpeg: str) -> str:
@@ -224,24 +221,23 @@ def _file_digest(path: Path) -> str:
 
 def _decode_all(
     ffmpeg: str, playlist: Playlist, progress: Progress | None
-) -> tuple[list[np.ndarray], float, list[str], list[str]]:
-    """The levelled tracks in order until the bed is full, on every core; their highest true
-    peak; their names; and why any were skipped."""
+) -> tuple[list[np.ndarray], list[str], list[str]]:
+    """The levelled tracks in order until the bed is full, on every core; their names; and why
+    any were skipped."""
     limit = MAX_BED_SECONDS + CROSSFADE_SECONDS
-    tracks, peaks, used, skipped, total = [], [], [], [], 0
+    tracks, used, skipped, total = [], [], [], 0
     report = progress or (lambda done, of: None)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         pending = [pool.submit(_decode, ffmpeg, t, limit) for t in playlist.tracks]
         for done, (path, future) in enumerate(zip(playlist.tracks, pending, strict=True), start=1):
             try:
-                frames, peak = future.result()
+                frames = future.result()
             except _TrackError as e:
                 if len(playlist.tracks) == 1:
                     raise OptionError("music", str(e)) from None
                 skipped.append(str(e))
             else:
                 tracks.append(frames)
-                peaks.append(peak)
                 used.append(path.name)
                 total += len(frames)
             report(done, len(playlist.tracks))
@@ -252,16 +248,15 @@ def _decode_all(
     report(len(playlist.tracks), len(playlist.tracks))
     if not tracks:
         raise OptionError("music", f"{playlist.choice.path}: no track could be used ({skipped[0]})")
-    return tracks, max(peaks), used, skipped
+    return tracks, used, skipped
 
 
 class _TrackError(Exception):
     """A track that cannot be used; the message names it and says why."""
 
 
-def _decode(ffmpeg: str, track: Path, seconds: float) -> tuple[np.ndarray, float]:
-    """The first `seconds` of `track` as int16 stereo frames at MUSIC_RATE, levelled, and their
-    true peak in dBTP."""
+def _decode(ffmpeg: str, track: Path, seconds: float) -> np.ndarray:
+    """The first `seconds` of `track` as int16 stereo frames at MUSIC_RATE, levelled."""
     measure = "ebur128=peak=true:framelog=verbose"  # its summary is logged at "info"
     command = [
         ffmpeg, "-nostdin", "-hide_banner", "-nostats", "-loglevel", "info", "-i", str(track),
@@ -289,7 +284,7 @@ def _decode(ffmpeg: str, track: Path, seconds: float) -> tuple[np.ndarray, float
         raise _TrackError(f"{track}: it is silent.")
     gain_db = min(BED_LUFS - loudness, BED_PEAK - peak)
     levelled = np.round(frames.astype(np.float32) * np.float32(10 ** (gain_db / 20)))
-    return np.clip(levelled, -32768, 32767).astype(np.int16), peak + gain_db
+    return np.clip(levelled, -32768, 32767).astype(np.int16)
 
 
 def _summary(log: str) -> tuple[float | None, float | None]:

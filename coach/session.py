@@ -95,7 +95,8 @@ class Session:
     def timeline(self) -> Timeline:
         from coach.timeline import Timeline
 
-        return Timeline(self.script, self.speech, self.volume, music=self.music)
+        music = self.music  # first: bad music is refused before any speech is rendered
+        return Timeline(self.script, self.speech, self.volume, music=music)
 
     def live(self) -> LiveTimeline:
         """The session made while it plays (live.py), for the player: it starts on the opening

@@ -116,12 +116,12 @@ class Timeline:
         first, last = factor * start, factor * max(start, end)
         voice = np.zeros(last - first, dtype=np.float32)
         for event in self.script.events[bisect.bisect_right(self._ends, start - reach) :]:
-            if event.start - reach >= end:
+            if event.start >= end:
                 break
             key = (event.kind, event.text or event.tone, factor)
             if key not in self._sounds:
                 self._sounds[key] = upsampled(self._sound(event))
-            sound, at = self._sounds[key], factor * (event.start - reach)
+            sound, at = self._sounds[key], factor * event.start
             lo, hi = max(first, at), min(last, at + len(sound))
             voice[lo - first : hi - first] += sound[lo - at : hi - at]
         if self._ducking is None:

@@ -5,6 +5,7 @@ would (keys and display when standard input is a terminal): made whole first, or
 made while it plays, `--slow` making each clip take longer to render than to play:
 
     python tests/alsa_fixtures.py ROUTINE [--only DRILL] [--rehearse DRILL] [--live] [--slow]
+        [--music PATH --cache-dir DIR]
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from stand_in import StandInSpeech
 
+from coach.music import MusicChoice
 from coach.options import SessionOptions
 from coach.routine import Routine
 from coach.routine_file import load_routine
@@ -66,12 +68,15 @@ SHORT_CLIPS = {"level": 0.2, "seconds": 0.03, "per_char": 0.006}
 
 
 def session(
-    routine: Routine, only: str | None = None, rehearse: bool = False, delay: float = 0.0
-) -> Session:
-    """The session the player plays, with the stand-in engine's short clips."""
+    routine: Routine, only: str | None = None, rehearse: bool = False, delay: float = 0.0,
+    music: Path | None = None, cache_dir: Path | None = None,
+) -> Session:  # fmt: skip
+    """The session the player plays, with the stand-in engine's short clips (and `music`, its
+    bed kept in `cache_dir`)."""
     options = SessionOptions(only=(only,) if only else (), rehearse=rehearse)
     clips = SlowSpeech(delay, **SHORT_CLIPS) if delay else StandInSpeech(**SHORT_CLIPS)
-    return open_session(routine, options, clips=clips)
+    choice = MusicChoice(music) if music else None
+    return open_session(routine, options, cache_dir=cache_dir, music=choice, clips=clips)
 
 
 def file_device(folder: Path, out: Path, slave: str = "{ type null }") -> dict[str, str]:
@@ -119,14 +124,18 @@ def main() -> None:
     parser.add_argument("--rehearse")
     parser.add_argument("--live", action="store_true")
     parser.add_argument("--slow", action="store_true", help="implies --live")
+    parser.add_argument("--music", type=Path)
+    parser.add_argument("--cache-dir", type=Path)
     args = parser.parse_args()
     routine = load_routine(args.routine)
     delay = 0.3 if args.slow else 0.0
     try:
         if args.rehearse:
-            made = session(routine, find_drill(routine, args.rehearse).id, True, delay)
+            made = session(routine, find_drill(routine, args.rehearse).id, True, delay,
+                           args.music, args.cache_dir)  # fmt: skip
         else:
-            made = session(routine, args.only, delay=delay)
+            made = session(routine, args.only, delay=delay, music=args.music,
+                           cache_dir=args.cache_dir)  # fmt: skip
         play_timeline(made.live() if args.live or args.slow else made.timeline())
     except CoachError as e:  # as the CLI does
         print(f"coach: error: {e}", file=sys.stderr)

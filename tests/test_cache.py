@@ -100,7 +100,8 @@ def test_info_and_clear(tmp_path):
     stale.write_bytes(b"half")
     os.utime(stale, (time.time() - 3700,) * 2)
     info = cache_info(tmp_path)
-    assert info == {"folder": str(tmp_path), "clips": 3, "beds": 0, "bytes": 3 * paths[0].stat().st_size}
+    size = 3 * paths[0].stat().st_size
+    assert info == {"folder": str(tmp_path), "clips": 3, "beds": 0, "bytes": size}
     assert clear_cache(tmp_path) == 3
     assert os.listdir(tmp_path) == []
     assert clear_cache(tmp_path / "none") == 0
