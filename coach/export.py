@@ -36,6 +36,11 @@ ENCODERS: dict[str, list[str]] = {
 """ffmpeg's encoder and muxer options for each format that needs ffmpeg."""
 BITRATES = {1: "64k", 2: "160k"}
 """By channels: a voice in mono is clear at 64 kb/s; music in stereo needs more."""
+
+
+def encoder_options(fmt: str, channels: int) -> list[str]:
+    """ffmpeg's options to encode `fmt` (".mp3", ...) from audio of `channels` channels."""
+    return [option.format(bitrate=BITRATES[channels]) for option in ENCODERS[fmt]]
 FORMATS = (".mp3", ".wav", ".ogg", ".m4a")
 CAPTION_FORMATS = (".srt", ".vtt", ".lrc")
 ARTIST = "coach"
@@ -330,7 +335,7 @@ def _encode(
             "+bitexact",
             "-flags:a",
             "+bitexact",  # same input, same bytes
-            *[option.format(bitrate=BITRATES[channels]) for option in ENCODERS[fmt]],
+            *encoder_options(fmt, channels),
             str(part),
         ]
         with open(log, "wb") as errors:

@@ -20,6 +20,10 @@ machine slows both alike:
   `aplay` there; the targets are absolute (2 s cold, 1 s warm);
 - scaling: warm export of a routine four times as long (the built-in drills repeated with
   distinct ids) against the default routine, in time and in the child's peak memory;
+- with music (two 3-minute tracks made by ffmpeg), warm export (the bed cached) against ffmpeg
+  encoding the same mixed WAV, and its peak memory against the export without music; the
+  first decoding of the bed (`coach cache warm --music`, speech cached) against ffmpeg
+  decoding the same tracks;
 - `coach script --json` warm, against a bare Python start;
 - per engine: the cold render of the session's phrases (`coach cache warm`, empty cache) and
   the word error rate of an offline recogniser on its exported speech (bench_wer.py).
@@ -51,7 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_player import Pulse  # noqa: E402
 from bench_wer import word_error_rate  # noqa: E402
 
-from coach.export import ENCODERS  # noqa: E402
+from coach.export import encoder_options  # noqa: E402
 from coach.routine import default_routine_path  # noqa: E402
 from coach.samples import SAMPLE_RATE  # noqa: E402
 from coach.tts import ENGINES  # noqa: E402
@@ -150,10 +154,30 @@ def engine_figures(work: Path, runs: int) -> list[dict]:
     return rows
 
 
-def ffmpeg_encode(wav: Path, out: Path) -> Run:
+def ffmpeg_encode(wav: Path, out: Path, channels: int = 1) -> Run:
     """ffmpeg encoding `wav` to MP3 with the exporter's encoder settings."""
     return timed(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", str(wav),
-                  *ENCODERS[".mp3"], str(out)])
+                  "-fflags", "+bitexact", "-flags:a", "+bitexact",
+                  *encoder_options(".mp3", channels), str(out)])
+
+
+def ffmpeg_decode(tracks: list[Path]) -> Run:
+    """ffmpeg decoding `tracks` to 44.1 kHz stereo, one after the other."""
+    started = time.monotonic()
+    for track in tracks:
+        timed(["ffmpeg", "-hide_banner", "-loglevel", "error", "-i", str(track), "-ar", "44100",
+               "-ac", "2", "-f", "s16le", "-y", "/dev/null"])
+    return Run(time.monotonic() - started, 0)
+
+
+def make_music(folder: Path) -> Path:
+    """A folder of two 3-minute tracks from ffmpeg's own sources (MP3 and FLAC)."""
+    folder.mkdir()
+    for name, source in (("1 noise.mp3", "anoisesrc=d=180:c=pink:a=0.3:r=44100"),
+                         ("2 chord.flac", "sine=f=220:d=180:sample_rate=44100")):
+        subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
+                        source, str(folder / name)], check=True)
+    return folder
 
 
 def lead_in_seconds(wav: Path) -> float:
@@ -263,11 +287,16 @@ def measure(work: Path, runs: int) -> dict:
     timed([COACH, "cache", "warm", "--routine", str(long_routine)], env)
     wav = work / "session.wav"
     timed([COACH, "export", str(wav)], env)
+    music = make_music(work / "music")
+    timed([COACH, "cache", "warm", "--music", str(music)], env)
+    mixed_wav = work / "mixed.wav"
+    timed([COACH, "export", str(mixed_wav), "--music", str(music)], env)
     session = script_json(env)
     long_session = script_json(env, "--routine", str(long_routine))
     texts = list(dict.fromkeys(e["text"] for e in session["events"] if e["kind"] == "speech"))
 
     cold, engines, ffmpeg, warm_export, long_export, script, python = ([] for _ in range(7))
+    music_export, music_ffmpeg, bed, decode = ([] for _ in range(4))
     for run in range(1, runs + 1):
         with tempfile.TemporaryDirectory(dir=work) as cache, \
                 tempfile.TemporaryDirectory(dir=work) as clips:
@@ -278,6 +307,15 @@ def measure(work: Path, runs: int) -> dict:
         warm_export.append(timed([COACH, "export", str(work / "warm.mp3")], env))
         long_export.append(timed([COACH, "export", "--routine", str(long_routine),
                                   str(work / "long.mp3")], env))
+        music_export.append(timed([COACH, "export", str(work / "music.mp3"),
+                                   "--music", str(music)], env))
+        music_ffmpeg.append(ffmpeg_encode(mixed_wav, work / "mixed.mp3", channels=2))
+        with tempfile.TemporaryDirectory(dir=work) as beds:
+            for clip in [*warm.glob("*.clip"), *warm.glob("*.measures")]:  # no bed yet
+                os.link(clip, Path(beds) / clip.name)
+            bed.append(timed([COACH, "cache", "warm", "--music", str(music)],
+                             coach_env(Path(beds))))
+        decode.append(ffmpeg_decode(sorted(music.iterdir())))
         script.append(timed([COACH, "script", "--json"], env))
         python.append(timed([sys.executable, "-c", "pass"]))
         print(f"run {run}/{runs}: cold export {cold[-1].seconds:.2f} s, raw engines "
@@ -341,6 +379,12 @@ def measure(work: Path, runs: int) -> dict:
             figure(f"{COPIES}x routine, warm export peak memory", "B", peaks(long_export),
                    "default routine", peaks(warm_export), length_ratio,
                    f"≤ {length_ratio:.2f}× (length)"),
+            figure("warm export with music", "s", seconds(music_export),
+                   "ffmpeg encode of the same mix alone", seconds(music_ffmpeg), 1.3, "≤ 1.3×"),
+            figure("warm export with music, peak memory", "B", peaks(music_export),
+                   "export without music", peaks(warm_export)),
+            figure("music bed, first decoding (6 min of tracks)", "s", seconds(bed),
+                   "ffmpeg decoding the tracks alone", seconds(decode)),
             figure("coach script --json (warm)", "s", seconds(script),
                    "bare Python start", seconds(python)),
         ],

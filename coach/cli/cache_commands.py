@@ -48,7 +48,7 @@ def cache_info_command(
     else:
         out.print(
             f"{info['folder']}: {info['clips']} clips, "
-            + (f"{info['beds']} music beds, " if info["beds"] else "")
+            + (f"{info['beds']} music bed{'s' * (info['beds'] > 1)}, " if info["beds"] else "")
             + f"{info['bytes'] / 1e6:.1f} MB",
             markup=False,
         )
