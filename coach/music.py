@@ -9,6 +9,7 @@ bed and voice stays under the session's ceiling by construction (see `BED_PEAK`)
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
@@ -195,7 +196,10 @@ def load_bed(playlist: Playlist, cache_dir: Path, progress: Progress | None = No
     tracks, used, skipped = _decode_all(ffmpeg, playlist, progress)
     samples, head = _assemble(tracks)
     meta = {"head": head, "tracks": used, "skipped": skipped}
-    write_bed(bed_path(cache_dir, key), meta, samples)
+    with contextlib.suppress(OSError):  # a cache that cannot keep it costs the next run only
+        write_bed(bed_path(cache_dir, key), meta, samples)
+        kept = read_bed(bed_path(cache_dir, key))
+        samples = samples if kept is None else kept[1]  # mapped: the pages can be let go
     return Bed(samples, head, tuple(used), tuple(skipped))
 
 
@@ -299,34 +303,31 @@ def _summary(log: str) -> tuple[float | None, float | None]:
 
 def _assemble(tracks: list[np.ndarray]) -> tuple[np.ndarray, int]:
     """The tracks end to end, each crossfaded into the next and the last into the first (the
-    loop), cut at `MAX_BED_SECONDS`: (bed, head), as `Bed` reads them."""
+    loop), cut at `MAX_BED_SECONDS`: (bed, head), as `Bed` reads them. Each track is let go
+    once laid (the list is emptied): a long bed is held about twice, not three times."""
     full = round(CROSSFADE_SECONDS * MUSIC_RATE)
     fades = [min(full, len(a) // 2, len(b) // 2) for a, b in itertools.pairwise(tracks)]
-    length = sum(len(t) for t in tracks) - sum(fades)
-    length = min(length, MAX_BED_SECONDS * MUSIC_RATE)
-    bed = np.zeros((length, MUSIC_CHANNELS), dtype=np.float32)
+    length = min(sum(len(t) for t in tracks) - sum(fades), MAX_BED_SECONDS * MUSIC_RATE)
+    bed = np.zeros((length, MUSIC_CHANNELS), dtype=np.int16)
     at = 0
-    for track, fade in zip(tracks, [0, *fades], strict=True):
+    for fade in [0, *fades]:
+        track = tracks.pop(0)
         at -= fade
         if at >= length:
             break
-        piece = track[: length - at].astype(np.float32)
-        _add_crossfaded(bed, at, piece, fade)
+        piece = track[: length - at]
+        bed[at + fade : at + len(piece)] = piece[fade:]
+        bed[at : at + fade] = _crossfade(bed[at : at + fade], piece[:fade])
         at += len(track)
     head = min(full, length // 4)
-    x = (np.arange(head) + 0.5) / head
+    bed[length - head :] = _crossfade(bed[length - head :], bed[:head])
+    return bed, head
+
+
+def _crossfade(going: np.ndarray, coming: np.ndarray) -> np.ndarray:
+    """`going` fading out while `coming` fades in (int16 frames, as many of each), with gains
+    that add up to one, so the crossfade peaks no higher than its tracks."""
+    x = (np.arange(len(going)) + 0.5) / max(len(going), 1)
     fade_in = (np.sin(np.pi / 2 * x) ** 2)[:, None]
-    bed[length - head :] = bed[length - head :] * (1 - fade_in) + bed[:head] * fade_in
-    return np.clip(np.round(bed), -32768, 32767).astype(np.int16), head
-
-
-def _add_crossfaded(bed: np.ndarray, at: int, piece: np.ndarray, fade: int) -> None:
-    """Add `piece` at frame `at`, fading in over its first `fade` frames while what is there
-    fades out."""
-    if fade:
-        x = (np.arange(fade) + 0.5) / fade
-        fade_in = (np.sin(np.pi / 2 * x) ** 2)[:, None]
-        bed[at : at + fade] *= 1 - fade_in
-        piece = piece.copy()
-        piece[:fade] *= fade_in
-    bed[at : at + len(piece)] += piece
+    mixed = going * (1 - fade_in) + coming[: len(going)] * fade_in
+    return np.clip(np.round(mixed), -32768, 32767).astype(np.int16)

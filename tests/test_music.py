@@ -236,16 +236,17 @@ def test_a_bed_is_kept_in_the_cache_and_rebuilt_when_damaged(noisy, tmp_path, mo
 
     playlist = make_playlist(MusicChoice(noisy))
     first = load_bed(playlist, tmp_path)
+    made = np.array(first.samples)  # a copy: the bed is mapped from the file damaged below
     assert first.tracks == ("01 noise.mp3", "02 chord.ogg")
     (bed_file,) = tmp_path.glob("*.bed")
     decode_track = coach.music._decode
     monkeypatch.setattr(coach.music, "_decode", lambda *a: pytest.fail("decoded again"))
     again = load_bed(playlist, tmp_path)
-    assert np.array_equal(again.samples, first.samples) and again.tracks == first.tracks
+    assert np.array_equal(again.samples, made) and again.tracks == first.tracks
     with open(bed_file, "r+b") as f:
         f.truncate(bed_file.stat().st_size - 2)
     monkeypatch.setattr(coach.music, "_decode", decode_track)
-    assert np.array_equal(load_bed(playlist, tmp_path).samples, first.samples)
+    assert np.array_equal(load_bed(playlist, tmp_path).samples, made)
 
 
 def test_folder_order_shuffle_and_seed(tmp_path):
