@@ -36,21 +36,21 @@ ENCODERS: dict[str, list[str]] = {
 """ffmpeg's encoder and muxer options for each format that needs ffmpeg."""
 BITRATES = {1: "64k", 2: "160k"}
 """By channels: a voice in mono is clear at 64 kb/s; music in stereo needs more."""
-
-
-def encoder_options(fmt: str, channels: int) -> list[str]:
-    """ffmpeg's options to encode `fmt` (".mp3", ...) from audio of `channels` channels."""
-    return [option.format(bitrate=BITRATES[channels]) for option in ENCODERS[fmt]]
 FORMATS = (".mp3", ".wav", ".ogg", ".m4a")
 CAPTION_FORMATS = (".srt", ".vtt", ".lrc")
 ARTIST = "coach"
 CHUNK_SECONDS = 10
+"""Audio fed to the encoder (and progress reported) this much at a time."""
 SCRATCH_PREFIX = "coach-export-"
 """The encoder's scratch folder (metadata, log) in the temporary folder: coach-export-PID-*."""
 PART_NAME_CHARS = 200
 """A temporary file's name holds at most this much of the target's name (a name may have 255
 bytes; the temporary one adds a dot, the process id, a random tag and ".part")."""
-"""Audio fed to the encoder (and progress reported) this much at a time."""
+
+
+def encoder_options(fmt: str, channels: int) -> list[str]:
+    """ffmpeg's options to encode `fmt` (".mp3", ...) from audio of `channels` channels."""
+    return [option.format(bitrate=BITRATES[channels]) for option in ENCODERS[fmt]]
 
 
 @dataclass(frozen=True)
@@ -310,34 +310,13 @@ def _encode(
     with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-") as scratch:
         metadata, log = Path(scratch, "metadata.txt"), Path(scratch, "ffmpeg.log")
         command = [
-            "ffmpeg",
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "wav",
-            "-max_size",
-            "65536",
-            "-i",
-            "pipe:0",
-            "-f",
-            "ffmetadata",
-            "-i",
-            str(metadata),
-            "-map",
-            "0:a",
-            "-map_metadata",
-            "1",
-            "-map_chapters",
-            "1",
-            "-fflags",
-            "+bitexact",
-            "-flags:a",
-            "+bitexact",  # same input, same bytes
-            *encoder_options(fmt, channels),
-            str(part),
-        ]
+            "ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
+            "-f", "wav", "-max_size", "65536", "-i", "pipe:0",
+            "-f", "ffmetadata", "-i", str(metadata),
+            "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1",
+            "-fflags", "+bitexact", "-flags:a", "+bitexact",  # same input, same bytes
+            *encoder_options(fmt, channels), str(part),
+        ]  # fmt: skip
         with open(log, "wb") as errors:
             ffmpeg = subprocess.Popen(
                 command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors

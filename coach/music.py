@@ -126,11 +126,12 @@ class Bed:
 
 def make_playlist(choice: MusicChoice) -> Playlist:
     """The tracks of `choice` in the order they play; OptionError for what cannot be music."""
-    for name, value in (("music_duck", choice.duck_db), ("music_level", choice.level_db)):
-        if not MIN_DUCK_DB <= value <= MAX_DUCK_DB:
-            raise OptionError(
-                name, f"must be between {MIN_DUCK_DB:g} and {MAX_DUCK_DB:g} dB, got {exact(value)}."
-            )
+    for name, value, low, high in (
+        ("music_duck", choice.duck_db, MIN_DUCK_DB, MAX_DUCK_DB),
+        ("music_level", choice.level_db, MIN_LEVEL_DB, MAX_LEVEL_DB),
+    ):
+        if not low <= value <= high:
+            raise OptionError(name, f"must be between {low:g} and {high:g} dB, got {exact(value)}.")
     path = choice.path.expanduser()
     if not path.exists():
         raise OptionError("music", f"{path}: no such file or folder.")
@@ -263,7 +264,8 @@ def _decode(ffmpeg: str, track: Path, seconds: float) -> np.ndarray:
     """The first `seconds` of `track` as int16 stereo frames at MUSIC_RATE, levelled."""
     measure = "ebur128=peak=true:framelog=verbose"  # its summary is logged at "info"
     command = [
-        ffmpeg, "-nostdin", "-hide_banner", "-nostats", "-loglevel", "info", "-i", str(track),
+        ffmpeg, "-nostdin", "-hide_banner", "-nostats", "-loglevel", "info",
+        "-i", f"file:{track}",  # a name is a file's, never a protocol's ("http:...")
         "-map", "0:a:0", "-t", f"{seconds:g}",
         "-af", f"aresample={MUSIC_RATE},aformat=channel_layouts=stereo,{measure}",
         "-f", "s16le", "-ar", str(MUSIC_RATE), "-ac", str(MUSIC_CHANNELS), "pipe:1",

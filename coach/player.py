@@ -2,14 +2,13 @@
 
 It plays the very samples the exporter writes: a whole session as one buffer, and a session
 still being made (live.py) a chapter at a time until it is whole, waiting in silence at a
-chapter's end when the next one is not ready. Each chapter ends in silence (a rest, a pause),
-so the moment between two pieces, while the device is reopened, never falls inside a sound;
-and there are few such moments (a device may shorten that silence by its buffer, about 60 ms
-through PulseAudio). Within a piece
-nothing is slept between clips, so the session cannot drift. simpleaudio cannot report its
-position, so the position is kept on a monotonic clock, started again with every piece; pause
-stops the device and remembers the offset, and every jump (resume, next, restart) starts a
-piece at a sample offset.
+chapter's end when the next one is not ready. Each chapter ends in the voice's silence (with
+music, the bed is ducked there), so the moment between two pieces, while the device is
+reopened, never falls inside a sound; and there are few (a device may shorten it by its
+buffer: about 60 ms through PulseAudio). Within a piece nothing is slept between clips, so the
+session cannot drift. simpleaudio cannot report its position, so the position is kept on a
+monotonic clock, started again with every piece; pause stops the device and remembers the
+offset, and every jump (resume, next, restart) starts a piece at a sample offset.
 
 The audio output, the clock, the key source and the display are injected, so tests swap them.
 """
@@ -83,8 +82,7 @@ class SimpleaudioOutput:
 
     def __init__(self, sample_rate: int = SAMPLE_RATE, channels: int = CHANNELS) -> None:
         self.sample_rate, self.channels = sample_rate, channels
-        self._playing = None
-        self._opened = False
+        self._playing, self._opened = None, False
 
     def play(self, pcm: bytes | memoryview) -> None:
         import simpleaudio
@@ -93,17 +91,12 @@ class SimpleaudioOutput:
         self.stop()
         try:
             with _quiet_stderr():  # ALSA prints its own lines; the error below says it all
-                self._playing = simpleaudio.play_buffer(
-                    pcm, self.channels, SAMPLE_WIDTH, self.sample_rate
-                )
+                play = simpleaudio.play_buffer
+                self._playing = play(pcm, self.channels, SAMPLE_WIDTH, self.sample_rate)
         except SimpleaudioError as e:
-            if self._opened:
-                raise AudioDeviceError(
-                    f"The audio device failed during the session ({e}). {EXPORT_HINT}"
-                ) from None
-            raise AudioDeviceError(
-                f"No audio device could be opened ({e}). {EXPORT_HINT}"
-            ) from None
+            problem = "The audio device failed during the session" if self._opened else (
+                "No audio device could be opened")
+            raise AudioDeviceError(f"{problem} ({e}). {EXPORT_HINT}") from None
         self._opened = True
 
     def stop(self) -> None:
@@ -390,15 +383,13 @@ class Player:
 
 
 def play_timeline(
-    timeline: Timeline | LiveTimeline,
-    output: AudioOutput | None = None,
-    stdin: TextIO | None = None,
-    console: Console | None = None,
-) -> None:
+    timeline: Timeline | LiveTimeline, output: AudioOutput | None = None,
+    stdin: TextIO | None = None, console: Console | None = None,
+) -> None:  # fmt: skip
     """Play a session: with keys and a live display when `stdin` is a terminal, straight through
     otherwise. Raises AudioDeviceError when there is no device or it fails."""
     stdin = stdin if stdin is not None else sys.stdin
-    if output is None:
+    if output is None:  # the format of the session's first samples: all have the same
         first = timeline.until(0)
         output = SimpleaudioOutput(first.output_rate, first.channels)
     if not stdin.isatty():

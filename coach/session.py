@@ -69,6 +69,8 @@ class Session:
     """The music under the voice, if any (its tracks found, not yet decoded)."""
     music_progress: Progress | None = None
     """Called with (tracks decoded, tracks to decode) while a bed is made."""
+    skipped: Callable[[str], None] | None = None
+    """Told, once the bed is made, why each track of a folder that could not be used was not."""
 
     @functools.cached_property
     def music(self) -> Music | None:
@@ -79,6 +81,8 @@ class Session:
         from coach.music import load_bed
 
         bed = load_bed(self.playlist, self.cache_dir, self.music_progress)
+        for reason in bed.skipped if self.skipped else ():
+            self.skipped(reason)
         return Music(bed, self.playlist.choice.level_db, self.playlist.choice.duck_db)
 
     @functools.cached_property
@@ -122,8 +126,8 @@ class Session:
         """Render every clip the session may need into the cache (the TTS layer's speech), and
         make its music bed: {"clips", "rendered", "repaired", "folder"}, and "music" (the
         tracks heard) with music."""
+        music = {"music": list(self.music.bed.tracks)} if self.music else {}  # bad music first
         needed = set(phrases(self.routine, self.options)) | set(self.script.texts())
-        music = {"music": list(self.music.bed.tracks)} if self.music else {}
         return {"clips": len(needed), "rendered": self.speech.rendered,
                 "repaired": self.speech.repaired, "folder": str(self.cache_dir),
                 **music}  # fmt: skip
@@ -154,6 +158,7 @@ def open_session(
     music: MusicChoice | None = None,
     progress: Progress | None = None,
     music_progress: Progress | None = None,
+    skipped: Callable[[str], None] | None = None,
     clips: ClipSource | None = None,
 ) -> Session:
     """Load the routine (a path, or None for the built-in one) and check every option once.
@@ -172,4 +177,4 @@ def open_session(
     check_folder(folder)
     playlist = make_playlist(music) if music is not None else None
     return Session(loaded, options, voice or VoiceSettings(), folder, volume, progress, clips,
-                   playlist, music_progress)  # fmt: skip
+                   playlist, music_progress, skipped)  # fmt: skip

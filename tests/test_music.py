@@ -249,6 +249,13 @@ def test_a_bed_is_kept_in_the_cache_and_rebuilt_when_damaged(noisy, tmp_path, mo
     assert np.array_equal(load_bed(playlist, tmp_path).samples, made)
 
 
+def test_a_track_named_like_a_url_is_read_as_a_file(tmp_path):
+    track = make_track(tmp_path / "x.wav", "sine=f=440:d=2")
+    named = track.rename(tmp_path / "http:x.wav")
+    bed = load_bed(make_playlist(MusicChoice(named)), tmp_path / "cache")
+    assert bed.tracks == ("http:x.wav",) and len(bed.samples) >= 2 * MUSIC_RATE - 1
+
+
 def test_folder_order_shuffle_and_seed(tmp_path):
     for name in ("Track 10.mp3", "track 1.mp3", "Track 2.ogg", "cover.jpg", ".hidden.mp3"):
         (tmp_path / name).write_bytes(b"")

@@ -269,9 +269,6 @@ def running(session: Session, progress: _RenderProgress) -> Iterator[Session]:
         progress.close()
         if isinstance(session.music_progress, _RenderProgress):
             session.music_progress.close()
-        music = session.__dict__.get("music")
-        for reason in music.bed.skipped if music else ():
-            err.print(f"coach: warning: --music: skipped {reason}", markup=False)
         for text, drill in session.unspoken():
             where = f"drill {drill}" if drill else "the session"
             err.print(
@@ -336,6 +333,8 @@ def make_session(
         routine, options, VoiceSettings(engine=engine, voice=voice, rate=rate), cache_dir, volume,
         music=choice, progress=progress if err.is_terminal else None,
         music_progress=_RenderProgress("Decoding music") if err.is_terminal else None,
+        skipped=lambda reason: err.print(f"coach: warning: --music: skipped {reason}",
+                                         markup=False),
     )  # fmt: skip
     if session.playlist is not None and session.playlist.seed is not None:
         err.print(f"coach: music shuffled with --seed {session.playlist.seed}.", markup=False)
