@@ -37,3 +37,14 @@ def written_beside(
             os.link(part, path)  # never over a file, even one made meanwhile
     finally:
         part.unlink(missing_ok=True)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process `pid` runs: the temporary files of one that does not are left over."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True

@@ -1,7 +1,9 @@
-"""The exporter: a Timeline to an audio file (by default MP3 with ID3 tags and chapters); captions.
+"""The exporter: a session to an audio file (by default MP3 with ID3 tags and chapters);
+captions.
 
 Every file is written beside its destination under a hidden temporary name and renamed over it
-only once complete, so an interrupted export leaves the destination as it was.
+only once complete, so an interrupted export leaves the destination as it was. A session still
+being made (live.py) is written as it is made (encode.py).
 """
 
 from __future__ import annotations
@@ -10,47 +12,27 @@ import glob
 import os
 import secrets
 import shutil
-import struct
-import subprocess
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING
 
-from coach.atomic import written_beside
+from coach.atomic import process_alive, written_beside
+from coach.encode import ENCODERS, Progress, encode, write_wav
 from coach.errors import ExportError, UsageError
-from coach.samples import SAMPLE_WIDTH
 from coach.script import EventKind, Script
-from coach.timeline import Timeline
 
-Progress = Callable[[float], None]
-"""Called with the fraction done, from 0 to 1."""
+if TYPE_CHECKING:
+    from coach.live import LiveTimeline
+    from coach.timeline import Timeline
 
-ENCODERS: dict[str, list[str]] = {
-    ".mp3": ["-c:a", "libmp3lame", "-b:a", "{bitrate}", "-f", "mp3"],
-    ".ogg": ["-c:a", "libvorbis", "-q:a", "4", "-f", "ogg"],
-    ".m4a": ["-c:a", "aac", "-aac_coder", "fast", "-b:a", "{bitrate}", "-f", "ipod"],
-}
-"""ffmpeg's encoder and muxer options for each format that needs ffmpeg."""
-BITRATES = {1: "64k", 2: "160k"}
-"""By channels: a voice in mono is clear at 64 kb/s; music in stereo needs more."""
 FORMATS = (".mp3", ".wav", ".ogg", ".m4a")
 CAPTION_FORMATS = (".srt", ".vtt", ".lrc")
 ARTIST = "coach"
-CHUNK_SECONDS = 10
-"""Audio fed to the encoder (and progress reported) this much at a time."""
-SCRATCH_PREFIX = "coach-export-"
-"""The encoder's scratch folder (metadata, log) in the temporary folder: coach-export-PID-*."""
 PART_NAME_CHARS = 200
 """A temporary file's name holds at most this much of the target's name (a name may have 255
 bytes; the temporary one adds a dot, the process id, a random tag and ".part")."""
-
-
-def encoder_options(fmt: str, channels: int) -> list[str]:
-    """ffmpeg's options to encode `fmt` (".mp3", ...) from audio of `channels` channels."""
-    return [option.format(bitrate=BITRATES[channels]) for option in ENCODERS[fmt]]
 
 
 @dataclass(frozen=True)
@@ -60,6 +42,8 @@ class ExportResult:
     path: Path
     seconds: float
     bytes: int
+    script: Script
+    """The script of the session written (a session made while written is whole only now)."""
 
 
 def audio_path(out: str | Path, protect: Path | None = None) -> Path:
@@ -90,27 +74,23 @@ def audio_path(out: str | Path, protect: Path | None = None) -> Path:
 
 
 def export_timeline(
-    timeline: Timeline | Callable[[], Timeline], out: Path, *, channels: int | None = None,
-    progress: Progress | None = None,
-) -> ExportResult:  # fmt: skip
-    """Write the timeline to `out` in the format of its extension; see `audio_path`.
+    source: Timeline | LiveTimeline, out: Path, *, progress: Progress | None = None
+) -> ExportResult:
+    """Write the session to `out` in the format of its extension; see `audio_path`.
 
-    `timeline` may be a function that makes it: the encoder then starts first, so its start-up
-    overlaps the making, and `channels` says what it will have (2 with music). `progress` is
-    first called once the timeline is made.
+    `source` may be a session still being made: it is written, and encoded, as it is made.
+    `progress` is called once the session is whole.
     """
-    channels = channels or (1 if callable(timeline) else timeline.channels)
     path = audio_path(out)
-    report = progress or (lambda fraction: None)
+    fmt, report = path.suffix.lower(), progress or (lambda fraction: None)
     with _replacing(path) as part:
-        if path.suffix.lower() == ".wav":
-            made = timeline() if callable(timeline) else timeline
+        if fmt == ".wav":
             with open(part, "wb") as file:
-                _write_wav(made, file, report)
+                made = write_wav(source, file, report)
         else:
-            made = _encode(timeline, part, path.suffix.lower(), channels, report)
+            made = encode(source, part, fmt, lambda whole: _ffmetadata(whole, fmt), report)
     report(1.0)
-    return ExportResult(path, made.script.duration, path.stat().st_size)
+    return ExportResult(path, made.script.duration, path.stat().st_size, made.script)
 
 
 def write_captions(script: Script, out: Path) -> Path:
@@ -241,105 +221,8 @@ def _remove_stale_parts(path: Path) -> None:
     stem = _part_stem(path)
     for part in path.parent.glob(f".{glob.escape(stem)}.*-*.part"):
         pid = part.name[len(stem) + 2 :].split("-")[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             part.unlink(missing_ok=True)
-
-
-def _remove_stale_scratch() -> None:
-    """Remove the scratch folders of exports that were killed (their process is gone)."""
-    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
-        pid = folder.name[len(SCRATCH_PREFIX) :].split("-")[0]
-        if pid.isdigit() and not _alive(int(pid)) and folder.is_dir() and not folder.is_symlink():
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # another user's process
-    return True
-
-
-def _write_wav(timeline: Timeline, file: BinaryIO, report: Progress) -> None:
-    """The timeline as a WAV stream (to a file or a pipe), reporting progress chunk by chunk.
-
-    The header is written once, whole, since the length is known: the stdlib's `wave` goes
-    back to patch it when a write is interrupted, which fails on a pipe and hides the cause.
-    """
-    total, rate, channels = timeline.script.length, timeline.output_rate, timeline.channels
-    data = total * timeline.factor * SAMPLE_WIDTH * channels
-    file.write(
-        struct.pack(
-            "<4sI4s4sIHHIIHH4sI",
-            b"RIFF",
-            36 + data,
-            b"WAVE",
-            b"fmt ",
-            16,
-            1,
-            channels,
-            rate,
-            rate * SAMPLE_WIDTH * channels,
-            SAMPLE_WIDTH * channels,
-            8 * SAMPLE_WIDTH,
-            b"data",
-            data,
-        )
-    )
-    step = CHUNK_SECONDS * timeline.sample_rate
-    for start in range(0, total, step):
-        file.write(timeline.pcm(start, start + step))
-        report(min(start + step, total) / total)
-
-
-def _encode(
-    timeline: Timeline | Callable[[], Timeline], part: Path, fmt: str, channels: int,
-    report: Progress,
-) -> Timeline:  # fmt: skip
-    """Encode with ffmpeg, a WAV stream on its standard input, tags and chapters from an
-    FFMETADATA file. (Raw PCM would do, but its small packets make ffmpeg twice as slow.)
-
-    ffmpeg starts before the timeline is made (when it is a function): it opens its inputs in
-    order and the first is the WAV stream, so the metadata file, written before the stream's
-    first byte, is there when ffmpeg comes to it. Returns the timeline.
-    """
-    _remove_stale_scratch()
-    with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-") as scratch:
-        metadata, log = Path(scratch, "metadata.txt"), Path(scratch, "ffmpeg.log")
-        command = [
-            "ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
-            "-f", "wav", "-max_size", "65536", "-i", "pipe:0",
-            "-f", "ffmetadata", "-i", str(metadata),
-            "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1",
-            "-fflags", "+bitexact", "-flags:a", "+bitexact",  # same input, same bytes
-            *encoder_options(fmt, channels), str(part),
-        ]  # fmt: skip
-        with open(log, "wb") as errors:
-            ffmpeg = subprocess.Popen(
-                command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors
-            )
-        try:
-            made = timeline() if callable(timeline) else timeline
-            metadata.write_text(_ffmetadata(made, fmt), encoding="utf-8")
-            _write_wav(made, ffmpeg.stdin, report)
-            ffmpeg.stdin.close()
-        except BrokenPipeError:
-            pass  # ffmpeg stopped early; its exit status and log say why
-        except BaseException:
-            ffmpeg.kill()
-            ffmpeg.wait()
-            raise
-        status = ffmpeg.wait()
-        if status:
-            lines = log.read_text(errors="replace").strip().splitlines()[-3:]
-            raise ExportError(
-                f"ffmpeg could not encode {fmt} (exit status {status}): "
-                f"{' '.join(lines) or 'no message'}"
-            )
-    return made
 
 
 def _ffmetadata(timeline: Timeline, fmt: str) -> str:

@@ -39,11 +39,14 @@ class LiveTimeline:
         self._timeline: Timeline | None = None
         self._failed: BaseException | None = None
         self._thread = threading.Thread(target=self._compose, daemon=True)
+        self.rendering = True
+        """Whether clips are being rendered (False: every clip was cached, so the session is
+        made at once; a source that cannot say renders as it goes)."""
 
     def start(self) -> LiveTimeline:
         ahead = getattr(self.speech, "render_ahead", None)
         if ahead is not None:
-            ahead(phrases(self.routine, self.options))
+            self.rendering = ahead(phrases(self.routine, self.options)) > 0
         self._thread.start()
         return self
 

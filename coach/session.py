@@ -102,14 +102,15 @@ class Session:
         music = self.music  # first: bad music is refused before any speech is rendered
         return Timeline(self.script, self.speech, self.volume, music=music)
 
-    def live(self) -> LiveTimeline:
-        """The session made while it plays (live.py), for the player: it starts on the opening
-        while the rest renders. No progress is reported: the player shows the session."""
+    def live(self, report_progress: bool = False) -> LiveTimeline:
+        """The session made while it plays or is exported (live.py): the player starts on the
+        opening, the encoder on the first chunk, while the rest renders. The rendering's
+        progress is reported only when asked (the player shows the session instead)."""
         from coach.live import LiveTimeline
 
         music = self.music
         speech = self.speech
-        if isinstance(speech, Speech):
+        if isinstance(speech, Speech) and not report_progress:
             speech.progress = None
         live = self.__dict__["live_timeline"] = LiveTimeline(
             self.routine, self.options, speech, self.volume, music

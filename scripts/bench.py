@@ -55,7 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_player import Pulse  # noqa: E402
 from bench_wer import word_error_rate  # noqa: E402
 
-from coach.export import encoder_options  # noqa: E402
+from coach.encode import encoder_options  # noqa: E402
 from coach.routine import default_routine_path  # noqa: E402
 from coach.samples import SAMPLE_RATE  # noqa: E402
 from coach.tts import ENGINES  # noqa: E402

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -36,9 +36,6 @@ from coach.tts import (
     ENGINES,
     VoiceSettings,
 )
-
-if TYPE_CHECKING:
-    pass
 
 app = typer.Typer(
     help="A voice-guided audio coach for a runner's leg-mobility warm-up.",

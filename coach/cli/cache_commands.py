@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -25,9 +25,6 @@ from coach.tts import (
     default_cache_dir,
     prune_cache,
 )
-
-if TYPE_CHECKING:
-    pass
 
 CacheDirOption = Annotated[
     str | None,

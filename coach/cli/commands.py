@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -42,8 +42,6 @@ from coach.tts import (
     list_voices,
 )
 
-if TYPE_CHECKING:
-    from coach.timeline import Timeline
 
 def _work_text(drill: Drill) -> str:
     """"8", "10-12" (reps) or "30 s" (a timed drill)."""
@@ -177,12 +175,6 @@ def export(
     # Refuse a bad destination before rendering anything.
     path = audio_path(destination, protect=session.routine.path)
     captions_path = check_captions(captions, session.routine.path) if captions else None
-    made: list[Timeline] = []
-
-    def make() -> Timeline:  # once the encoder has started
-        made.append(session.timeline())
-        return made[0]
-
     bar = Progress(
         TextColumn("Exporting"),
         BarColumn(),
@@ -199,14 +191,13 @@ def export(
             tasks.append(bar.add_task("export", total=1.0))
         bar.update(tasks[0], completed=done)
 
-    try:
-        channels = 1 if session.playlist is None else 2
-        result = export_timeline(make, path, channels=channels, progress=report)
+    try:  # written as it is made: encoding overlaps rendering
+        result = export_timeline(session.live(report_progress=True), path, progress=report)
     finally:
         if tasks:
             bar.stop()
     if captions_path is not None:
-        write_captions(made[0].script, captions_path)
+        write_captions(result.script, captions_path)
     out.print(
         f"Wrote {result.path} ({_clock(result.seconds)}, {result.bytes / 1e6:.1f} MB)", markup=False
     )

@@ -227,17 +227,19 @@ class Speech:
             self._ready.notify_all()
         return clip
 
-    def render_ahead(self, texts: Iterable[str]) -> None:
+    def render_ahead(self, texts: Iterable[str]) -> int:
         """Start rendering, in this order, those of `texts` the cache lacks, on a thread of their
         own (which uses every core), so that a caller can use the first before the last is
-        done. `clips` waits for them; an error rendering one is raised there. Call `close`."""
+        done; returns how many. `clips` waits for them; an error rendering one is raised there.
+        Call `close`."""
         order = [said for said in dict.fromkeys(map(spoken_text, texts)) if said]
         todo = [s for s in order if s not in self._clips and not self._path(s).is_file()]
         if not todo:
-            return
+            return 0
         self._ahead.update(todo)
         self._thread = threading.Thread(target=self._render, args=(todo,), daemon=True)
         self._thread.start()
+        return len(todo)
 
     def _render(self, todo: list[str]) -> None:
         render = self._rendered(todo)
