@@ -23,7 +23,7 @@ machine slows both alike:
 - with music (two 3-minute tracks made by ffmpeg), warm export (the bed cached) against ffmpeg
   encoding the same mixed WAV, and its peak memory against the export without music; the
   first decoding of the bed (`coach cache warm --music`, speech cached) against ffmpeg
-  decoding the same tracks;
+  decoding and measuring the same tracks one by one;
 - `coach script --json` warm, against a bare Python start;
 - per engine: the cold render of the session's phrases (`coach cache warm`, empty cache) and
   the word error rate of an offline recogniser on its exported speech (bench_wer.py).
@@ -162,11 +162,13 @@ def ffmpeg_encode(wav: Path, out: Path, channels: int = 1) -> Run:
 
 
 def ffmpeg_decode(tracks: list[Path]) -> Run:
-    """ffmpeg decoding `tracks` to 44.1 kHz stereo, one after the other."""
+    """ffmpeg decoding `tracks` to 44.1 kHz stereo and measuring them (ebur128 with true peak),
+    as the coach has it do, one after the other."""
     started = time.monotonic()
     for track in tracks:
-        timed(["ffmpeg", "-hide_banner", "-loglevel", "error", "-i", str(track), "-ar", "44100",
-               "-ac", "2", "-f", "s16le", "-y", "/dev/null"])
+        timed(["ffmpeg", "-hide_banner", "-loglevel", "error", "-i", str(track), "-af",
+               "aresample=44100,aformat=channel_layouts=stereo,ebur128=peak=true",
+               "-f", "s16le", "-y", "/dev/null"])
     return Run(time.monotonic() - started, 0)
 
 
@@ -384,7 +386,7 @@ def measure(work: Path, runs: int) -> dict:
             figure("warm export with music, peak memory", "B", peaks(music_export),
                    "export without music", peaks(warm_export)),
             figure("music bed, first decoding (6 min of tracks)", "s", seconds(bed),
-                   "ffmpeg decoding the tracks alone", seconds(decode)),
+                   "ffmpeg decoding and measuring the tracks, one by one", seconds(decode)),
             figure("coach script --json (warm)", "s", seconds(script),
                    "bare Python start", seconds(python)),
         ],

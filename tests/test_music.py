@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from alsa_fixtures import file_device, reached_device, write_routine
+from alsa_fixtures import file_device, reached_device
 from audio_checks import assert_beeps_on_time, decode, ebur128, ffprobe_chapters
 from mutagen.id3 import ID3
 from run_coach import coach
@@ -34,6 +34,17 @@ from coach.session import open_session
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
 FIXTURES = Path(__file__).with_name("alsa_fixtures.py")
+MINI = """\
+name: Mini
+rest_seconds: 0
+drills:
+  - id: calf
+    name: Calf
+    instructions: Rise.
+    reps: 2
+    rep_seconds: 1
+"""
+"""A routine whose session lasts a few seconds, for the tests that play one in real time."""
 TONES = (15000, 17000)
 """The probe track: 4 s of the first tone, then 4 s of the second."""
 
@@ -272,30 +283,42 @@ def test_folder_order_shuffle_and_seed(tmp_path):
 # --- the commands ----------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def voice_cache(tmp_path_factory) -> Path:
+    """A clip cache the commands below share: the first renders the mini session's speech."""
+    return tmp_path_factory.mktemp("voice")
+
+
+@pytest.fixture(scope="module")
+def mini(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("routine") / "mini.yaml"
+    path.write_text(MINI)
+    return path
+
+
 @pytest.mark.slow
-def test_coach_export_with_music_in_the_default_voice(noisy, tmp_path):
-    result = coach("export", "squat.mp3", "--only", "squat-to-stand", "--music", str(noisy),
-                   cache=tmp_path / "cache", cwd=tmp_path)  # fmt: skip
+def test_coach_export_with_music_in_the_default_voice(noisy, mini, voice_cache, tmp_path):
+    result = coach("export", "mini.mp3", "--routine", str(mini), "--music", str(noisy),
+                   cache=voice_cache, cwd=tmp_path)  # fmt: skip
     assert result.returncode == 0, result.stderr
-    path = tmp_path / "squat.mp3"
+    path = tmp_path / "mini.mp3"
     integrated, peak = ebur128(path)
     assert integrated == pytest.approx(-16, abs=1) and peak <= -1
-    assert [c[0] for c in ffprobe_chapters(path)] == ["Intro", "Squat to stand", "Outro"]
+    assert [c[0] for c in ffprobe_chapters(path)] == ["Intro", "Calf", "Outro"]
     assert ID3(path).getall("TXXX:comment")[0].text == ["Music: 01 noise.mp3, 02 chord.ogg"]
-    script = coach("script", "--json", "--only", "squat-to-stand", "--music", str(noisy),
-                   cache=tmp_path / "cache", cwd=tmp_path)  # fmt: skip
+    script = coach("script", "--json", "--routine", str(mini), "--music", str(noisy),
+                   cache=voice_cache, cwd=tmp_path)  # fmt: skip
     recorded = json.loads(script.stdout)
     assert recorded["music"]["tracks"] == ["01 noise.mp3", "02 chord.ogg"]
     assert recorded["music"]["duck_db"] == 15 and recorded["music"]["sample_rate"] == MUSIC_RATE
 
 
 @pytest.mark.slow
-def test_coach_play_with_music_reaches_the_device_as_exported(music, tmp_path):
-    routine = write_routine(tmp_path)
-    common = ["--routine", str(routine), "--only", "ankle-circle", "--music", str(music)]
-    exported = coach("export", "session.wav", *common, cache=tmp_path / "cache", cwd=tmp_path)
+def test_coach_play_with_music_reaches_the_device_as_exported(music, mini, voice_cache, tmp_path):
+    common = ["--routine", str(mini), "--music", str(music)]
+    exported = coach("export", "session.wav", *common, cache=voice_cache, cwd=tmp_path)
     assert exported.returncode == 0, exported.stderr
-    env = file_device(tmp_path, tmp_path / "out.raw") | {"COACH_CACHE_DIR": str(tmp_path / "cache")}
+    env = file_device(tmp_path, tmp_path / "out.raw") | {"COACH_CACHE_DIR": str(voice_cache)}
     played = subprocess.run([sys.executable, "-m", "coach", "play", *common], env=env,
                             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
     assert played.returncode == 0, played.stderr
@@ -307,11 +330,12 @@ def test_coach_play_with_music_reaches_the_device_as_exported(music, tmp_path):
 def test_a_session_made_while_playing_sends_the_exported_mix(music, tmp_path):
     from alsa_fixtures import session
 
-    routine = write_routine(tmp_path)
-    expected = session(parse_routine(routine.read_bytes(), "tiny.yaml"), "ankle-circle",
-                       music=music, cache_dir=tmp_path / "cache").timeline()  # fmt: skip
+    routine = tmp_path / "mini.yaml"
+    routine.write_text(MINI)
+    expected = session(parse_routine(MINI.encode(), "mini.yaml"), music=music,
+                       cache_dir=tmp_path / "cache").timeline()  # fmt: skip
     played = subprocess.run(
-        [sys.executable, str(FIXTURES), str(routine), "--slow", "--only", "ankle-circle",
+        [sys.executable, str(FIXTURES), str(routine), "--slow",
          "--music", str(music), "--cache-dir", str(tmp_path / "cache")],
         env=file_device(tmp_path, tmp_path / "out.raw"),
         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
