@@ -85,13 +85,11 @@ class Ducking:
         lo = np.searchsorted(self.ends, first - release)
         hi = np.searchsorted(self.starts, last + pre, side="right")
         for start, end in zip(self.starts[lo:hi], self.ends[lo:hi], strict=True):
-            for a, b, down in (
-                (start - pre, start, lambda f: _ramp((f - start + pre) / pre)),  # noqa: B023
-                (start, end + 1, lambda f: np.ones(len(f))),
-                (end + 1, end + release, lambda f: 1 - _ramp((f - end) / release)),  # noqa: B023
-            ):
-                f = np.arange(max(a, first), min(b, last))
-                gain[f - first] = self.scale * 10 ** (-self.duck_db * down(f) / 20)
+            going = np.arange(max(start - pre, first), min(start, last))
+            coming = np.arange(max(end + 1, first), min(end + release, last))
+            gain[max(start, first) - first : min(end + 1, last) - first] = self._down(1.0)
+            gain[going - first] = self._down(_ramp((going - start + pre) / pre))
+            gain[coming - first] = self._down(1 - _ramp((coming - end) / release))
         fade_in = round(FADE_IN * MUSIC_RATE)
         if first < fade_in:
             f = np.arange(first, min(last, fade_in))
@@ -101,6 +99,11 @@ class Ducking:
             f = np.arange(max(first, start), last)
             gain[f - first] *= 1 - _ramp((f - start) / max(end - start, 1))
         return (np.round(gain / GAIN_STEP) * GAIN_STEP).astype(np.float32)
+
+
+    def _down(self, depth: float | np.ndarray) -> float | np.ndarray:
+        """The gain `depth` (0 to 1) of the way down."""
+        return self.scale * 10 ** (-self.duck_db * depth / 20)
 
 
 def _ramp(x: np.ndarray) -> np.ndarray:
