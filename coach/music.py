@@ -98,7 +98,7 @@ class Playlist:
 
 @dataclass(frozen=True)
 class Bed:
-    """The music, levelled, crossfaded and looped: frame `t` of any session is `frame(t)`.
+    """The music, levelled, crossfaded and looped, for a session of any length (`frames`).
 
     `samples` is the bed once through (int16 stereo, from the cache, mapped rather than read);
     its last `head` frames are already crossfaded into its first ones, so after one pass the
@@ -187,7 +187,7 @@ def load_bed(playlist: Playlist, cache_dir: Path, progress: Progress | None = No
     if ffmpeg is None:
         raise MissingToolError(
             "Music needs ffmpeg, which is not installed. Install it "
-            "(`sudo apt-get install ffmpeg`), or leave out --music."
+            "(`sudo apt-get install ffmpeg`), or leave the music out."
         )
     key = _bed_key(playlist, ffmpeg)
     cached = read_bed(bed_path(cache_dir, key))

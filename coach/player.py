@@ -94,8 +94,8 @@ class SimpleaudioOutput:
                 play = simpleaudio.play_buffer
                 self._playing = play(pcm, self.channels, SAMPLE_WIDTH, self.sample_rate)
         except SimpleaudioError as e:
-            problem = "The audio device failed during the session" if self._opened else (
-                "No audio device could be opened")
+            problem = ("The audio device failed during the session" if self._opened
+                       else "No audio device could be opened")  # fmt: skip
             raise AudioDeviceError(f"{problem} ({e}). {EXPORT_HINT}") from None
         self._opened = True
 

@@ -169,10 +169,11 @@ def bed_path(folder: Path, key: str) -> Path:
 
 
 def write_bed(path: Path, meta: dict, frames: np.ndarray) -> None:
-    """Store a bed (int16 stereo frames at 44.1 kHz) and its record at `path` atomically."""
+    """Store a bed (int16 stereo frames at 44.1 kHz) and its record at `path` atomically, with
+    one CRC-32 over both."""
     record = json.dumps(meta, sort_keys=True).encode()
     payload = np.ascontiguousarray(frames, dtype=_DTYPE)
-    crc = zlib.crc32(payload.data)
+    crc = zlib.crc32(payload.data, zlib.crc32(record))
     header = _BED_HEADER.pack(_BED_MAGIC, _VERSION, 44100, len(record), len(frames), crc)
     _make_folder(path.parent)
     with written_beside(path, f"{_TMP_PREFIX}{secrets.token_hex(8)}.tmp") as part:
@@ -197,12 +198,13 @@ def read_bed(path: Path) -> tuple[dict, np.ndarray] | None:
                 or st.st_size > MAX_BED_BYTES
             ):
                 return None
-            record = json.loads(f.read(size))
-            check = 0
+            text = f.read(size)
+            check = zlib.crc32(text)
             while chunk := f.read(1 << 20):
                 check = zlib.crc32(chunk, check)
         if check != crc:
             return None
+        record = json.loads(text)
         frames = np.memmap(path, dtype=_DTYPE, mode="r", offset=_BED_HEADER.size + size,
                            shape=(count, _BED_CHANNELS))  # fmt: skip
     except (OSError, ValueError, struct.error):
