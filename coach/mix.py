@@ -87,7 +87,8 @@ class Ducking:
         for start, end in zip(self.starts[lo:hi], self.ends[lo:hi], strict=True):
             going = np.arange(max(start - pre, first), min(start, last))
             coming = np.arange(max(end + 1, first), min(end + release, last))
-            gain[max(start, first) - first : min(end + 1, last) - first] = self._down(1.0)
+            down = slice(max(start, first) - first, max(min(end + 1, last) - first, 0))
+            gain[down] = self._down(1.0)  # (a negative end would count from the far end)
             gain[going - first] = self._down(_ramp((going - start + pre) / pre))
             gain[coming - first] = self._down(1 - _ramp((coming - end) / release))
         fade_in = round(FADE_IN * MUSIC_RATE)

@@ -15,23 +15,24 @@ The audio output, the clock, the key source and the display are injected, so tes
 
 from __future__ import annotations
 
-import os
-import select
 import sys
-import termios
+import threading
 import time
-import tty
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
-from rich.live import Live
-from rich.text import Text
 
-from coach.errors import AudioDeviceError
-from coach.samples import CHANNELS, SAMPLE_RATE, SAMPLE_WIDTH
+from coach.devices import (
+    AudioOutput,
+    Display,
+    KeySource,
+    NoKeys,
+    RichDisplay,
+    SimpleaudioOutput,
+    TerminalKeys,
+)
 from coach.script import Chapter, ChapterKind, Script
 from coach.timeline import Timeline
 
@@ -45,140 +46,6 @@ DRAIN_TICK = 0.002
 PREVIOUS_WINDOW = 2.0
 """Seconds within which a second `p` goes to the drill before."""
 KEYS_HELP = "space pause/resume · n next drill · p restart drill (twice: previous) · q quit"
-EXPORT_HINT = "Use `coach export session.mp3` to make an MP3 instead."
-
-
-# --- the parts a player is made of ------------------------------------------------
-
-
-class AudioOutput(Protocol):
-    """Where the samples go: simpleaudio, or a stand-in in tests."""
-
-    def play(self, pcm: bytes | memoryview) -> None:
-        """Start playing int16 PCM in the timeline's format now (any bytes-like object)."""
-
-    def stop(self) -> None:
-        """Stop playing and close the device; returns once it is closed."""
-
-    def busy(self) -> bool:
-        """Whether the last `play` is still sounding."""
-
-
-class KeySource(Protocol):
-    """Keys pressed by the user; reading also paces the player's loop."""
-
-    def read(self, timeout: float) -> str | None:
-        """The next key within `timeout` seconds, or None."""
-
-
-class Display(Protocol):
-    """Shows the player's state to whoever looks."""
-
-    def show(self, status: Status) -> None: ...
-
-
-class SimpleaudioOutput:
-    """ALSA's `default` device through simpleaudio; one `play_buffer` per `play`."""
-
-    def __init__(self, sample_rate: int = SAMPLE_RATE, channels: int = CHANNELS) -> None:
-        self.sample_rate, self.channels = sample_rate, channels
-        self._playing, self._opened = None, False
-
-    def play(self, pcm: bytes | memoryview) -> None:
-        import simpleaudio
-        from simpleaudio._simpleaudio import SimpleaudioError
-
-        self.stop()
-        try:
-            with _quiet_stderr():  # ALSA prints its own lines; the error below says it all
-                play = simpleaudio.play_buffer
-                self._playing = play(pcm, self.channels, SAMPLE_WIDTH, self.sample_rate)
-        except SimpleaudioError as e:
-            problem = ("The audio device failed during the session" if self._opened
-                       else "No audio device could be opened")  # fmt: skip
-            raise AudioDeviceError(f"{problem} ({e}). {EXPORT_HINT}") from None
-        self._opened = True
-
-    def stop(self) -> None:
-        if self._playing is not None:
-            self._playing.stop()
-            self._playing.wait_done()
-            self._playing = None
-
-    def busy(self) -> bool:
-        return self._playing is not None and self._playing.is_playing()
-
-
-@contextmanager
-def _quiet_stderr() -> Iterator[None]:
-    """Send file descriptor 2 to /dev/null for the duration."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
-class NoKeys:
-    """No terminal: no keys; reading just waits."""
-
-    def __init__(self, sleep: Callable[[float], None] = time.sleep) -> None:
-        self.sleep = sleep
-
-    def read(self, timeout: float) -> str | None:
-        self.sleep(timeout)
-        return None
-
-
-class TerminalKeys:
-    """Single key presses from a terminal, in cbreak mode while in use (Ctrl-C still interrupts)."""
-
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-        self._saved: list | None = None
-
-    def __enter__(self) -> TerminalKeys:
-        self._saved = termios.tcgetattr(self.fd)
-        tty.setcbreak(self.fd)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
-
-    def read(self, timeout: float) -> str | None:
-        ready, _, _ = select.select([self.fd], [], [], timeout)
-        if not ready:
-            return None
-        data = os.read(self.fd, 1)
-        return data.decode("latin-1") if data else None
-
-
-class RichDisplay:
-    """A live status block on a rich Console (standard error by default)."""
-
-    def __init__(self, console: Console | None = None) -> None:
-        self._live = Live(
-            console=console or Console(stderr=True), auto_refresh=False, transient=True
-        )
-        self._last = ""
-
-    def __enter__(self) -> RichDisplay:
-        self._live.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._live.stop()
-
-    def show(self, status: Status) -> None:
-        text = status.render()
-        if text != self._last:
-            self._last = text
-            self._live.update(Text(text), refresh=True)
 
 
 # --- where things are in a script -------------------------------------------------
@@ -292,6 +159,8 @@ class Player:
         self._piece_end = 0
         self._started = 0.0
         self._restarted_at: float | None = None
+        self._ahead: _Ahead | None = None
+        """The next piece, being made while this one plays."""
 
     @property
     def script(self) -> Script:
@@ -344,16 +213,18 @@ class Player:
     def seek(self, offset: int) -> None:
         """Play from sample `offset` (past the end: stop): to the end once the whole session is
         made, else to the end of its chapter. Waits, in silence, for a session being made to
-        reach `offset`."""
+        reach `offset`. The piece after this one is made while this one plays."""
         self.output.stop()
         self.paused = False
-        self.timeline = self.source.until(offset)
-        self._offset = self._piece_end = min(offset, self.script.length)
-        if self._offset < self.script.length:
-            chapter = self.script.chapters[chapter_index(self.script, self._offset)]
-            self._piece_end = self.script.length if self.timeline.final else chapter.end
-            self.output.play(self.timeline.pcm(self._offset, self._piece_end))
+        ahead, self._ahead = self._ahead, None
+        made = ahead.piece() if ahead and ahead.offset == offset else _piece(self.source, offset)
+        self.timeline, self._piece_end, pcm = made
+        self._offset = min(offset, self.script.length)
+        if pcm:
+            self.output.play(pcm)
         self._started = self.clock()  # after opening the device, which takes a moment
+        if not (self.timeline.final and self._piece_end >= self.script.length):
+            self._ahead = _Ahead(self.source, self._piece_end)
 
     def toggle_pause(self) -> None:
         if self.paused:
@@ -380,6 +251,43 @@ class Player:
             index -= 1
         self._restarted_at = now
         self.seek(self.script.chapters[index].start)
+
+
+def _piece(source: Timeline | LiveTimeline, offset: int) -> tuple[Timeline, int, bytes]:
+    """The piece from sample `offset`: (its timeline, its end, its samples), to the end once the
+    whole session is made, else to the end of its chapter; waits for the session to reach it."""
+    timeline = source.until(offset)
+    script = timeline.script
+    start = min(offset, script.length)
+    if start >= script.length:
+        return timeline, start, b""
+    end = script.length if timeline.final else script.chapters[chapter_index(script, start)].end
+    return timeline, end, timeline.pcm(start, end)
+
+
+class _Ahead(threading.Thread):
+    """The piece from `offset`, made on a thread of its own while the one before plays, so the
+    device waits only to be opened again (the rest of a session with music, 10 minutes of
+    44.1 kHz stereo, takes a couple of seconds to mix)."""
+
+    def __init__(self, source: Timeline | LiveTimeline, offset: int) -> None:
+        super().__init__(daemon=True)
+        self.source, self.offset = source, offset
+        self._made: tuple[Timeline, int, bytes] | None = None
+        self._failed: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self._made = _piece(self.source, self.offset)
+        except BaseException as e:  # raised again to the player, which words it
+            self._failed = e
+
+    def piece(self) -> tuple[Timeline, int, bytes]:
+        self.join()
+        if self._failed is not None:
+            raise self._failed
+        return self._made
 
 
 def play_timeline(

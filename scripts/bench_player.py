@@ -38,8 +38,9 @@ from pathlib import Path
 
 import numpy as np
 
+from coach.devices import SimpleaudioOutput
 from coach.options import SessionOptions
-from coach.player import Player, SimpleaudioOutput
+from coach.player import Player
 from coach.routine_file import load_routine
 from coach.samples import SAMPLE_RATE
 from coach.session import open_session

@@ -231,6 +231,18 @@ def test_a_session_being_made_is_ducked_as_the_whole_one(stand_in_session):
         assert np.array_equal(np.concatenate(pieces), final[:end])
 
 
+def test_any_cutting_of_the_session_gives_the_same_frames(mixed):
+    """The player and the exporter cut the session differently (chapters, pauses, 10 s chunks):
+    every frame must come out the same, wherever a stretch starts or ends."""
+    timeline, frames = mixed
+    rng = np.random.default_rng(5)
+    edges = [e.end + d for e in timeline.script.events for d in (-1, 0, 1, 2, 40)]
+    cuts = sorted({0, timeline.script.length, *rng.integers(0, timeline.script.length, 200),
+                   *(c for c in edges if 0 < c < timeline.script.length)})  # fmt: skip
+    pieces = [timeline.render(a, b) for a, b in zip(cuts, cuts[1:], strict=False)]
+    assert np.array_equal(np.concatenate(pieces), frames)
+
+
 def test_the_bed_loops_from_its_crossfade():
     samples = np.arange(20, dtype=np.int16).repeat(2).reshape(-1, 2)
     bed = Bed(samples, 5, ("x",))

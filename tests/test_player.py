@@ -267,6 +267,58 @@ drills:
     assert find_drill(routine, "lunge").id == "lunge"
 
 
+class SlowToMix:
+    """A session being made whose stretches each take `delay` seconds to lay out (as the rest of
+    a long session with music does)."""
+
+    def __init__(self, live, delay: float) -> None:
+        self.live, self.delay = live, delay
+
+    def until(self, past: int = 0):
+        made, delay = self.live.until(past), self.delay
+
+        class Slow:
+            def __getattr__(self, name):
+                return getattr(made, name)
+
+            def pcm(self, start, end):
+                time.sleep(delay)
+                return made.pcm(start, end)
+
+        return Slow()
+
+
+def test_the_next_piece_is_made_while_one_plays(routine):
+    made = session(routine, delay=0.05)  # the intro is ready well before the rest
+    plays: list[float] = []
+
+    class Device:
+        def play(self, pcm):
+            plays.append(time.monotonic())
+
+        def stop(self):
+            pass
+
+        def busy(self):
+            return False
+
+    class QuitAfterTwo:
+        def read(self, timeout):
+            time.sleep(timeout)
+            return "q" if len(plays) >= 2 else None
+
+    live = made.live()
+    try:
+        player = Player(SlowToMix(live, 0.5), Device(), keys=QuitAfterTwo())
+        player.run()
+    finally:
+        made.close()
+    assert len(plays) == 2
+    intro = seconds(live.until(0).script.chapters[0].end)
+    # Laying out a piece takes 0.5 s; the second was made while the first played.
+    assert plays[1] - plays[0] == pytest.approx(intro, abs=0.2)
+
+
 # --- through a real ALSA device, in subprocesses -------------------------------------------
 
 

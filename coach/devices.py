@@ -1,0 +1,156 @@
+"""What a player plays through and listens to: the audio output (simpleaudio, ALSA's default
+device), the keys of a terminal, and the live display; each a protocol the tests swap."""
+
+from __future__ import annotations
+
+import os
+import select
+import sys
+import termios
+import time
+import tty
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Protocol
+
+from rich.console import Console
+from rich.live import Live
+from rich.text import Text
+
+from coach.errors import AudioDeviceError
+from coach.samples import CHANNELS, SAMPLE_RATE, SAMPLE_WIDTH
+
+if TYPE_CHECKING:
+    from coach.player import Status
+
+EXPORT_HINT = "Use `coach export session.mp3` to make an MP3 instead."
+
+
+class AudioOutput(Protocol):
+    """Where the samples go: simpleaudio, or a stand-in in tests."""
+
+    def play(self, pcm: bytes | memoryview) -> None:
+        """Start playing int16 PCM in the timeline's format now (any bytes-like object)."""
+
+    def stop(self) -> None:
+        """Stop playing and close the device; returns once it is closed."""
+
+    def busy(self) -> bool:
+        """Whether the last `play` is still sounding."""
+
+
+class KeySource(Protocol):
+    """Keys pressed by the user; reading also paces the player's loop."""
+
+    def read(self, timeout: float) -> str | None:
+        """The next key within `timeout` seconds, or None."""
+
+
+class Display(Protocol):
+    """Shows the player's state to whoever looks."""
+
+    def show(self, status: Status) -> None: ...
+
+
+class SimpleaudioOutput:
+    """ALSA's `default` device through simpleaudio; one `play_buffer` per `play`."""
+
+    def __init__(self, sample_rate: int = SAMPLE_RATE, channels: int = CHANNELS) -> None:
+        self.sample_rate, self.channels = sample_rate, channels
+        self._playing, self._opened = None, False
+
+    def play(self, pcm: bytes | memoryview) -> None:
+        import simpleaudio
+        from simpleaudio._simpleaudio import SimpleaudioError
+
+        self.stop()
+        try:
+            with _quiet_stderr():  # ALSA prints its own lines; the error below says it all
+                play = simpleaudio.play_buffer
+                self._playing = play(pcm, self.channels, SAMPLE_WIDTH, self.sample_rate)
+        except SimpleaudioError as e:
+            problem = ("The audio device failed during the session" if self._opened
+                       else "No audio device could be opened")  # fmt: skip
+            raise AudioDeviceError(f"{problem} ({e}). {EXPORT_HINT}") from None
+        self._opened = True
+
+    def stop(self) -> None:
+        if self._playing is not None:
+            self._playing.stop()
+            self._playing.wait_done()
+            self._playing = None
+
+    def busy(self) -> bool:
+        return self._playing is not None and self._playing.is_playing()
+
+
+@contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null for the duration."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+class NoKeys:
+    """No terminal: no keys; reading just waits."""
+
+    def __init__(self, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.sleep = sleep
+
+    def read(self, timeout: float) -> str | None:
+        self.sleep(timeout)
+        return None
+
+
+class TerminalKeys:
+    """Single key presses from a terminal, in cbreak mode while in use (Ctrl-C still interrupts)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self._saved: list | None = None
+
+    def __enter__(self) -> TerminalKeys:
+        self._saved = termios.tcgetattr(self.fd)
+        tty.setcbreak(self.fd)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
+
+    def read(self, timeout: float) -> str | None:
+        ready, _, _ = select.select([self.fd], [], [], timeout)
+        if not ready:
+            return None
+        data = os.read(self.fd, 1)
+        return data.decode("latin-1") if data else None
+
+
+class RichDisplay:
+    """A live status block on a rich Console (standard error by default)."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self._live = Live(
+            console=console or Console(stderr=True), auto_refresh=False, transient=True
+        )
+        self._last = ""
+
+    def __enter__(self) -> RichDisplay:
+        self._live.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._live.stop()
+
+    def show(self, status: Status) -> None:
+        text = status.render()
+        if text != self._last:
+            self._last = text
+            self._live.update(Text(text), refresh=True)
