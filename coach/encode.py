@@ -13,6 +13,7 @@ apart), so an M4A waits for the whole session.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import struct
@@ -131,6 +132,8 @@ def encode(
             ffmpeg.stdin.close()
         except BrokenPipeError:
             made = first  # ffmpeg stopped early; its exit status and log say why
+            with contextlib.suppress(OSError):
+                ffmpeg.stdin.close()
         except BaseException:
             ffmpeg.kill()
             ffmpeg.wait()

@@ -20,6 +20,7 @@ import secrets
 import shutil
 import subprocess
 import tempfile
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.errors import MissingToolError, OptionError, exact
+from coach.errors import CoachError, MissingToolError, OptionError, exact
 from coach.levels import SPEECH_LUFS
 from coach.tts.cache import bed_path, read_bed, write_bed
 
@@ -51,6 +52,8 @@ CROSSFADE_SECONDS = 2.0
 MIN_TRACK_SECONDS = 1.0
 MAX_TRACKS = 500
 """A folder of more tracks is refused: nobody means a whole library."""
+MAX_DECODERS = 4
+"""Tracks decoded at once (each an ffmpeg and up to twice its track's samples in memory)."""
 MAX_BED_SECONDS = 20 * 60
 """The bed holds at most this much music (212 MB in the cache); a longer session loops it."""
 TRACK_SUFFIXES = frozenset(
@@ -132,15 +135,19 @@ def make_playlist(choice: MusicChoice) -> Playlist:
     ):
         if not low <= value <= high:
             raise OptionError(name, f"must be between {low:g} and {high:g} dB, got {exact(value)}.")
-    path = choice.path.expanduser()
-    if not path.exists():
-        raise OptionError("music", f"{path}: no such file or folder.")
-    if path.is_dir():
-        tracks = _folder_tracks(path)
-    elif path.is_file():
-        tracks = [path]
-    else:
-        raise OptionError("music", f"{path}: not a file or a folder.")
+    try:
+        path = choice.path.expanduser()
+        if not path.exists():
+            raise OptionError("music", f"{path}: no such file or folder.")
+        if path.is_dir():
+            tracks = _folder_tracks(path)
+        elif path.is_file():
+            tracks = [path]
+        else:
+            raise OptionError("music", f"{path}: not a file or a folder.")
+    except (OSError, RuntimeError) as e:  # no access; "~user" of no such user
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise OptionError("music", f"{choice.path}: cannot read it ({reason}).") from None
     seed = choice.seed
     if choice.shuffle or seed is not None:
         seed = secrets.randbelow(1_000_000) if seed is None else seed
@@ -172,7 +179,7 @@ def _folder_tracks(folder: Path) -> list[Path]:
 
 def _name_key(name: str) -> list:
     """"Track 2" before "Track 10": runs of digits compare by value."""
-    return [(0, int(part), "") if part.isdigit() else (1, 0, part.casefold())
+    return [(0, int(part), "") if part.isdecimal() else (1, 0, part.casefold())
             for part in re.split(r"(\d+)", name) if part]  # fmt: skip
 
 
@@ -227,14 +234,21 @@ def _file_digest(path: Path) -> str:
 def _decode_all(
     ffmpeg: str, playlist: Playlist, progress: Progress | None
 ) -> tuple[list[np.ndarray], list[str], list[str]]:
-    """The levelled tracks in order until the bed is full, on every core; their names; and why
-    any were skipped."""
+    """The levelled tracks in order until the bed is full, a few at a time in parallel; their
+    names; and why any were skipped. At most `workers` tracks are decoded ahead of the one the
+    bed waits for, and on any way out (Ctrl-C too) nothing more is started."""
     limit = MAX_BED_SECONDS + CROSSFADE_SECONDS
     tracks, used, skipped, total = [], [], [], 0
     report = progress or (lambda done, of: None)
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        pending = [pool.submit(_decode, ffmpeg, t, limit) for t in playlist.tracks]
-        for done, (path, future) in enumerate(zip(playlist.tracks, pending, strict=True), start=1):
+    workers = min(MAX_DECODERS, len(os.sched_getaffinity(0)))
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
+        pending = deque(pool.submit(_decode, ffmpeg, t, limit) for t in playlist.tracks[:workers])
+        for done, path in enumerate(playlist.tracks, start=1):
+            future = pending.popleft()
+            if done + workers <= len(playlist.tracks):
+                pending.append(pool.submit(_decode, ffmpeg, playlist.tracks[done + workers - 1],
+                                           limit))  # fmt: skip
             try:
                 frames = future.result()
             except _TrackError as e:
@@ -245,12 +259,12 @@ def _decode_all(
                 tracks.append(frames)
                 used.append(path.name)
                 total += len(frames)
-            report(done, len(playlist.tracks))
-            if total >= MAX_BED_SECONDS * MUSIC_RATE:
-                for rest in pending[done:]:
-                    rest.cancel()
+            full = total >= MAX_BED_SECONDS * MUSIC_RATE
+            report(len(playlist.tracks) if full else done, len(playlist.tracks))
+            if full:
                 break
-    report(len(playlist.tracks), len(playlist.tracks))
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)  # the ffmpegs under way end on their own
     if not tracks:
         raise OptionError("music", f"{playlist.choice.path}: no track could be used ({skipped[0]})")
     return tracks, used, skipped
@@ -275,6 +289,8 @@ def _decode(ffmpeg: str, track: Path, seconds: float) -> np.ndarray:
         log.seek(0, os.SEEK_END)
         log.seek(max(0, log.tell() - 65536))
         text = log.read().decode(errors="replace")
+    if run.returncode < 0:  # killed (Ctrl-C, the OOM killer): the track may be fine
+        raise CoachError(f"ffmpeg was stopped while decoding {track}; nothing was kept.")
     if run.returncode:
         lines = [line for line in text.strip().splitlines() if line.strip()]
         reason = lines[-1].strip() if lines else f"exit status {run.returncode}"
@@ -289,8 +305,10 @@ def _decode(ffmpeg: str, track: Path, seconds: float) -> np.ndarray:
     if loudness is None or loudness <= -70 or peak is None:
         raise _TrackError(f"{track}: it is silent.")
     gain_db = min(BED_LUFS - loudness, BED_PEAK - peak)
-    levelled = np.round(frames.astype(np.float32) * np.float32(10 ** (gain_db / 20)))
-    return np.clip(levelled, -32768, 32767).astype(np.int16)
+    levelled = frames.astype(np.float32)  # one working copy, changed in place
+    levelled *= np.float32(10 ** (gain_db / 20))
+    np.clip(np.round(levelled, out=levelled), -32768, 32767, out=levelled)
+    return levelled.astype(np.int16)
 
 
 def _summary(log: str) -> tuple[float | None, float | None]:

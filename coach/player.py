@@ -33,6 +33,7 @@ from coach.devices import (
     SimpleaudioOutput,
     TerminalKeys,
 )
+from coach.samples import SAMPLE_WIDTH
 from coach.script import Chapter, ChapterKind, Script
 from coach.timeline import Timeline
 
@@ -43,6 +44,8 @@ TICK = 0.05
 """Seconds between two looks at the keys and the display."""
 DRAIN_TICK = 0.002
 """Seconds between two looks at the device as a piece ends: the next starts this soon after."""
+MAX_PIECE_BYTES = 128 << 20
+"""A piece holds at most this much: 50 minutes of voice, 12 of voice and music."""
 PREVIOUS_WINDOW = 2.0
 """Seconds within which a second `p` goes to the drill before."""
 KEYS_HELP = "space pause/resume · n next drill · p restart drill (twice: previous) · q quit"
@@ -255,13 +258,16 @@ class Player:
 
 def _piece(source: Timeline | LiveTimeline, offset: int) -> tuple[Timeline, int, bytes]:
     """The piece from sample `offset`: (its timeline, its end, its samples), to the end once the
-    whole session is made, else to the end of its chapter; waits for the session to reach it."""
+    whole session is made (or the last chapter end within `MAX_PIECE_BYTES`), else to the end
+    of its chapter; waits for the session to reach it."""
     timeline = source.until(offset)
     script = timeline.script
     start = min(offset, script.length)
     if start >= script.length:
         return timeline, start, b""
-    end = script.length if timeline.final else script.chapters[chapter_index(script, start)].end
+    ends = [c.end for c in script.chapters if c.end > start]
+    room = start + MAX_PIECE_BYTES // (SAMPLE_WIDTH * timeline.factor * timeline.channels)
+    end = max((e for e in ends if e <= room), default=ends[0]) if timeline.final else ends[0]
     return timeline, end, timeline.pcm(start, end)
 
 

@@ -28,6 +28,11 @@ if TYPE_CHECKING:
     from coach.mix import Ducking, Music
 
 
+STRETCH_SECONDS = 10
+"""`pcm` lays out this much at a time: the working arrays of a stretch with music take several
+times its bytes."""
+
+
 class ClipSource(Protocol):
     """Where clips come from: the TTS layer's `Speech`, or a stand-in in tests.
 
@@ -130,9 +135,19 @@ class Timeline:
         mixed = np.round(bed + voice[:, None])
         return np.clip(mixed, -32768, 32767).astype(np.int16)
 
-    def pcm(self, start: int = 0, end: int | None = None) -> bytes:
-        """The raw little-endian PCM bytes of samples `start` to `end` (frames interleaved)."""
-        return self.render(start, end).astype("<i2", copy=False).tobytes()
+    def pcm(self, start: int = 0, end: int | None = None) -> memoryview:
+        """The raw little-endian PCM bytes of samples `start` to `end` (frames interleaved),
+        laid out `STRETCH_SECONDS` at a time into one buffer, so a long stretch costs its bytes
+        and no more."""
+        end = self.script.length if end is None else min(end, self.script.length)
+        width = self.factor * self.channels
+        out = np.empty(max(0, end - start) * width, dtype="<i2")
+        step = STRETCH_SECONDS * self.sample_rate
+        for at in range(start, end, step):
+            out[(at - start) * width : (min(at + step, end) - start) * width] = self.render(
+                at, at + step
+            ).reshape(-1)
+        return memoryview(out).cast("B")
 
     @functools.cached_property
     def samples(self) -> np.ndarray:

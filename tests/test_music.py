@@ -9,9 +9,12 @@ under the words.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import wave
 from pathlib import Path
 
@@ -280,11 +283,12 @@ def test_a_track_named_like_a_url_is_read_as_a_file(tmp_path):
 
 
 def test_folder_order_shuffle_and_seed(tmp_path):
+    (tmp_path / "²1.mp3").write_bytes(b"")  # a digit that is not a decimal one
     for name in ("Track 10.mp3", "track 1.mp3", "Track 2.ogg", "cover.jpg", ".hidden.mp3"):
         (tmp_path / name).write_bytes(b"")
     names = lambda p: [t.name for t in p.tracks]  # noqa: E731
     assert names(make_playlist(MusicChoice(tmp_path))) == ["track 1.mp3", "Track 2.ogg",
-                                                           "Track 10.mp3"]  # fmt: skip
+                                                           "Track 10.mp3", "²1.mp3"]  # fmt: skip
     orders = {tuple(names(make_playlist(MusicChoice(tmp_path, seed=s)))) for s in range(20)}
     assert len(orders) > 1
     shuffled = make_playlist(MusicChoice(tmp_path, shuffle=True))
@@ -390,10 +394,11 @@ def bad(tmp_path_factory) -> Path:
         ("blip.wav", ["--music-level", "50"], 2,
          "--music-level: must be between 12 and 40 dB, got 50."),
         (None, ["--seed", "3"], 2, "--shuffle and --seed order the tracks of --music"),
+        ("~nobody-here/x.mp3", [], 2, "--music: ~nobody-here/x.mp3: cannot read it"),
     ],
 )  # fmt: skip
 def test_bad_music_is_one_line_and_writes_nothing(bad, tmp_path, music, extra, status, message):
-    given = ["--music", str(bad / music)] if music else []
+    given = ["--music", music if music.startswith("~") else str(bad / music)] if music else []
     result = coach("export", "out.wav", *given, *extra, cache=tmp_path / "cache", cwd=tmp_path)
     assert result.returncode == status
     assert result.stderr.startswith("coach: error: " + message.format(bad=bad))
@@ -410,6 +415,27 @@ def test_music_without_ffmpeg_says_so(bad, tmp_path):
     assert result.returncode == 1
     assert result.stderr.startswith("coach: error: Music needs ffmpeg, which is not installed.")
     assert not (tmp_path / "out.wav").exists()
+
+
+def test_ctrl_c_while_decoding_stops_at_once_and_keeps_nothing(tmp_path):
+    folder = tmp_path / "long"
+    folder.mkdir()
+    for n in range(12):
+        make_track(folder / f"{n:02d}.flac", f"sine=f={200 + 20 * n}:d=120:sample_rate=44100")
+    child = subprocess.Popen(
+        [sys.executable, "-m", "coach", "cache", "warm", "--engine", "espeak-ng", "--only",
+         "squat-to-stand", "--music", str(folder)],
+        env={**os.environ, "COACH_CACHE_DIR": str(tmp_path / "cache")},
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    time.sleep(1.5)  # decoding: 12 two-minute tracks take several seconds on two cores
+    os.killpg(child.pid, signal.SIGINT)  # Ctrl-C reaches the whole process group
+    stopped = time.monotonic()
+    _, err = child.communicate(timeout=30)
+    assert time.monotonic() - stopped < 2, "went on decoding"
+    assert child.returncode == 130 and err.endswith("coach: stopped.\n"), err
+    assert not list((tmp_path / "cache").glob("*.bed"))
 
 
 def test_a_track_that_fails_in_a_folder_is_skipped_with_a_warning(bad, tmp_path):

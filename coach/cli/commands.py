@@ -39,6 +39,7 @@ from coach.script import EventKind
 from coach.session import Session
 from coach.tts import (
     DEFAULT_ENGINE,
+    Speech,
     list_voices,
 )
 
@@ -186,7 +187,11 @@ def export(
     tasks: list[Any] = []
 
     def report(done: float) -> None:
-        if not tasks:  # shown only now, once the clips' rendering bar is gone
+        if not tasks:  # the session is whole: the clips' bar goes (phrases it does not use may
+            speech = session.speech  # still be rendering), this one comes
+            if isinstance(speech, Speech):
+                speech.progress = None
+            getattr(session.progress, "close", lambda: None)()
             bar.start()
             tasks.append(bar.add_task("export", total=1.0))
         bar.update(tasks[0], completed=done)
