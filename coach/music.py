@@ -60,7 +60,7 @@ TRACK_SUFFIXES = frozenset(
     ".mp3 .ogg .oga .opus .flac .m4a .aac .wav .wma .aif .aiff .mka .webm .mp4".split()
 )
 """In a folder, files with these extensions are tracks (cover art and playlists are not)."""
-_BED_VERSION = 1
+_BED_VERSION = 2
 
 Progress = Callable[[int, int], None]
 """Called with (tracks decoded, tracks to decode)."""
@@ -200,15 +200,23 @@ def load_bed(playlist: Playlist, cache_dir: Path, progress: Progress | None = No
     cached = read_bed(bed_path(cache_dir, key))
     if cached is not None:
         meta, samples = cached
-        return Bed(samples, meta["head"], tuple(meta["tracks"]), tuple(meta["skipped"]))
+        return _bed(playlist, samples, meta)
     tracks, used, skipped = _decode_all(ffmpeg, playlist, progress)
     samples, head = _assemble(tracks)
-    meta = {"head": head, "tracks": used, "skipped": skipped}
+    meta = {"head": head, "used": used, "skipped": skipped}
     with contextlib.suppress(OSError):  # a cache that cannot keep it costs the next run only
         write_bed(bed_path(cache_dir, key), meta, samples)
         kept = read_bed(bed_path(cache_dir, key))
         samples = samples if kept is None else kept[1]  # mapped: the pages can be let go
-    return Bed(samples, head, tuple(used), tuple(skipped))
+    return _bed(playlist, samples, meta)
+
+
+def _bed(playlist: Playlist, samples: np.ndarray, meta: dict) -> Bed:
+    """The bed of `samples` and its record, which names tracks by their place in the playlist:
+    a track renamed since is named as it is now."""
+    tracks = playlist.tracks
+    return Bed(samples, meta["head"], tuple(tracks[i].name for i in meta["used"]),
+               tuple(f"{tracks[i]}: {why}" for i, why in meta["skipped"]))  # fmt: skip
 
 
 def _bed_key(playlist: Playlist, ffmpeg: str) -> str:
@@ -233,10 +241,11 @@ def _file_digest(path: Path) -> str:
 
 def _decode_all(
     ffmpeg: str, playlist: Playlist, progress: Progress | None
-) -> tuple[list[np.ndarray], list[str], list[str]]:
+) -> tuple[list[np.ndarray], list[int], list[tuple[int, str]]]:
     """The levelled tracks in order until the bed is full, a few at a time in parallel; their
-    names; and why any were skipped. At most `workers` tracks are decoded ahead of the one the
-    bed waits for, and on any way out (Ctrl-C too) nothing more is started."""
+    places in the playlist; and the place of any skipped, with why. At most `workers` tracks
+    are decoded ahead of the one the bed waits for, and on any way out (Ctrl-C too) nothing more
+    is started."""
     limit = MAX_BED_SECONDS + CROSSFADE_SECONDS
     tracks, used, skipped, total = [], [], [], 0
     report = progress or (lambda done, of: None)
@@ -253,11 +262,11 @@ def _decode_all(
                 frames = future.result()
             except _TrackError as e:
                 if len(playlist.tracks) == 1:
-                    raise OptionError("music", str(e)) from None
-                skipped.append(str(e))
+                    raise OptionError("music", f"{path}: {e}") from None
+                skipped.append((done - 1, str(e)))
             else:
                 tracks.append(frames)
-                used.append(path.name)
+                used.append(done - 1)
                 total += len(frames)
             full = total >= MAX_BED_SECONDS * MUSIC_RATE
             report(len(playlist.tracks) if full else done, len(playlist.tracks))
@@ -266,12 +275,14 @@ def _decode_all(
     finally:
         pool.shutdown(wait=False, cancel_futures=True)  # the ffmpegs under way end on their own
     if not tracks:
-        raise OptionError("music", f"{playlist.choice.path}: no track could be used ({skipped[0]})")
+        index, why = skipped[0]
+        raise OptionError("music", f"{playlist.choice.path}: no track could be used "
+                          f"({playlist.tracks[index]}: {why})")  # fmt: skip
     return tracks, used, skipped
 
 
 class _TrackError(Exception):
-    """A track that cannot be used; the message names it and says why."""
+    """A track that cannot be used; the message says why."""
 
 
 def _decode(ffmpeg: str, track: Path, seconds: float) -> np.ndarray:
@@ -294,16 +305,15 @@ def _decode(ffmpeg: str, track: Path, seconds: float) -> np.ndarray:
     if run.returncode:
         lines = [line for line in text.strip().splitlines() if line.strip()]
         reason = lines[-1].strip() if lines else f"exit status {run.returncode}"
-        raise _TrackError(f"{track}: ffmpeg cannot decode it as audio ({reason}).")
+        raise _TrackError(f"ffmpeg cannot decode it as audio ({reason}).")
     frames = np.frombuffer(run.stdout, dtype="<i2").reshape(-1, MUSIC_CHANNELS)
     if len(frames) < MIN_TRACK_SECONDS * MUSIC_RATE:
         raise _TrackError(
-            f"{track}: {len(frames) / MUSIC_RATE:.2f} s of audio; a track must last a second "
-            "or more."
+            f"{len(frames) / MUSIC_RATE:.2f} s of audio; a track must last a second or more."
         )
     loudness, peak = _summary(text)
     if loudness is None or loudness <= -70 or peak is None:
-        raise _TrackError(f"{track}: it is silent.")
+        raise _TrackError("it is silent.")
     gain_db = min(BED_LUFS - loudness, BED_PEAK - peak)
     levelled = frames.astype(np.float32)  # one working copy, changed in place
     levelled *= np.float32(10 ** (gain_db / 20))

@@ -273,6 +273,13 @@ def test_a_bed_is_kept_in_the_cache_and_rebuilt_when_damaged(noisy, tmp_path, mo
         f.truncate(bed_file.stat().st_size - 2)
     monkeypatch.setattr(coach.music, "_decode", decode_track)
     assert np.array_equal(load_bed(playlist, tmp_path).samples, made)
+    (noisy / "02 chord.ogg").rename(noisy / "02 chords.ogg")  # the same contents, renamed
+    try:
+        monkeypatch.setattr(coach.music, "_decode", lambda *a: pytest.fail("decoded again"))
+        renamed = load_bed(make_playlist(MusicChoice(noisy)), tmp_path)
+        assert renamed.tracks == ("01 noise.mp3", "02 chords.ogg")
+    finally:
+        (noisy / "02 chords.ogg").rename(noisy / "02 chord.ogg")
 
 
 def test_a_track_named_like_a_url_is_read_as_a_file(tmp_path):
