@@ -144,9 +144,8 @@ class Timeline:
         out = np.empty(max(0, end - start) * width, dtype="<i2")
         step = STRETCH_SECONDS * self.sample_rate
         for at in range(start, end, step):
-            out[(at - start) * width : (min(at + step, end) - start) * width] = self.render(
-                at, at + step
-            ).reshape(-1)
+            stop = min(at + step, end)
+            out[(at - start) * width : (stop - start) * width] = self.render(at, stop).reshape(-1)
         return memoryview(out).cast("B")
 
     @functools.cached_property

@@ -246,6 +246,17 @@ def test_any_cutting_of_the_session_gives_the_same_frames(mixed):
     assert np.array_equal(np.concatenate(pieces), frames)
 
 
+def test_pcm_of_any_long_stretch_is_its_frames(mixed, stand_in_session):
+    """`pcm` lays out a long stretch 10 s at a time; one that ends before the session does (a
+    player's piece) must stop where asked."""
+    plain = stand_in_session(parse_routine(ROUTINE, "test.yaml")).timeline()
+    timeline, frames = mixed
+    rate = timeline.script.sample_rate
+    for start, end in ((0, 25 * rate), (12345, 12345 + 21 * rate + 7), (rate, 2 * rate)):
+        assert bytes(plain.pcm(start, end)) == plain.samples[start:end].tobytes()
+        assert bytes(timeline.pcm(start, end)) == frames[FACTOR * start : FACTOR * end].tobytes()
+
+
 def test_the_bed_loops_from_its_crossfade():
     samples = np.arange(20, dtype=np.int16).repeat(2).reshape(-1, 2)
     bed = Bed(samples, 5, ("x",))
