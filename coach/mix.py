@@ -49,9 +49,6 @@ class Music:
     level_db: float
     duck_db: float
 
-    def ducking(self, script: Script, final: bool, volume: float) -> Ducking:
-        return Ducking(self, script, final, volume)
-
 
 class Ducking:
     """The bed's gain at every frame of one script."""

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from coach.levels import SPEECH_LUFS, Level, find_level, format_level, parse_level, tone_level
+from coach.music import MUSIC_CHANNELS, MUSIC_RATE
 from coach.script import Event, EventKind, Script
 from coach.tones import tone_samples
 
@@ -73,21 +74,13 @@ class Timeline:
         self._sounds: dict[tuple, np.ndarray] = {} if _sounds is None else _sounds
         self._ends = [e.end for e in script.events]  # in order: sounds never overlap
         self._ducking: Ducking | None = None
-
-    @property
-    def factor(self) -> int:
+        self.factor = 1 if music is None else MUSIC_RATE // self.sample_rate
         """Frames of output per sample of the script."""
-        from coach.mix import FACTOR
-
-        return 1 if self.music is None else FACTOR
+        self.channels = 1 if music is None else MUSIC_CHANNELS
 
     @property
     def output_rate(self) -> int:
         return self.sample_rate * self.factor
-
-    @property
-    def channels(self) -> int:
-        return 1 if self.music is None else 2
 
     def extended(self, script: Script, final: bool) -> Timeline:
         return Timeline(script, self.speech, self.volume, music=self.music, final=final,
@@ -115,7 +108,7 @@ class Timeline:
 
     def _mixed(self, start: int, end: int) -> np.ndarray:
         """Frames of samples `start` to `end`: the sounds at the music's rate over the bed."""
-        from coach.mix import TAPS_EACH_SIDE, upsampled
+        from coach.mix import TAPS_EACH_SIDE, Ducking, upsampled
 
         factor, reach = self.factor, TAPS_EACH_SIDE
         first, last = factor * start, factor * max(start, end)
@@ -130,7 +123,7 @@ class Timeline:
             lo, hi = max(first, at), min(last, at + len(sound))
             voice[lo - first : hi - first] += sound[lo - at : hi - at]
         if self._ducking is None:
-            self._ducking = self.music.ducking(self.script, self.final, self.volume)
+            self._ducking = Ducking(self.music, self.script, self.final, self.volume)
         bed = self.music.bed.frames(first, last) * self._ducking.gain(first, last)[:, None]
         mixed = np.round(bed + voice[:, None])
         return np.clip(mixed, -32768, 32767).astype(np.int16)
