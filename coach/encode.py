@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from coach.atomic import process_alive
 from coach.errors import ExportError
 from coach.samples import SAMPLE_WIDTH
+from coach.timeline import STRETCH_SECONDS
 
 if TYPE_CHECKING:
     from coach.live import LiveTimeline
@@ -50,8 +51,6 @@ BITRATES = {1: "64k", 2: "160k"}
 """By channels: a voice in mono is clear at 64 kb/s; music in stereo needs more."""
 BITEXACT = ["-fflags", "+bitexact", "-flags:a", "+bitexact"]
 """Same input, same bytes."""
-CHUNK_SECONDS = 10
-"""Audio is made and fed to the encoder (and progress reported) this much at a time."""
 SCRATCH_PREFIX = "coach-export-"
 """The encoder's scratch folder (audio, metadata, log) in the temporary folder:
 coach-export-PID-*."""
@@ -66,8 +65,8 @@ def encoder_options(fmt: str, channels: int) -> list[str]:
 
 
 def write_wav(source: Timeline | LiveTimeline, file: BinaryIO, report: Progress) -> Timeline:
-    """The session as a WAV stream (to a file or a pipe), a chunk at a time as it is made;
-    progress is reported once it is whole. Returns the whole timeline.
+    """The session as a WAV stream (to a file or a pipe), `STRETCH_SECONDS` at a time as it is
+    made; progress is reported once it is whole. Returns the whole timeline.
 
     The header says the length when it is known at the start; otherwise it says "unknown", and
     a file (not a pipe) gets the length written into it at the end. (The stdlib's `wave` goes
@@ -80,7 +79,7 @@ def write_wav(source: Timeline | LiveTimeline, file: BinaryIO, report: Progress)
     at = 0
     while at < made.script.length or not made.final:
         made = source.until(at)
-        end = min(at + CHUNK_SECONDS * made.sample_rate, made.script.length)
+        end = min(at + STRETCH_SECONDS * made.sample_rate, made.script.length)
         file.write(made.pcm(at, end))
         if made.final:
             report(end / made.script.length)

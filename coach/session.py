@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from coach.compose import compose, phrases
 from coach.errors import OptionError, exact
-from coach.music import MusicChoice, Playlist, make_playlist
+from coach.music import MusicChoice, Playlist, load_bed, make_playlist
 from coach.options import SessionOptions, check_options, select_drills
 from coach.routine import Routine
 from coach.routine_file import load_routine
@@ -78,7 +78,6 @@ class Session:
         if self.playlist is None:
             return None
         from coach.mix import Music
-        from coach.music import load_bed
 
         bed = load_bed(self.playlist, self.cache_dir, self.music_progress)
         for reason in bed.skipped if self.skipped else ():
