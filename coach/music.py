@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import itertools
 import json
+import math
 import os
 import random
 import re
@@ -56,6 +57,9 @@ MAX_DECODERS = 4
 """Tracks decoded at once (each an ffmpeg and up to twice its track's samples in memory)."""
 MAX_BED_SECONDS = 20 * 60
 """The bed holds at most this much music (212 MB in the cache); a longer session loops it."""
+BED_STEP_SECONDS = 60
+"""A bed is as long as its session, in whole minutes: sessions of about one length share one bed
+in the cache, and a session a little longer than its estimate still hears no loop."""
 TRACK_SUFFIXES = frozenset(
     ".mp3 .ogg .oga .opus .flac .m4a .aac .wav .wma .aif .aiff .mka .webm .mp4".split()
 )
@@ -80,11 +84,20 @@ class MusicChoice:
 
 @dataclass(frozen=True)
 class Playlist:
-    """The tracks to use, in order, checked to exist; `seed` is the one the order came from."""
+    """The tracks to use, in order, checked to exist; `seed` is the one the order came from.
+
+    `tracks` are absolute (links not followed, so a track keeps its own name), for whoever must
+    tell whether a file is one of them (`os.path.samefile`) after the working folder changed.
+    """
 
     choice: MusicChoice
     tracks: tuple[Path, ...]
     seed: int | None
+
+    def shown(self, index: int) -> Path:
+        """Track `index` as the user named it (in the folder as they typed it), for messages."""
+        track, given = self.tracks[index], self.choice.path
+        return given if track == given.absolute() else given / track.name
 
     def to_json(self) -> dict:
         return {
@@ -135,8 +148,8 @@ def make_playlist(choice: MusicChoice) -> Playlist:
     ):
         if not low <= value <= high:
             raise OptionError(name, f"must be between {low:g} and {high:g} dB, got {exact(value)}.")
+    path = choice.path  # "~" was expanded where it was typed (paths.py)
     try:
-        path = choice.path.expanduser()
         if not path.exists():
             raise OptionError("music", f"{path}: no such file or folder.")
         if path.is_dir():
@@ -145,14 +158,13 @@ def make_playlist(choice: MusicChoice) -> Playlist:
             tracks = [path]
         else:
             raise OptionError("music", f"{path}: not a file or a folder.")
-    except (OSError, RuntimeError) as e:  # no access; "~user" of no such user
-        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-        raise OptionError("music", f"{choice.path}: cannot read it ({reason}).") from None
+    except OSError as e:  # no access
+        raise OptionError("music", f"{path}: cannot read it ({e.strerror or e}).") from None
     seed = choice.seed
     if choice.shuffle or seed is not None:
         seed = secrets.randbelow(1_000_000) if seed is None else seed
         random.Random(seed).shuffle(tracks)
-    return Playlist(choice, tuple(tracks), seed)
+    return Playlist(choice, tuple(t.absolute() for t in tracks), seed)
 
 
 def _folder_tracks(folder: Path) -> list[Path]:
@@ -183,8 +195,12 @@ def _name_key(name: str) -> list:
             for part in re.split(r"(\d+)", name) if part]  # fmt: skip
 
 
-def load_bed(playlist: Playlist, cache_dir: Path, progress: Progress | None = None) -> Bed:
-    """The playlist's bed, from the cache or decoded (then cached).
+def load_bed(
+    playlist: Playlist, cache_dir: Path, session_seconds: float, progress: Progress | None = None
+) -> Bed:
+    """The playlist's bed for a session of about `session_seconds`, from the cache or decoded
+    (then cached). Only what the session hears is decoded (`bed_seconds`): an hour-long track
+    under a short session costs a minute of it, not twenty.
 
     OptionError when no track can be used (a single track is refused with the reason; in a
     folder a track that fails is skipped, and named in `Bed.skipped`); MissingToolError without
@@ -196,13 +212,14 @@ def load_bed(playlist: Playlist, cache_dir: Path, progress: Progress | None = No
             "Music needs ffmpeg, which is not installed. Install it "
             "(`sudo apt-get install ffmpeg`), or leave the music out."
         )
-    key = _bed_key(playlist, ffmpeg)
+    seconds = bed_seconds(session_seconds)
+    key = _bed_key(playlist, ffmpeg, seconds)
     cached = read_bed(bed_path(cache_dir, key))
     if cached is not None:
         meta, samples = cached
         return _bed(playlist, samples, meta)
-    tracks, used, skipped = _decode_all(ffmpeg, playlist, progress)
-    samples, head = _assemble(tracks)
+    tracks, used, skipped = _decode_all(ffmpeg, playlist, seconds, progress)
+    samples, head = _assemble(tracks, seconds)
     meta = {"head": head, "used": used, "skipped": skipped}
     with contextlib.suppress(OSError):  # a cache that cannot keep it costs the next run only
         write_bed(bed_path(cache_dir, key), meta, samples)
@@ -211,21 +228,30 @@ def load_bed(playlist: Playlist, cache_dir: Path, progress: Progress | None = No
     return _bed(playlist, samples, meta)
 
 
+def bed_seconds(session_seconds: float) -> int:
+    """How much music a session of `session_seconds` decodes: its length in whole minutes
+    rounded up, at most `MAX_BED_SECONDS`. A longer bed cached for a longer session is not
+    used instead: each track is levelled by what is decoded of it, so it would sound a little
+    different, and play would not always be export."""
+    steps = max(1, math.ceil(session_seconds / BED_STEP_SECONDS))
+    return min(steps * BED_STEP_SECONDS, MAX_BED_SECONDS)
+
+
 def _bed(playlist: Playlist, samples: np.ndarray, meta: dict) -> Bed:
     """The bed of `samples` and its record, which names tracks by their place in the playlist:
     a track renamed since is named as it is now."""
     tracks = playlist.tracks
     return Bed(samples, meta["head"], tuple(tracks[i].name for i in meta["used"]),
-               tuple(f"{tracks[i]}: {why}" for i, why in meta["skipped"]))  # fmt: skip
+               tuple(f"{playlist.shown(i)}: {why}" for i, why in meta["skipped"]))  # fmt: skip
 
 
-def _bed_key(playlist: Playlist, ffmpeg: str) -> str:
+def _bed_key(playlist: Playlist, ffmpeg: str, seconds: int) -> str:
     """A hash of the tracks' contents in order and of everything that shapes the bed."""
     version = subprocess.run([ffmpeg, "-version"], capture_output=True, text=True, check=False)
     parts = {
         "version": _BED_VERSION, "rate": MUSIC_RATE, "channels": MUSIC_CHANNELS,
         "lufs": BED_LUFS, "peak": BED_PEAK, "crossfade": CROSSFADE_SECONDS,
-        "max_seconds": MAX_BED_SECONDS, "ffmpeg": version.stdout.split("\n", 1)[0],
+        "seconds": seconds, "ffmpeg": version.stdout.split("\n", 1)[0],
         "tracks": [_file_digest(t) for t in playlist.tracks],
     }  # fmt: skip
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
@@ -240,20 +266,21 @@ def _file_digest(path: Path) -> str:
 
 
 def _decode_all(
-    ffmpeg: str, playlist: Playlist, progress: Progress | None
+    ffmpeg: str, playlist: Playlist, seconds: int, progress: Progress | None
 ) -> tuple[list[np.ndarray], list[int], list[tuple[int, str]]]:
-    """The levelled tracks in order until the bed is full, a few at a time in parallel; their
-    places in the playlist; and the place of any skipped, with why. At most `workers` tracks
-    are decoded ahead of the one the bed waits for, and on any way out (Ctrl-C too) nothing more
-    is started."""
-    limit = MAX_BED_SECONDS + CROSSFADE_SECONDS
+    """The levelled tracks in order until the bed holds `seconds`, a few at a time in parallel
+    (of each no more than the bed holds: ffmpeg stops reading there); their places in the
+    playlist; and the place of any skipped, with why. At most `workers` tracks are decoded
+    ahead of the one the bed waits for, and on any way out (Ctrl-C too) nothing more is
+    started."""
+    limit = seconds + CROSSFADE_SECONDS
     tracks, used, skipped, total = [], [], [], 0
     report = progress or (lambda done, of: None)
     workers = min(MAX_DECODERS, len(os.sched_getaffinity(0)))
     pool = ThreadPoolExecutor(max_workers=workers)
     try:
         pending = deque(pool.submit(_decode, ffmpeg, t, limit) for t in playlist.tracks[:workers])
-        for done, path in enumerate(playlist.tracks, start=1):
+        for done in range(1, len(playlist.tracks) + 1):
             future = pending.popleft()
             if done + workers <= len(playlist.tracks):
                 pending.append(pool.submit(_decode, ffmpeg, playlist.tracks[done + workers - 1],
@@ -262,13 +289,13 @@ def _decode_all(
                 frames = future.result()
             except _TrackError as e:
                 if len(playlist.tracks) == 1:
-                    raise OptionError("music", f"{path}: {e}") from None
+                    raise OptionError("music", f"{playlist.shown(0)}: {e}") from None
                 skipped.append((done - 1, str(e)))
             else:
                 tracks.append(frames)
                 used.append(done - 1)
                 total += len(frames)
-            full = total >= MAX_BED_SECONDS * MUSIC_RATE
+            full = total >= seconds * MUSIC_RATE
             report(len(playlist.tracks) if full else done, len(playlist.tracks))
             if full:
                 break
@@ -277,7 +304,7 @@ def _decode_all(
     if not tracks:
         index, why = skipped[0]
         raise OptionError("music", f"{playlist.choice.path}: no track could be used "
-                          f"({playlist.tracks[index]}: {why})")  # fmt: skip
+                          f"({playlist.shown(index)}: {why})")  # fmt: skip
     return tracks, used, skipped
 
 
@@ -331,13 +358,13 @@ def _summary(log: str) -> tuple[float | None, float | None]:
     return last(r"\bI:\s+(-?[\d.]+|-inf) LUFS"), last(r"\bPeak:\s+(-?[\d.]+|-inf) dBFS")
 
 
-def _assemble(tracks: list[np.ndarray]) -> tuple[np.ndarray, int]:
+def _assemble(tracks: list[np.ndarray], seconds: int) -> tuple[np.ndarray, int]:
     """The tracks end to end, each crossfaded into the next and the last into the first (the
-    loop), cut at `MAX_BED_SECONDS`: (bed, head), as `Bed` reads them. Each track is let go
+    loop), cut at `seconds`: (bed, head), as `Bed` reads them. Each track is let go
     once laid (the list is emptied): a long bed is held about twice, not three times."""
     full = round(CROSSFADE_SECONDS * MUSIC_RATE)
     fades = [min(full, len(a) // 2, len(b) // 2) for a, b in itertools.pairwise(tracks)]
-    length = min(sum(len(t) for t in tracks) - sum(fades), MAX_BED_SECONDS * MUSIC_RATE)
+    length = min(sum(len(t) for t in tracks) - sum(fades), seconds * MUSIC_RATE)
     bed = np.zeros((length, MUSIC_CHANNELS), dtype=np.int16)
     at = 0
     for fade in [0, *fades]:

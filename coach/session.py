@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from coach.compose import compose, phrases
-from coach.errors import OptionError, exact
+from coach.compose import compose, estimated_length, phrases
+from coach.errors import OptionError, SessionTooLongError, exact
 from coach.music import MusicChoice, Playlist, load_bed, make_playlist
 from coach.options import SessionOptions, check_options, select_drills
-from coach.routine import Routine
+from coach.routine import MAX_SESSION_SECONDS, Routine
 from coach.routine_file import load_routine
 from coach.script import Script
 from coach.tts import Speech, VoiceSettings, default_cache_dir
@@ -41,6 +41,21 @@ def make_script(routine: Routine, options: SessionOptions, clips: ClipSource) ->
         return lengths[text]
 
     return compose(routine, options, length)
+
+
+MUSIC_MARGIN = 2
+"""The music is decoded for the session as if each clip took this many times its estimate (a
+voice at the slowest rate, 80, takes about twice its default's time); a session longer still
+hears the bed loop, crossfaded."""
+
+
+def music_seconds(routine: Routine, options: SessionOptions) -> float:
+    """How long the session may last, known before any speech is rendered: the music it needs."""
+    try:
+        slow = compose(routine, options, lambda text: MUSIC_MARGIN * estimated_length(text))
+    except SessionTooLongError:  # only with the margin: as much music as a session may use
+        return MAX_SESSION_SECONDS
+    return slow.duration
 
 
 def check_volume(volume: float) -> None:
@@ -79,7 +94,8 @@ class Session:
             return None
         from coach.mix import Music
 
-        bed = load_bed(self.playlist, self.cache_dir, self.music_progress)
+        seconds = music_seconds(self.routine, self.options)
+        bed = load_bed(self.playlist, self.cache_dir, seconds, self.music_progress)
         for reason in bed.skipped if self.skipped else ():
             self.skipped(reason)
         return Music(bed, self.playlist.choice.level_db, self.playlist.choice.duck_db)
