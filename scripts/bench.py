@@ -18,6 +18,8 @@ machine slows both alike:
 - `coach play` and `coach rehearse spiderman` to the first bytes at an ALSA file device (`type
   file` over `type null`), from the process start, with an empty cache and a warm one, against
   `aplay` there; the targets are absolute (2 s cold, 1 s warm);
+- memory: the cold render (`coach cache warm`) of one legal sentence of 1,489 characters, cut
+  into pieces for the engine, against the cold export of the default session, in peak memory;
 - scaling: warm export of a routine four times as long (the built-in drills repeated with
   distinct ids) against the default routine, in time and in the child's peak memory;
 - with music (two 3-minute tracks made by ffmpeg), warm export (the bed cached) against ffmpeg
@@ -117,6 +119,15 @@ def write_long_routine(path: Path) -> None:
     routine["drills"] = [{**copy.deepcopy(drill), "id": f"{drill['id']}-{n}"}  # no YAML aliases
                          for n in range(1, COPIES + 1) for drill in routine["drills"]]
     path.write_text(yaml.safe_dump(routine, sort_keys=False), encoding="utf-8")
+
+
+def write_long_sentence(path: Path) -> None:
+    """A routine of one drill whose instructions are one sentence of 1,489 characters."""
+    clauses = ["keep your chest tall", "breathe out slowly as you lower", "soften the shoulders",
+               "let the knee track over the second toe", "press the heel into the floor"]
+    sentence = ("Stand tall with your feet apart, " + ", ".join(clauses * 12))[:1488] + "."
+    drill = {"name": "Deep squat", "instructions": sentence, "reps": 1, "rep_seconds": 2}
+    path.write_text(yaml.safe_dump({"name": "Long sentence", "drills": [drill]}), "utf-8")
 
 
 def piper_one_by_one(texts: list[str], folder: Path) -> Run:
@@ -284,6 +295,8 @@ def measure(work: Path, runs: int) -> dict:
     env = coach_env(warm)
     long_routine = work / "long.yaml"
     write_long_routine(long_routine)
+    long_sentence = work / "sentence.yaml"
+    write_long_sentence(long_sentence)
     # Warm the cache for both routines, and write the session's WAV for the anchors.
     timed([COACH, "cache", "warm"], env)
     timed([COACH, "cache", "warm", "--routine", str(long_routine)], env)
@@ -298,12 +311,15 @@ def measure(work: Path, runs: int) -> dict:
     texts = list(dict.fromkeys(e["text"] for e in session["events"] if e["kind"] == "speech"))
 
     cold, engines, ffmpeg, warm_export, long_export, script, python = ([] for _ in range(7))
-    music_export, music_ffmpeg, bed, decode = ([] for _ in range(4))
+    music_export, music_ffmpeg, bed, decode, sentence = ([] for _ in range(5))
     for run in range(1, runs + 1):
         with tempfile.TemporaryDirectory(dir=work) as cache, \
                 tempfile.TemporaryDirectory(dir=work) as clips:
             cold.append(timed([COACH, "export", str(work / "cold.mp3")], coach_env(Path(cache))))
             piper = piper_one_by_one(texts, Path(clips)).seconds
+        with tempfile.TemporaryDirectory(dir=work) as cache:
+            sentence.append(timed([COACH, "cache", "warm", "--routine", str(long_sentence)],
+                                  coach_env(Path(cache))))
         ffmpeg.append(ffmpeg_encode(wav, work / "alone.mp3"))
         engines.append(piper + ffmpeg[-1].seconds)
         warm_export.append(timed([COACH, "export", str(work / "warm.mp3")], env))
@@ -381,6 +397,8 @@ def measure(work: Path, runs: int) -> dict:
             figure(f"{COPIES}x routine, warm export peak memory", "B", peaks(long_export),
                    "default routine", peaks(warm_export), length_ratio,
                    f"≤ {length_ratio:.2f}× (length)"),
+            figure("one sentence of 1,489 characters, cold render peak memory", "B",
+                   peaks(sentence), "cold export of the default session", peaks(cold)),
             figure("warm export with music", "s", seconds(music_export),
                    "ffmpeg encode of the same mix alone", seconds(music_ffmpeg), 1.3, "≤ 1.3×"),
             figure("warm export with music, peak memory", "B", peaks(music_export),

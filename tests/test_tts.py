@@ -207,7 +207,7 @@ class HangingEngine(ProgramEngine):
     def _version(self):
         return "1"
 
-    def command(self, text, wav):
+    def command(self, text):
         return [self.program(), "30"]
 
 

@@ -1,7 +1,10 @@
 """The clip cache: one file per clip, named by a hash of everything that changes its sound.
 
-A clip file is a 24-byte header (magic, format version, sample rate, sample count, CRC-32 of
-the samples) followed by the samples as little-endian int16, so a read can check it whole; a
+A clip file is a 56-byte header (magic, format version, sample rate, sample count, CRC-32 of
+the samples, the SHA-256 of its own name) followed by the samples as little-endian int16, so a
+read can check it whole, and that it is the file its name says: two good clips swapped between
+their names (or copied over one another) are foreign files, rendered again, never a session
+that says the wrong phrases. Sidecars and music beds carry their name's hash the same way. A
 read is bounded by the header's count (and MAX_CLIP_SECONDS), so a huge or endless file is
 damage, not a memory hog. Writes go to a temporary file `.coach-*.tmp` in the same folder, then
 `os.replace`: readers never see half a clip. A clip's modification time is its last use (reads
@@ -29,6 +32,7 @@ import numpy as np
 
 from coach.atomic import written_beside
 from coach.errors import OptionError
+from coach.paths import user_path
 from coach.samples import CHANNELS, SAMPLE_RATE, SAMPLE_WIDTH
 
 CACHE_ENV = "COACH_CACHE_DIR"
@@ -37,15 +41,18 @@ SUFFIX = ".clip"
 SIDECAR_SUFFIX = ".measures"
 """A clip's derived data (its loudness measurements), beside it: `read_sidecar`, `write_sidecar`."""
 _MAGIC = b"COACHPCM"
-_VERSION = 1
-_HEADER = struct.Struct("<8sIIII")
+_VERSION = 2
+"""The container's version (version 1 had no name hash): a file of another is rendered again."""
+_SAMPLES_VERSION = 1
+"""The samples' own format, part of every key; the container can change without it."""
+_HEADER = struct.Struct("<8sIIII32s")
 _SIDECAR_MAGIC = b"COACHAUX"
-_SIDECAR_HEADER = struct.Struct("<8sIQI")
+_SIDECAR_HEADER = struct.Struct("<8sIQI32s")
 _DTYPE = np.dtype("<i2")
 BED_SUFFIX = ".bed"
 """A music bed (music.py): int16 stereo, after a header and a JSON record of its making."""
 _BED_MAGIC = b"COACHBED"
-_BED_HEADER = struct.Struct("<8sIIIQI")
+_BED_HEADER = struct.Struct("<8sIIIQI32s")
 _BED_CHANNELS = 2
 MAX_BED_BYTES = 2 * _BED_CHANNELS * 44100 * 3600
 """No bed is longer than an hour: a larger file is damaged."""
@@ -61,28 +68,35 @@ _TAG_TEXT = (
     "# This file is a cache directory tag created by coach (its speech clips).\n"
     "# For information about cache directory tags see https://bford.info/cachedir/\n"
 )
-SAMPLE_FORMAT = f"s{8 * SAMPLE_WIDTH}le/{CHANNELS}ch/{SAMPLE_RATE}Hz/v{_VERSION}"
-"""Part of every key: a change of the stored format is a change of every clip."""
+SAMPLE_FORMAT = f"s{8 * SAMPLE_WIDTH}le/{CHANNELS}ch/{SAMPLE_RATE}Hz/v{_SAMPLES_VERSION}"
+"""Part of every key: a change of the samples' format is a change of every clip."""
 
 
 class DamagedClipError(ValueError):
-    """A cache file that does not read back whole."""
+    """A cache file that does not read back whole, or is not the one its name says."""
+
+
+def _name_hash(path: Path) -> bytes:
+    """What a cache file's header holds of its name (a clip's key): a file read under another
+    name is foreign."""
+    return hashlib.sha256(path.stem.encode()).digest()
 
 
 def default_cache_dir(explicit: str | Path | None = None) -> Path:
     """The cache folder: `explicit` (`--cache-dir`), else `$COACH_CACHE_DIR`, else ./audio_cache.
 
-    `~` is expanded. An empty name is an OptionError: it would mean the current folder.
+    `~` is expanded (`user_path`: UsageError for "~nobody/x"). An empty name is an OptionError:
+    it would mean the current folder.
     """
     if explicit is not None:
         if not str(explicit).strip():
             raise OptionError("cache_dir", "is empty; name a folder, e.g. ./audio_cache.")
-        return Path(explicit).expanduser()
+        return user_path(explicit, "--cache-dir")
     if CACHE_ENV in os.environ and not os.environ[CACHE_ENV].strip():
         raise OptionError(
             "environment", f"{CACHE_ENV} is set but empty; unset it or name a folder."
         )
-    return Path(os.environ.get(CACHE_ENV) or "audio_cache").expanduser()
+    return user_path(os.environ.get(CACHE_ENV) or "audio_cache", f"${CACHE_ENV}")
 
 
 def clip_key(**parts: object) -> str:
@@ -99,7 +113,8 @@ def clip_path(folder: Path, key: str) -> Path:
 def write_clip(path: Path, samples: np.ndarray) -> None:
     """Store `samples` (int16 mono at SAMPLE_RATE) at `path` atomically."""
     payload = np.ascontiguousarray(samples, dtype=_DTYPE).tobytes()
-    header = _HEADER.pack(_MAGIC, _VERSION, SAMPLE_RATE, len(payload) // 2, zlib.crc32(payload))
+    header = _HEADER.pack(_MAGIC, _VERSION, SAMPLE_RATE, len(payload) // 2, zlib.crc32(payload),
+                          _name_hash(path))  # fmt: skip
     _write_atomically(path, header + payload)
 
 
@@ -123,7 +138,8 @@ def sidecar_path(clip: Path) -> Path:
 
 def write_sidecar(path: Path, payload: bytes) -> None:
     """Store `payload` at `path` atomically, with a header and checksum so a read can check it."""
-    header = _SIDECAR_HEADER.pack(_SIDECAR_MAGIC, _VERSION, len(payload), zlib.crc32(payload))
+    header = _SIDECAR_HEADER.pack(_SIDECAR_MAGIC, _VERSION, len(payload), zlib.crc32(payload),
+                                  _name_hash(path))  # fmt: skip
     _write_atomically(path, header + payload)
 
 
@@ -136,10 +152,12 @@ def read_sidecar(path: Path) -> bytes:
     data = _read_bounded(path, _SIDECAR_HEADER.size + 8 * MAX_CLIP_SECONDS * SAMPLE_RATE)
     if len(data) < _SIDECAR_HEADER.size:
         raise DamagedClipError(f"{path}: shorter than a header")
-    magic, version, size, crc = _SIDECAR_HEADER.unpack_from(data)
+    magic, version, size, crc, name = _SIDECAR_HEADER.unpack_from(data)
     payload = data[_SIDECAR_HEADER.size :]
     if (magic, version) != (_SIDECAR_MAGIC, _VERSION):
         raise DamagedClipError(f"{path}: not a sidecar of this format")
+    if name != _name_hash(path):
+        raise DamagedClipError(f"{path}: another clip's sidecar")
     if len(payload) != size or zlib.crc32(payload) != crc:
         raise DamagedClipError(f"{path}: length or checksum mismatch")
     return payload
@@ -153,10 +171,12 @@ def read_clip(path: Path) -> np.ndarray:
     data = _read_bounded(path, _HEADER.size + 2 * MAX_CLIP_SECONDS * SAMPLE_RATE)
     if len(data) < _HEADER.size:
         raise DamagedClipError(f"{path}: shorter than a header")
-    magic, version, rate, count, crc = _HEADER.unpack_from(data)
+    magic, version, rate, count, crc, name = _HEADER.unpack_from(data)
     payload = data[_HEADER.size :]
     if (magic, version, rate) != (_MAGIC, _VERSION, SAMPLE_RATE):
         raise DamagedClipError(f"{path}: not a clip of this format")
+    if name != _name_hash(path):
+        raise DamagedClipError(f"{path}: another key's clip")
     if count == 0 or len(payload) != 2 * count or zlib.crc32(payload) != crc:
         raise DamagedClipError(f"{path}: length or checksum mismatch")
     with contextlib.suppress(OSError):  # a read-only cache still serves its clips
@@ -174,7 +194,8 @@ def write_bed(path: Path, meta: dict, frames: np.ndarray) -> None:
     record = json.dumps(meta, sort_keys=True).encode()
     payload = np.ascontiguousarray(frames, dtype=_DTYPE)
     crc = zlib.crc32(payload.data, zlib.crc32(record))
-    header = _BED_HEADER.pack(_BED_MAGIC, _VERSION, 44100, len(record), len(frames), crc)
+    header = _BED_HEADER.pack(_BED_MAGIC, _VERSION, 44100, len(record), len(frames), crc,
+                              _name_hash(path))  # fmt: skip
     _make_folder(path.parent)
     with written_beside(path, f"{_TMP_PREFIX}{secrets.token_hex(8)}.tmp") as part:
         with open(part, "wb") as f:
@@ -184,15 +205,16 @@ def write_bed(path: Path, meta: dict, frames: np.ndarray) -> None:
 
 def read_bed(path: Path) -> tuple[dict, np.ndarray] | None:
     """(record, frames) of the bed at `path`, the frames mapped rather than read (they can be
-    hundreds of megabytes); None when there is none or it is not whole (it is made again)."""
+    hundreds of megabytes); None when there is none, it is not whole or it is another key's
+    (it is made again)."""
     try:
         with open(path, "rb") as f:
             st = os.fstat(f.fileno())
             head = f.read(_BED_HEADER.size)
-            magic, version, rate, size, count, crc = _BED_HEADER.unpack(head)
+            magic, version, rate, size, count, crc, name = _BED_HEADER.unpack(head)
             expected = _BED_HEADER.size + size + 2 * _BED_CHANNELS * count
             if (
-                (magic, version, rate) != (_BED_MAGIC, _VERSION, 44100)
+                (magic, version, rate, name) != (_BED_MAGIC, _VERSION, 44100, _name_hash(path))
                 or not stat.S_ISREG(st.st_mode)
                 or st.st_size != expected
                 or st.st_size > MAX_BED_BYTES

@@ -4,25 +4,28 @@ An engine is built from a voice and a rate (None: its default, chosen for clarit
 front that its program or library and the voice exist, and renders texts to int16 mono clips at
 SAMPLE_RATE. Every clip is rendered in a fresh process with a time limit, so its samples depend
 only on the engine, its version, the voice, the rate and the text.
+
+Every child starts in a session of its own, and every wait on one is bounded: on a timeout, an
+error or Ctrl-C its whole process group is ended, so a program's own children (a wrapper
+script's, say) are never left running. The program engines write their WAV to a pipe, not to
+the temporary folder, so a full $TMPDIR cannot cut a clip short without a word (eSpeak NG exits
+0 and patches the header of the truncated file).
 """
 from __future__ import annotations
 
 import contextlib
-import json
+import io
 import os
 import re
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import wave
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from functools import cache
-from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import ClassVar
 
@@ -33,6 +36,9 @@ from coach.samples import SAMPLE_RATE
 
 MIN_RATE, MAX_RATE = 80, 400
 """The words-per-minute range every engine accepts."""
+PROBE_SECONDS = 10.0
+"""How long asking an engine for its version or voices may take; also the slack a worker gets
+over the time limit of a clip (to start, and between answers)."""
 
 
 @dataclass(frozen=True)
@@ -53,14 +59,26 @@ def english_first(voices: list[VoiceInfo]) -> list[VoiceInfo]:
     return sorted(voices, key=lambda v: (not v.default, not v.language.startswith("en")))
 
 
-def read_wav(path: Path) -> np.ndarray:
-    """The samples of a mono 16-bit WAV, resampled to SAMPLE_RATE."""
-    with wave.open(str(path), "rb") as w:
-        if (w.getnchannels(), w.getsampwidth()) != (1, 2):
-            raise EngineError(f"Engine wrote an unexpected WAV format [{path}]")
-        rate = w.getframerate()
-        samples = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+def read_wav(source: Path | bytes, what: str) -> np.ndarray:
+    """The samples of a mono 16-bit WAV (a file, or its bytes), resampled to SAMPLE_RATE;
+    EngineError naming `what` made it when it is not one (empty, cut short, another format)."""
+    try:
+        with wave.open(str(source) if isinstance(source, Path) else io.BytesIO(source)) as w:
+            if (w.getnchannels(), w.getsampwidth()) != (1, 2):
+                raise EngineError(f"{what} gave a WAV of another format (not mono 16-bit).")
+            rate = w.getframerate()
+            samples = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+    except (EOFError, wave.Error, ValueError) as e:
+        raise EngineError(f"{what} gave no readable WAV ({e or 'it is empty'}).") from None
     return resample(samples, rate)
+
+
+def no_space(engine: str) -> EngineError:
+    """The error for a temporary folder too full for `engine`'s clips, naming it and the fix."""
+    return EngineError(
+        f"no space left in {tempfile.gettempdir()} (the temporary folder, $TMPDIR) for the"
+        f" {engine} clips; free some space there, or set TMPDIR to a folder with room."
+    )
 
 
 def resample(samples: np.ndarray, rate: int) -> np.ndarray:
@@ -144,18 +162,41 @@ class Engine(ABC):
         )
 
 
-def _run(
-    cmd: list[str], timeout: float, what: str, check: bool = True
-) -> subprocess.CompletedProcess:
-    """Run `cmd` with a time limit; EngineError when it hangs or (with `check`) fails."""
+@contextlib.contextmanager
+def group_ended(proc: subprocess.Popen) -> Iterator[subprocess.Popen]:
+    """`proc` (started with `start_new_session`), its whole process group killed and the
+    leader reaped on the way out, whatever the way (an end, an error, a timeout, Ctrl-C)."""
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise EngineError(f"{what} timed out after {timeout} s.") from None
-    if check and done.returncode != 0:
-        detail = done.stderr.strip().splitlines()[-1:] or [f"exit status {done.returncode}"]
+        yield proc
+    finally:
+        # Its group id outlives the leader while any member is alive, so this is safe even
+        # once the leader has been reaped; an empty group is ESRCH.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            if stream is not None:
+                with contextlib.suppress(OSError):  # a pipe the child left full
+                    stream.close()
+
+
+def run_bounded(cmd: list[str], timeout: float, what: str, check: bool = True,
+         text: bool = True) -> subprocess.CompletedProcess:  # fmt: skip
+    """Run `cmd` in its own session within `timeout` seconds (see `group_ended`); EngineError
+    when it hangs or (with `check`) fails."""
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)  # fmt: skip
+    with group_ended(proc):
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise EngineError(f"{what} timed out after {timeout} s.") from None
+    errors = err.decode(errors="replace")
+    if check and proc.returncode != 0:
+        detail = errors.strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
         raise EngineError(f"{what} failed: {detail[0]}")
-    return done
+    return subprocess.CompletedProcess(cmd, proc.returncode,
+                                       out.decode(errors="replace") if text else out, errors)
 
 
 def in_parallel(
@@ -174,24 +215,20 @@ def in_parallel(
 
 
 class ProgramEngine(Engine):
-    """An engine that runs a program once per clip, writing a WAV file."""
+    """An engine that runs a program once per clip, which writes a WAV to its standard output."""
 
     PROGRAM: ClassVar[str]
 
     @abstractmethod
-    def command(self, text: str, wav: Path) -> list[str]:
-        """The command line that renders `text` to `wav`."""
+    def command(self, text: str) -> list[str]:
+        """The command line that renders `text` as a WAV on standard output."""
 
     def render(self, texts, *, timeout, workers):
-        with tempfile.TemporaryDirectory(prefix="coach-tts-") as tmp:
+        def one(i: int) -> np.ndarray:
+            what = f"{self.NAME} rendering {excerpt(texts[i], 60)!r}"
+            return read_wav(run_bounded(self.command(texts[i]), timeout, what, text=False).stdout, what)
 
-            def one(i: int) -> np.ndarray:
-                wav = Path(tmp, f"{i}.wav")
-                what = f"{self.NAME} rendering {excerpt(texts[i], 60)!r}"
-                _run(self.command(texts[i], wav), timeout, what)
-                return read_wav(wav)
-
-            yield from in_parallel(one, len(texts), workers)
+        yield from in_parallel(one, len(texts), workers)
 
     @classmethod
     def program(cls) -> str:
@@ -233,15 +270,16 @@ class EspeakNgEngine(ProgramEngine):
 
     @classmethod
     def voices(cls):
-        listing = _run([cls.program(), "--voices"], 10, "espeak-ng --voices").stdout
+        listing = run_bounded([cls.program(), "--voices"], PROBE_SECONDS, "espeak-ng --voices").stdout
         return _espeak_voices(listing.splitlines(), cls.DEFAULT_VOICE)
 
     def _version(self):
-        listing = _run([self.program(), "--version"], 10, "espeak-ng --version").stdout
+        listing = run_bounded([self.program(), "--version"], PROBE_SECONDS, "espeak-ng --version").stdout
         return _version_in(listing, r"text-to-speech: (\S+)")
 
-    def command(self, text, wav):
-        return [self.program(), "-v", self.voice, "-s", str(self.rate), "-w", str(wav), "--", text]
+    def command(self, text):
+        # Its header on a pipe says "unknown length" (0x7ffff000): the samples run to the end.
+        return [self.program(), "-v", self.voice, "-s", str(self.rate), "--stdout", "--", text]
 
 
 class FliteEngine(ProgramEngine):
@@ -268,7 +306,7 @@ class FliteEngine(ProgramEngine):
 
     @classmethod
     def voices(cls):
-        listing = _run([cls.program(), "-lv"], 10, "flite -lv").stdout
+        listing = run_bounded([cls.program(), "-lv"], PROBE_SECONDS, "flite -lv").stdout
         installed = listing.split(":", 1)[-1].split()
         return english_first([
             VoiceInfo(v, cls._VOICES[v], "en-us" if v != "awb" else "en-gb-scotland",
@@ -279,88 +317,11 @@ class FliteEngine(ProgramEngine):
 
     def _version(self):
         # `flite --version` exits with status 1
-        listing = _run([self.program(), "--version"], 10, "flite --version", check=False).stdout
+        listing = run_bounded([self.program(), "--version"], PROBE_SECONDS, "flite --version",
+                       check=False).stdout  # fmt: skip
         return _version_in(listing, r"version: (\S+)")
 
-    def command(self, text, wav):
+    def command(self, text):
         stretch = f"{self.NATURAL_RATE / self.rate:.4f}"
         return [self.program(), "-voice", self.voice, "--setf", f"duration_stretch={stretch}",
-                "-t", text, "-o", str(wav)]
-
-
-class Pyttsx3Engine(Engine):
-    """pyttsx3 2.99, which drives libespeak-ng on Linux (the same voices as `espeak-ng`).
-
-    Each clip is rendered in a child forked from one worker process (see pyttsx3_worker.py),
-    which makes pyttsx3 deterministic and fast.
-    """
-
-    NAME = "pyttsx3"
-    DEFAULT_VOICE = "gmw/en-us"
-    DEFAULT_RATE = 150
-    INSTALL = "sudo apt-get install libespeak-ng1 (and `pip install pyttsx3==2.99`)"
-    WORKER = Path(__file__).with_name("pyttsx3_worker.py")
-
-    @classmethod
-    def voices(cls):
-        listing = json.loads(_run([sys.executable, "-P", str(cls.WORKER), "voices"], 30,
-                                  "Listing the pyttsx3 voices").stdout)
-        mbrola = shutil.which("mbrola") is not None
-        return english_first([
-            VoiceInfo(v["id"], v["name"], (v["languages"] or ["?"])[0], (v["gender"] or "").lower()
-                      or None, v["id"] == cls.DEFAULT_VOICE)
-            for v in listing
-            if mbrola or not v["id"].startswith("mb/")
-        ])
-
-    def _version(self):
-        try:
-            return _pyttsx3_version()
-        except (ImportError, OSError, RuntimeError):
-            raise self._missing("libespeak-ng (or the pyttsx3 package)") from None
-
-    def render(self, texts, *, timeout, workers):
-        with tempfile.TemporaryDirectory(prefix="coach-tts-") as tmp, tempfile.TemporaryFile(
-            "w+"
-        ) as stderr:
-            wavs = [Path(tmp, f"{i}.wav") for i in range(len(texts))]
-            # A child spends most of its time asleep (in pyttsx3's 10 ms poll, waiting for
-            # espeak's thread), so two children per worker keep the cores busy.
-            jobs = [[text, str(wav)] for text, wav in zip(texts, wavs, strict=True)]
-            request = {"voice": self.voice, "rate": self.rate, "timeout": timeout,
-                       "workers": 2 * workers, "jobs": jobs}  # fmt: skip
-            # Its own session: Ctrl-C reaches only us, and the finally kills the whole group.
-            proc = subprocess.Popen(
-                [sys.executable, "-P", str(self.WORKER), "render"], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=stderr, text=True, start_new_session=True,
-            )  # fmt: skip
-            try:
-                with contextlib.suppress(BrokenPipeError):  # a failed start is reported below
-                    proc.stdin.write(json.dumps(request))
-                    proc.stdin.close()
-                for line in proc.stdout:
-                    index, status, *message = line.rstrip("\n").split(" ", 2)
-                    i = int(index)
-                    if status != "ok":
-                        raise EngineError(
-                            f"pyttsx3 rendering {excerpt(texts[i], 60)!r} failed: {message[0]}"
-                        )
-                    yield i, read_wav(wavs[i])
-                if proc.wait() != 0:
-                    stderr.seek(0)
-                    last = (stderr.read().strip().splitlines() or ["no message"])[-1]
-                    raise EngineError(f"The pyttsx3 worker failed: {last}")
-            finally:
-                if proc.returncode is None:  # not reaped yet, so its group id is still ours
-                    with contextlib.suppress(ProcessLookupError):
-                        os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-                proc.stdout.close()
-
-
-@cache
-def _pyttsx3_version() -> str:
-    """pyttsx3's version and libespeak-ng's, loaded (not initialised: that starts a thread)."""
-    from pyttsx3.drivers import _espeak
-
-    return f"{package_version('pyttsx3')}/libespeak-ng {_espeak.Info(None).decode()}"
+                "-t", text, "-o", "/dev/stdout"]

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from coach.errors import BadSettingError
+from coach.paths import user_path
 from coach.tts.engines import Engine, VoiceInfo, english_first, in_parallel, resample
 
 VOICES_ENV = "COACH_VOICES_DIR"
@@ -61,7 +62,7 @@ class PiperVoiceFiles:
 def voices_dir() -> Path:
     """The folder of extra voices: $COACH_VOICES_DIR, else $XDG_DATA_HOME/coach/voices."""
     if os.environ.get(VOICES_ENV):
-        return Path(os.environ[VOICES_ENV]).expanduser()
+        return user_path(os.environ[VOICES_ENV], f"${VOICES_ENV}")
     data = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
     return Path(data) / "coach" / "voices"
 
@@ -206,7 +207,7 @@ class PiperEngine(Engine):
 
     def _find_voice(self, wanted: str) -> str:
         if _is_path(wanted):
-            return str(Path(wanted).expanduser())
+            return str(user_path(wanted, "--voice"))
         return super()._find_voice(wanted)
 
     def _files(self, voice: str) -> PiperVoiceFiles:

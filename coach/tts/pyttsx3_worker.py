@@ -7,11 +7,13 @@ so its samples depend only on (voice, rate, text). It imports nothing from `coac
 it starts in about 80 ms.
 
 `render` reads `{"voice", "rate", "timeout", "workers", "jobs": [[text, wav_path], ...]}` as JSON
-on stdin and prints `<index> ok` or `<index> error <message>` per job as each one ends.
+on stdin and prints `<index> ok`, `<index> nospace <message>` (the WAV's disk is full) or
+`<index> error <message>` per job as each one ends.
 `voices` prints the voices as a JSON list.
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -25,8 +27,20 @@ from pyttsx3.drivers.espeak import EspeakDriver
 
 
 def render(text: str, path: str, voice: str, rate: int) -> None:
-    """Render `text` to the WAV `path`; meant to run in a fresh child."""
+    """Render `text` to the WAV `path`; meant to run in a fresh child.
+
+    pyttsx3 saves the WAV in espeak's callback, where an error (a full disk) is only reported
+    to `sys.unraisablehook` and the utterance never finishes: the hook raises it here instead
+    of a wait until the time limit.
+    """
     done = threading.Event()
+    failed: list[BaseException] = []
+
+    def hook(unraisable) -> None:
+        failed.append(unraisable.exc_value)
+        done.set()
+
+    sys.unraisablehook = hook
     engine = pyttsx3.init("espeak")
     engine.connect("finished-utterance", lambda **_: done.set())
     # Set on the driver and wait until espeak has applied them: pyttsx3 would queue them, and
@@ -41,6 +55,8 @@ def render(text: str, path: str, voice: str, rate: int) -> None:
     engine.save_to_file(text, path)
     engine.runAndWait()
     done.wait()  # runAndWait can return before the utterance is finished
+    if failed:
+        raise failed[0]
 
 
 def serve(request: dict, out) -> None:
@@ -60,7 +76,7 @@ def serve(request: dict, out) -> None:
                     os._exit(0)
                 except BaseException as e:  # noqa: BLE001 - reported to the parent
                     os.write(w, f"{type(e).__name__}: {e}".encode()[:2000])
-                    os._exit(1)
+                    os._exit(2 if _is_full(e) else 1)
             os.close(w)
             running[pid] = (index, r)
         pid, status = os.wait()
@@ -71,8 +87,18 @@ def serve(request: dict, out) -> None:
             message = f"timed out after {request['timeout']} s"
         elif status != 0 and not message:
             message = f"exited with status {status}"
-        out.write(f"{index} error {message}\n" if message else f"{index} ok\n")
+        word = "nospace" if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 2 else "error"
+        out.write(f"{index} {word} {message}\n" if message else f"{index} ok\n")
         out.flush()
+
+
+def _is_full(error: BaseException | None) -> bool:
+    """Whether `error`, or one it was raised from, says the disk is full (ENOSPC, EDQUOT)."""
+    while error is not None:
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def voices() -> list[dict]:

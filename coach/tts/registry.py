@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from coach.errors import BadSettingError
-from coach.tts.engines import Engine, EspeakNgEngine, FliteEngine, Pyttsx3Engine, VoiceInfo
+from coach.tts.engines import Engine, EspeakNgEngine, FliteEngine, VoiceInfo
 from coach.tts.piper_engine import PiperEngine
+from coach.tts.pyttsx3_engine import Pyttsx3Engine
 
 ENGINES: dict[str, type[Engine]] = {
     e.NAME: e for e in (PiperEngine, Pyttsx3Engine, EspeakNgEngine, FliteEngine)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import textwrap
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -39,9 +40,16 @@ SPLIT_CHARS = 160
 """A longer text is rendered a sentence at a time, the sentences in parallel, and joined, so a
 long instruction uses every core (1,354 characters with Piper on two cores: 4.1 s, against 7.9 s
 rendered whole)."""
+PIECE_CHARS = 200
+"""A longer sentence is rendered in pieces of at most this many characters: cut at its clause
+marks (, ; : — –), then at word boundaries. An engine's memory grows with what it is given
+(Piper: 2.0 GB for one sentence of 1,489 characters), so it is bounded by the longest piece.
+No sentence of the built-in routines is this long (the longest has 156), so their clips are
+rendered as they always were."""
 JOIN_SECONDS = 0.3
-"""Silence between the sentences of a text rendered in parts (Piper's own sentence pause)."""
+"""Silence between the parts of a text rendered in parts (Piper's own sentence pause)."""
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_CLAUSE_END = re.compile(r"(?<=[,;:—–])\s*")
 
 
 class StoppedError(Exception):
@@ -70,10 +78,25 @@ def trim(samples: np.ndarray) -> np.ndarray:
 
 
 def sentences(said: str) -> list[str]:
-    """The parts a spoken text is rendered in: itself, or if it is long, its sentences."""
+    """The parts a spoken text is rendered in: itself, or if it is long, its sentences, each in
+    `pieces`."""
     if len(said) <= SPLIT_CHARS:
         return [said]
-    return [part for part in _SENTENCE_END.split(said) if part]
+    return [piece for part in _SENTENCE_END.split(said) if part for piece in pieces(part)]
+
+
+def pieces(sentence: str) -> list[str]:
+    """`sentence` itself, or if it is longer than PIECE_CHARS, its clauses joined again as long
+    as they fit, a clause that does not fit cut at word boundaries (a longer word at the limit)."""
+    if len(sentence) <= PIECE_CHARS:
+        return [sentence]
+    cut: list[str] = []
+    for clause in filter(None, (c.strip() for c in _CLAUSE_END.split(sentence))):
+        if cut and len(cut[-1]) + 1 + len(clause) <= PIECE_CHARS:
+            cut[-1] += " " + clause
+        else:
+            cut += textwrap.wrap(clause, PIECE_CHARS, break_on_hyphens=False)
+    return cut
 
 
 def joined(parts: list[np.ndarray]) -> np.ndarray:
@@ -135,7 +158,10 @@ class Speech:
         self._thread: threading.Thread | None = None
 
     def _path(self, text: str) -> Path:
-        split = {"split": [SPLIT_CHARS, JOIN_SECONDS]} if len(sentences(text)) > 1 else {}
+        # The piece limit is in the key only of texts it cuts: every other key is as it was.
+        cuts = any(len(p) > PIECE_CHARS for p in _SENTENCE_END.split(text))
+        limits = [SPLIT_CHARS, JOIN_SECONDS, *([PIECE_CHARS] if cuts else [])]
+        split = {"split": limits} if len(sentences(text)) > 1 else {}
         key = clip_key(**self.engine.key_parts(), trim=[TRIM_THRESHOLD, KEEP_SECONDS], text=text,
                        **split)  # fmt: skip
         return clip_path(self.cache_dir, key)
