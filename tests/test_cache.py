@@ -96,7 +96,7 @@ def test_info_and_clear(tmp_path):
     none = tmp_path / "none"
     assert cache_info(none) == {"folder": str(none), "clips": 0, "beds": 0, "bytes": 0}
     paths = _fill(tmp_path, [0, 1, 2])
-    stale = tmp_path / ".coach-stale.tmp"  # left by a killed run, an hour ago
+    stale = tmp_path / f".coach-{'a1' * 8}.tmp"  # left by a killed run, an hour ago
     stale.write_bytes(b"half")
     os.utime(stale, (time.time() - 3700,) * 2)
     info = cache_info(tmp_path)
@@ -149,8 +149,12 @@ USERS = {
     "intro.clip": b"my notes",
     "field.measures": b"my measures",
     ".notes.tmp": b"my temporary notes",
+    ".coach-notes.tmp": b"named like the cache's temporaries, and old",
     "0" * 64 + ".clip": b"not a clip of coach's",  # the name of a clip, someone else's bytes
 }
+
+STALE, FRESH = f".coach-{'5a' * 8}.tmp", f".coach-{'f0' * 8}.tmp"
+"""The cache's own temporary files, by the exact name it gives them: one old, one new."""
 
 
 def users_files(folder: Path) -> None:
@@ -158,9 +162,10 @@ def users_files(folder: Path) -> None:
     for name, data in USERS.items():
         (folder / name).write_bytes(data)
     (folder / ("1" * 64 + ".clip")).mkdir()  # a folder named like a clip
-    stale, fresh = folder / ".coach-stale.tmp", folder / ".coach-fresh.tmp"
+    stale, fresh = folder / STALE, folder / FRESH
     stale.write_bytes(b"left by a killed run")
-    os.utime(stale, (time.time() - 7200,) * 2)
+    for old in (stale, folder / ".coach-notes.tmp"):
+        os.utime(old, (time.time() - 7200,) * 2)
     fresh.write_bytes(b"being written by another run")
 
 
@@ -168,7 +173,7 @@ def assert_users_files_remain(folder: Path) -> None:
     for name, data in USERS.items():
         assert (folder / name).read_bytes() == data, name
     assert (folder / ("1" * 64 + ".clip")).is_dir()
-    assert (folder / ".coach-fresh.tmp").exists() and not (folder / ".coach-stale.tmp").exists()
+    assert (folder / FRESH).exists() and not (folder / STALE).exists()
 
 
 @pytest.mark.parametrize("command", [["clear"], ["prune", "--max-mb", "0"]])

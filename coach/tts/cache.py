@@ -60,6 +60,9 @@ MAX_CLIP_SECONDS = 10 * 60
 """No clip is longer (a routine's longest text is far shorter): a longer file is damaged."""
 _OWN_NAME = re.compile(r"^[0-9a-f]{64}\.(clip|measures|bed)$")
 _TMP_PREFIX = ".coach-"
+_TMP_NAME = re.compile(r"\.coach-[0-9a-f]{16}\.tmp")
+"""The exact name of the cache's own temporary files (`secrets.token_hex(8)`): only those are
+swept."""
 _STALE_TMP_SECONDS = 3600
 """A temporary file this old is left over from a killed run, not one being written."""
 _TAG = "CACHEDIR.TAG"
@@ -299,6 +302,8 @@ def clear_cache(folder: Path) -> int:
         p.unlink(missing_ok=True)
     stale = time.time() - _STALE_TMP_SECONDS
     for p in Path(folder).glob(f"{_TMP_PREFIX}*.tmp"):
+        if not _TMP_NAME.fullmatch(p.name):  # a user's file named like one: not ours
+            continue
         with contextlib.suppress(OSError):
             st = p.lstat()
             if stat.S_ISREG(st.st_mode) and st.st_mtime < stale:
