@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from coach.compose import compose, phrases
+from coach.compose import compose, estimated_length, phrases
 from coach.options import SessionOptions
 from coach.routine import Routine
 from coach.script import Script
@@ -42,6 +42,11 @@ class LiveTimeline:
         self.rendering = True
         """Whether clips are being rendered (False: every clip was cached, so the session is
         made at once; a source that cannot say renders as it goes)."""
+        self.plan = compose(routine, options, estimated_length)
+        """The session laid out before a sound is made, each clip as long as its text takes
+        to say (the estimate the intro's "about N minutes" is made from): its chapters are
+        those of the session, its length an estimate, so the live line can give totals while
+        the session is still being made."""
 
     def start(self) -> LiveTimeline:
         ahead = getattr(self.speech, "render_ahead", None)

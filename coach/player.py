@@ -15,6 +15,7 @@ The audio output, the clock, the key source and the display are injected, so tes
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -65,11 +66,12 @@ class Status:
     side: str | None
     rep: int | None
     chapter_left: float
-    session_left: float | None
-    """None while the session is still being made."""
+    session_left: float
     paused: bool
     set: int | None = None
     """The set under way, in a drill of more than one set."""
+    estimated: bool = False
+    """Whether `session_left` is an estimate: the session is still being made."""
 
     def render(self) -> str:
         if self.drill_number is None:
@@ -81,7 +83,7 @@ class Status:
         if self.rep is not None:
             head += f" · {self.side + ' ' if self.side else ''}rep {self.rep}"
         state = "PAUSED · " if self.paused else ""
-        session = "-:--" if self.session_left is None else _clock(self.session_left)
+        session = f"{'about ' if self.estimated else ''}{_clock(self.session_left)}"
         return (
             f"{head}\n{state}{_clock(self.chapter_left)} left in this part · "
             f"{session} left in the session\n{KEYS_HELP}"
@@ -101,22 +103,35 @@ def chapter_index(script: Script, position: int) -> int:
     return len(script.chapters) - 1
 
 
-def status_at(script: Script, position: int, paused: bool = False, final: bool = True) -> Status:
-    chapter = script.chapters[chapter_index(script, position)]
-    drills = [c for c in script.chapters if c.kind is ChapterKind.DRILL]
+def status_at(
+    script: Script, position: int, paused: bool = False, plan: Script | None = None
+) -> Status:
+    """The status at sample `position` of `script`; `plan` is given while `script` is still
+    being made (live.py's LiveTimeline.plan): the session laid out with estimated lengths,
+    whose chapters are the session's, so the totals are known from the first sound. The
+    time left is then what is made plus the plan's estimate of the chapters still to come."""
+    index = chapter_index(script, position)
+    chapter = script.chapters[index]
+    whole = plan or script
+    drill_count = sum(c.kind is ChapterKind.DRILL for c in whole.chapters)
+    drills_so_far = sum(c.kind is ChapterKind.DRILL for c in script.chapters[: index + 1])
+    length = script.length
+    if plan is not None:
+        length += plan.length - plan.chapters[len(script.chapters) - 1].end
     current = next((s for s in script.sets if s.start <= position < s.end), None)
     side, rep = (current.rep_at(position) if current else None) or (None, None)
     rate = script.sample_rate
     return Status(
         chapter=chapter,
-        drill_number=drills.index(chapter) + 1 if chapter in drills else None,
-        drill_count=len(drills),
+        drill_number=drills_so_far if chapter.kind is ChapterKind.DRILL else None,
+        drill_count=drill_count,
         side=side,
         rep=rep,
         set=current.set if current else None,
         chapter_left=max(0, chapter.end - position) / rate,
-        session_left=max(0, script.length - position) / rate if final else None,
+        session_left=max(0, length - position) / rate,
         paused=paused,
+        estimated=plan is not None,
     )
 
 
@@ -191,9 +206,8 @@ class Player:
                         return
                     self.seek(self._piece_end)
                 if self.display is not None:
-                    self.display.show(
-                        status_at(self.script, self.position(), self.paused, self.timeline.final)
-                    )
+                    plan = None if self.timeline.final else self.source.plan
+                    self.display.show(status_at(self.script, self.position(), self.paused, plan))
                 key = self.keys.read(self._tick())
                 if key in ("q", "Q"):
                     return
@@ -300,14 +314,33 @@ def play_timeline(
     timeline: Timeline | LiveTimeline, output: AudioOutput | None = None,
     stdin: TextIO | None = None, console: Console | None = None,
 ) -> None:  # fmt: skip
-    """Play a session: with keys and a live display when `stdin` is a terminal, straight through
-    otherwise. Raises AudioDeviceError when there is no device or it fails."""
+    """Play a session: with keys and a live display when `stdin` is the terminal this process
+    is in the foreground of, straight through otherwise. Raises AudioDeviceError when there is
+    no device or it fails."""
     stdin = stdin if stdin is not None else sys.stdin
     if output is None:  # the format of the session's first samples: all have the same
         first = timeline.until(0)
         output = SimpleaudioOutput(first.output_rate, first.channels)
-    if not stdin.isatty():
+    interactive = stdin.isatty()
+    if interactive and not _in_foreground(stdin.fileno()):  # the terminal would stop us (SIGTTOU)
+        interactive = False
+        (console or Console(stderr=True)).print(
+            "coach: playing without keys: not in the terminal's foreground process group; "
+            "for keys, run it in the foreground (with `timeout`, add --foreground).",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    if not interactive:
         Player(timeline, output).run()
         return
     with TerminalKeys(stdin.fileno()) as keys, RichDisplay(console) as display:
         Player(timeline, output, keys=keys, display=display).run()
+
+
+def _in_foreground(fd: int) -> bool:
+    """Whether this process is in the foreground process group of the terminal `fd`."""
+    try:
+        return os.tcgetpgrp(fd) == os.getpgrp()
+    except OSError:  # not our controlling terminal: no job control stops us for using it
+        return True

@@ -6,12 +6,14 @@ import fcntl
 import os
 import pty
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import termios
 import threading
 import time
+import wave
 from pathlib import Path
 
 import numpy as np
@@ -228,6 +230,27 @@ def test_status_names_drill_side_and_rep(timeline):
     assert status_at(script, script.length).session_left == 0
 
 
+def test_a_session_still_being_made_shows_its_totals(routine):
+    """The first drill laid out, the rest still to make: the plan gives the drill count and an
+    estimate of the time left, and the line says it is one."""
+    from coach.compose import compose
+    from coach.options import SessionOptions
+
+    made = session(routine)
+    parts = []
+    whole = compose(routine, SessionOptions(), lambda text: len(made.speech.clip(text)),
+                    lambda script, last: parts.append(script))  # fmt: skip
+    plan = made.live().plan
+    first_drill = parts[1]  # the intro, then the first drill
+    at = first_drill.chapters[1].start
+    status = status_at(first_drill, at, plan=plan)
+    assert (status.drill_number, status.drill_count, status.estimated) == (1, 2, True)
+    assert status.render().split("\n")[0] == "Drill 1 of 2: Ankle circle"
+    assert "left in this part · about " in status.render()
+    assert status.session_left == pytest.approx(seconds(whole.length - at), rel=0.3)
+    assert status_at(whole, at).render().count("about") == 0  # made whole: exact
+
+
 # --- finding a drill for rehearse -------------------------------------------------------
 
 
@@ -391,8 +414,9 @@ class Terminal:
     """A pseudo-terminal running the player; keys go in, what the screen shows is kept."""
 
     def __init__(self, tmp_path: Path, out: Path | None = None,
-                 command: list[str] | None = None) -> None:  # fmt: skip
-        """`command`: the player to run (default: the fixtures' player with stand-in clips)."""
+                 command: list[str] | None = None, path: str | None = None) -> None:  # fmt: skip
+        """`command`: the player to run (default: the fixtures' player with stand-in clips);
+        `path`: its PATH."""
         self.out = out or tmp_path / "out.raw"
         self.master, slave = pty.openpty()
         self.settings = termios.tcgetattr(slave)
@@ -403,7 +427,8 @@ class Terminal:
 
         self.proc = subprocess.Popen(
             command or [sys.executable, str(FIXTURES), str(write_routine(tmp_path))],
-            env={**file_device(tmp_path, self.out), "COACH_CACHE_DIR": str(tmp_path / "cache")},
+            env={**file_device(tmp_path, self.out), "COACH_CACHE_DIR": str(tmp_path / "cache"),
+                 "PATH": path or os.environ["PATH"]},  # fmt: skip
             stdin=slave,
             stdout=slave,
             stderr=slave,
@@ -440,8 +465,18 @@ class Terminal:
     def samples(self) -> int:
         return sum(len(play) for play in reached_device(self.out))
 
-    def finish(self) -> int:
-        status = self.proc.wait(timeout=20)
+    def wait_for_screen(self, pattern: str, timeout: float = 60) -> re.Match:
+        """Until the screen shows `pattern` (a regular expression): its match."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = re.search(pattern, self.screen.decode(errors="replace"))
+            if found:
+                return found
+            time.sleep(0.02)
+        raise AssertionError(f"never shown: {pattern!r}; the screen: {bytes(self.screen)!r}")
+
+    def finish(self, timeout: float = 20) -> int:
+        status = self.proc.wait(timeout=timeout)
         assert termios.tcgetattr(self.slave) == self.settings, "terminal not restored"
         os.close(self.slave)
         self.reader.join(timeout=5)
@@ -505,6 +540,77 @@ def test_coach_play_stopped_by_a_signal_restores_the_terminal(tmp_path, signum, 
     assert f"coach: stopped ({signal.Signals(signum).name})." in screen
     assert "Traceback" not in screen
     assert screen.rfind("\x1b[?25h") > screen.rfind("\x1b[?25l")  # the cursor shown again
+
+
+def slow_espeak(folder: Path, delay: float) -> str:
+    """A PATH whose `espeak-ng` makes one clip at a time, each taking `delay` seconds more: a
+    cold cache renders slower than the session plays, on any number of cores."""
+    real = shutil.which("espeak-ng")
+    if real is None:
+        pytest.skip("espeak-ng is not installed")
+    stand_in = folder / "bin" / "espeak-ng"
+    stand_in.parent.mkdir()
+    stand_in.write_text(
+        "#!/bin/sh\n"
+        f'case "$1" in -v) exec flock {folder / "espeak.lock"} sh -c \'sleep {delay}; '
+        f'exec {real} "$@"\' sh "$@";; esac\n'
+        f'exec {real} "$@"\n'
+    )
+    stand_in.chmod(0o755)
+    return f"{stand_in.parent}{os.pathsep}{os.environ['PATH']}"
+
+
+COACH_PLAY = [sys.executable, "-m", "coach", "play", "--engine", "espeak-ng", "--rest", "1"]
+
+
+def test_coach_play_shows_the_totals_while_the_session_is_still_being_made(tmp_path):
+    routine = write_routine(tmp_path)
+    term = Terminal(tmp_path, command=[*COACH_PLAY, "-r", str(routine)],
+                    path=slow_espeak(tmp_path, 0.6))  # fmt: skip
+    shown = term.wait_for_screen(r"Drill 1 of \d+: Ankle circle[^\n]*\n[^\n]*session")
+    term.press("q")
+    assert term.finish() == 0
+    line = shown.group(0)
+    assert line.startswith("Drill 1 of 2: Ankle circle")
+    # Being made: an estimate, said as one; the tail of the session is still rendering.
+    assert re.search(r"left in this part · about \d+:\d\d left in the session$", line), line
+    assert len(list((tmp_path / "cache").rglob("*.wav"))) < len(session_texts(routine))
+    screen = term.screen.decode(errors="replace")
+    assert "-:--" not in screen and "Drill 1 of 1" not in screen and "Traceback" not in screen
+
+
+def session_texts(routine_file: Path) -> list[str]:
+    return session(load_routine(routine_file)).timeline().script.texts()
+
+
+FOREGROUND_SHELL = "import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:]))"
+"""A shell's part: it holds the terminal's foreground process group and runs a command."""
+
+
+def test_coach_play_under_timeout_plays_without_keys_and_says_so(tmp_path):
+    """`timeout 120 coach play`: timeout puts itself and coach in a process group of their own,
+    which the terminal would stop (SIGTTOU) for setting its keys' mode."""
+    routine = write_routine(tmp_path)
+    play = [*COACH_PLAY, "-r", str(routine), "--only", "ankle-circle"]
+    term = Terminal(tmp_path, command=[sys.executable, "-c", FOREGROUND_SHELL,
+                                       "timeout", "120", *play])  # fmt: skip
+    assert term.finish(timeout=90) == 0
+    screen = term.screen.decode(errors="replace")
+    assert screen.count("coach: playing without keys: ") == 1
+    assert (
+        "\ncoach: playing without keys: not in the terminal's foreground process group; for "
+        "keys, run it in the foreground (with `timeout`, add --foreground).\r\n"
+    ) in "\n" + screen
+    assert "left in the session" not in screen  # no live line drawn over the shell's
+    exported = subprocess.run(
+        [sys.executable, "-m", "coach", "export", str(tmp_path / "s.wav"), *play[4:]],
+        env={**os.environ, "COACH_CACHE_DIR": str(tmp_path / "cache")},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert exported.returncode == 0, exported.stderr
+    with wave.open(str(tmp_path / "s.wav")) as w:
+        whole = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+    assert np.array_equal(np.concatenate(reached_device(term.out)), whole)  # played through
 
 
 def test_device_failing_mid_session_is_an_error(tmp_path, timeline):

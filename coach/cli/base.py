@@ -1,5 +1,6 @@
-"""The command line's common ground: the app, its consoles, error wording and exit codes, the
-session options every session command takes, and the signals that stop a run like Ctrl-C."""
+"""The command line's common ground: the app, error wording and exit codes, the session options
+every session command takes, and the signals that stop a run like Ctrl-C (its consoles are
+consoles.py's)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+from coach.cli.consoles import OutputError, err, guard_streams
 from coach.errors import (
     CoachError,
     ExitStatus,
@@ -30,6 +31,7 @@ from coach.errors import (
 )
 from coach.music import DEFAULT_DUCK_DB, DEFAULT_LEVEL_DB, MusicChoice
 from coach.options import SessionOptions
+from coach.paths import user_path
 from coach.session import Session, open_session
 from coach.tts import (
     DEFAULT_ENGINE,
@@ -45,10 +47,6 @@ app = typer.Typer(
 )
 cache_app = typer.Typer(help="Look after the clip cache.", no_args_is_help=True)
 app.add_typer(cache_app, name="cache")
-
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
 
 @dataclass
 class _Flags:
@@ -324,6 +322,8 @@ def make_session(
     )
     if music is None and (shuffle or seed is not None):
         raise UsageError("--shuffle and --seed order the tracks of --music; give --music too.")
+    if music is not None:
+        music = user_path(music, "--music")
     choice = None if music is None else MusicChoice(music, shuffle, seed, music_duck, music_level)
     progress = _RenderProgress()
     session = open_session(
@@ -378,6 +378,10 @@ def _stop(signum: int, frame: object) -> None:
 
 def main() -> None:
     """The console script."""
+    guard_streams()
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _stop)
-    app()
+    try:
+        app()
+    except OutputError as e:  # the help, written outside any command
+        raise SystemExit(_fail(e, e.exit_status).exit_code) from None

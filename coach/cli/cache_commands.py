@@ -11,9 +11,9 @@ import typer
 from coach.cli.base import (
     cache_app,
     command,
-    out,
     session_command,
 )
+from coach.cli.consoles import out
 from coach.errors import (
     UsageError,
     exact,

@@ -24,12 +24,11 @@ from coach.cli.base import (
     ShuffleOption,
     app,
     command,
-    err,
     make_session,
-    out,
     running,
     session_command,
 )
+from coach.cli.consoles import err, out
 from coach.music import DEFAULT_DUCK_DB, DEFAULT_LEVEL_DB
 from coach.routine import Drill, find_drill
 from coach.routine_fields import json_schema
