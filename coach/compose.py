@@ -8,10 +8,12 @@ set_layout.py; the options are options.py's.
 
 from __future__ import annotations
 
+import functools
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from coach.errors import SessionTooLongError
+from coach.errors import RoutineError, SessionTooLongError
 from coach.options import SessionOptions, select_drills
 from coach.routine import MAX_SESSION_SECONDS, Drill, Routine
 from coach.samples import SAMPLE_RATE, to_samples
@@ -77,6 +79,37 @@ def estimated_length(text: str) -> int:
     return to_samples(len(" ".join(text.split())) / SPOKEN_CHARS_PER_SECOND)
 
 
+@functools.lru_cache(maxsize=8)
+def check_length(routine: Routine, options: SessionOptions = SessionOptions()) -> int:
+    """The session's length in samples as estimated before anything is rendered (every text at
+    `estimated_length`, the intro included), refused past the limit: the one rule on a
+    session's length, the same in `coach check` (the routine's own options) and in a session
+    (its options), decided before any clip is made and never again after.
+
+    RoutineError naming the file and what makes it long when the routine's own session is too
+    long; SessionTooLongError when the options make it so. Cached: a session needs it when it
+    opens and each time it is composed."""
+    drills = select_drills(routine, options)
+    limit = to_samples(MAX_SESSION_SECONDS)
+    estimate = _Estimate(routine, options, drills, estimated_length, limit=limit)
+    try:
+        estimate.cursor = LEAD_IN
+        estimate.intro(minutes=0)  # the number said is not known yet: two characters at most
+        estimate.within_limit("the intro")
+        estimate.body()
+        estimate.within_limit("the outro")
+    except _PastLimit as past:
+        problem = f"the session would pass the {MAX_SESSION_SECONDS // 3600}-hour limit in {past}."
+        if options != SessionOptions():
+            raise SessionTooLongError(problem[0].upper() + problem[1:]) from None
+        raise RoutineError(f"{routine.source}: {problem} {estimate.longest_part()}") from None
+    return estimate.cursor
+
+
+class _PastLimit(Exception):
+    """The estimate passed the session's limit; its text says where."""
+
+
 @dataclass
 class _Composer(SetLayout):
     """Builds one Script; `cursor` is the sample where the next sound may start."""
@@ -96,13 +129,10 @@ class _Composer(SetLayout):
     """The round under way, in a routine of more than one round."""
     set: int | None = None
     """The set under way, in a drill of more than one set."""
-
     def run(self) -> Script:
-        # The intro names the session's length before the rest is laid out: an estimate.
-        estimate = _Composer(self.routine, self.options, self.drills, estimated_length)
-        estimate.body()
+        # The intro names the session's length before the rest is laid out: the estimate.
         self.cursor = LEAD_IN
-        self.intro(minutes=(estimate.cursor + LEAD_IN) / SAMPLE_RATE / 60)
+        self.intro(minutes=check_length(self.routine, self.options) / SAMPLE_RATE / 60)
         self.chapter_end(INTRO_ID, "Intro", 0, ChapterKind.INTRO)
         return self.body()
 
@@ -117,11 +147,6 @@ class _Composer(SetLayout):
         outro_start = self.cursor
         self.outro()
         self.cursor += TAIL
-        if self.cursor > to_samples(MAX_SESSION_SECONDS):
-            raise SessionTooLongError(
-                f"The session would last {self.cursor / SAMPLE_RATE / 3600:.1f} hours; the limit"
-                f" is {MAX_SESSION_SECONDS // 3600} hours."
-            )
         return self.chapter_end(OUTRO_ID, "Outro", outro_start, ChapterKind.OUTRO, last=True)
 
     def chapter_end(
@@ -169,6 +194,10 @@ class _Composer(SetLayout):
 
     def pause(self, samples: int = GAP) -> None:
         self.cursor += samples
+
+    def within_limit(self, where: str) -> None:
+        """Called after each set and each drill, `where` naming it: the estimate stops there
+        once past its limit (see `_Estimate`)."""
 
     # --- the parts of a session -----------------------------------------
 
@@ -225,11 +254,13 @@ class _Composer(SetLayout):
                 self.timed_set(drill, cues)
             else:
                 self.rep_set(drill, cues, early=set_number == 1)
+            self.within_limit(f"drill {number} of {total} ({drill.id})")
         self.set = None
         if number < total:
             self.rest(drill, self.drills[number], self.rest_seconds)
         elif self.round and self.round < self.rounds:
             self.rest(drill, self.drills[0], self.round_rest_seconds)
+        self.within_limit(f"drill {number} of {total} ({drill.id})")
         chapter_id = drill.id if self.round is None else f"{drill.id}_{self.round}"
         title = drill.name if self.round is None else f"{drill.name}, round {self.round}"
         self.chapter_end(chapter_id, title, start, ChapterKind.DRILL)
@@ -272,3 +303,38 @@ class _Composer(SetLayout):
         self.cursor = count_out
         self.count_down(drill, ToneKind.REST_OVER)
         self.pause()
+
+
+@dataclass
+class _Estimate(_Composer):
+    """The session laid out with estimated speech for `check_length`, as far as `limit`."""
+
+    limit: int = 0
+
+    def within_limit(self, where: str) -> None:
+        """Stop once past the limit, at most a set late: a session of a thousand hours is
+        refused as fast as one of three."""
+        if self.cursor > self.limit:
+            rounds = f", round {self.round} of {self.rounds}" if self.round else ""
+            raise _PastLimit(where + rounds)
+
+    def longest_part(self) -> str:
+        """What to shorten, for the part of the session laid out so far that takes longest:
+        the sets' work, the speech between them, or the rest of the time (the rests)."""
+        starts = [s.start for s in self.sets]
+
+        def in_a_set(at: int) -> bool:
+            index = bisect_right(starts, at) - 1
+            return index >= 0 and at < self.sets[index].end
+
+        work = sum(s.end - s.start for s in self.sets)
+        speech = sum(e.length for e in self.events if e.kind is EventKind.SPEECH
+                     and not in_a_set(e.start))  # fmt: skip
+        parts = {
+            "Lower the reps, the seconds, the sets or the rounds.": work,
+            "Shorten the instructions and cues, or use fewer drills.": speech,
+            "Shorten rest_seconds, set_rest_seconds or round_rest_seconds.": (
+                self.cursor - work - speech
+            ),
+        }
+        return max(parts, key=parts.__getitem__)

@@ -14,17 +14,21 @@ apart), so an M4A waits for the whole session.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
+import select
 import shutil
+import signal
 import struct
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from coach.atomic import process_alive
+from coach.atomic import left_over, own_name
 from coach.errors import ExportError
 from coach.samples import SAMPLE_WIDTH
 from coach.timeline import STRETCH_SECONDS
@@ -35,6 +39,8 @@ if TYPE_CHECKING:
 
 Progress = Callable[[float], None]
 """Called with the fraction done, from 0 to 1."""
+Folders = tuple[Path, ...]
+"""Where an ffmpeg run writes, first, then any other folder the export uses."""
 
 ENCODERS: dict[str, tuple[list[str], str]] = {
     ".mp3": (["-c:a", "libmp3lame", "-b:a", "{bitrate}"], "mp3"),
@@ -53,7 +59,18 @@ BITEXACT = ["-fflags", "+bitexact", "-flags:a", "+bitexact"]
 """Same input, same bytes."""
 SCRATCH_PREFIX = "coach-export-"
 """The encoder's scratch folder (audio, metadata, log) in the temporary folder:
-coach-export-PID-*."""
+coach-export-PID-TAG (`atomic.own_name`)."""
+STALL_SECONDS = 60.0
+"""How long ffmpeg may take no audio, or to finish beyond `SPEED` (far longer than any machine
+needs), before it is taken for hung and stopped: an export never waits for ever."""
+SPEED = 10.0
+"""Seconds of session a slow machine's ffmpeg encodes, copies or reads back in a second, at
+the least (two cores do well over 100)."""
+READ_BACK_TOLERANCE = 0.1
+"""How much shorter than the session a file may read back (an encoder's last frame): a file
+cut short by a full disk lacks at least ffmpeg's last buffer, seconds of audio."""
+FULL_BYTES = 64 * 1024
+"""A disk with less room than this left after a failed write is taken as full."""
 _UNKNOWN = 0xFFFFFFFF
 """A WAV stream's length while it is unknown (ffmpeg then reads to the end)."""
 
@@ -107,65 +124,215 @@ def encode(
 ) -> Timeline:  # fmt: skip
     """Encode the session into `part` in `fmt`, with the tags and chapters that `metadata`
     writes (FFMETADATA) for the whole timeline, which is returned: as it is made while it is
-    rendering (`LiveTimeline.rendering`), else in one pass.
+    rendering (`LiveTimeline.rendering`), else in one pass. Then read `part` back: ffmpeg 5.1
+    exits 0 when only its trailer could not be written (a full disk), so its status alone
+    proves nothing.
 
     The WAV stream on ffmpeg's standard input: raw PCM would do, but its small packets make
-    ffmpeg twice as slow.
+    ffmpeg twice as slow. ExportError for any failure, "no space left on FOLDER" for a full
+    disk.
     """
     _remove_stale_scratch()
     streaming = fmt in REMUX and getattr(source, "rendering", False)
-    with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-") as scratch:
-        audio, tags, log = (Path(scratch, name) for name in (f"audio{fmt}", "tags.txt", "log"))
+    temporary = Path(tempfile.gettempdir())
+    with _scratch(temporary) as scratch:
+        audio, tags, log = (scratch / name for name in (f"audio{fmt}", "tags.txt", "log"))
         first = source.until(0 if streaming else sys.maxsize)  # the whole, for one pass
         described = [] if streaming else ["-f", "ffmetadata", "-i", str(tags), "-map_metadata",
                                           "1", "-map_chapters", "1"]  # fmt: skip
         if not streaming:
-            tags.write_text(metadata(first), encoding="utf-8")
+            _write_scratch(tags, metadata(first), temporary)
         encoding = ["-f", "wav", "-max_size", "65536", "-i", "pipe:0", *described, "-map", "0:a",
                     *BITEXACT, *encoder_options(fmt, first.channels),
                     str(audio if streaming else part)]  # fmt: skip
-        with open(log, "wb") as errors:
-            ffmpeg = _ffmpeg(encoding, stdin=subprocess.PIPE, stderr=errors)
-        try:
-            made = write_wav(source, ffmpeg.stdin, report)
-            ffmpeg.stdin.close()
-        except BrokenPipeError:
-            made = first  # ffmpeg stopped early; its exit status and log say why
-            with contextlib.suppress(OSError):
-                ffmpeg.stdin.close()
-        except BaseException:
-            ffmpeg.kill()
-            ffmpeg.wait()
-            raise
-        _check(ffmpeg.wait(), fmt, log)
+        with open(log, "wb") as errors, _ffmpeg(encoding, stdin=subprocess.PIPE,
+                                                stderr=errors) as ffmpeg:  # fmt: skip
+            made = _feed(ffmpeg, source, report)
+            status = _finish(ffmpeg, made)
+        places = (part.parent, temporary)  # where the file is written, where the scratch is
+        _check(status, fmt, log, places[::-1] if streaming else places, whole=made is not None)
         if streaming:
-            tags.write_text(metadata(made), encoding="utf-8")
+            _write_scratch(tags, metadata(made), temporary)
             copying = ["-i", str(audio), "-f", "ffmetadata", "-i", str(tags), "-map", "0:a",
                        "-map_metadata", "1", "-map_chapters", "1", "-c", "copy", *BITEXACT,
                        *REMUX[fmt], "-f", ENCODERS[fmt][1], str(part)]  # fmt: skip
-            with open(log, "wb") as errors:
-                _check(_ffmpeg(copying, stderr=errors).wait(), fmt, log)
+            with open(log, "wb") as errors, _ffmpeg(copying, stderr=errors) as ffmpeg:
+                _check(_finish(ffmpeg, made), fmt, log, places)
+        _read_back(part, fmt, made, log, places)
     return made
 
 
-def _ffmpeg(arguments: list[str], **streams: object) -> subprocess.Popen:
+def _feed(
+    ffmpeg: subprocess.Popen, source: Timeline | LiveTimeline, report: Progress
+) -> Timeline | None:
+    """The session to ffmpeg's standard input; the whole timeline, or None when ffmpeg stopped
+    reading before the end (its exit status and log say why)."""
+    try:
+        return write_wav(source, _Pipe(ffmpeg.stdin), report)
+    except BrokenPipeError:
+        return None
+    finally:
+        with contextlib.suppress(OSError):
+            ffmpeg.stdin.close()
+
+
+class _Pipe:
+    """ffmpeg's standard input, each write bounded by `STALL_SECONDS`: an ffmpeg that stops
+    reading must not hang the export (a blocking write would wait for ever)."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._fd = stream.fileno()
+        os.set_blocking(self._fd, False)
+        self._poll = select.poll()
+        self._poll.register(self._fd, select.POLLOUT)
+
+    def write(self, data: bytes | memoryview) -> None:
+        view = memoryview(data).cast("B")
+        while view:
+            if not self._poll.poll(STALL_SECONDS * 1000):
+                raise ExportError(
+                    f"ffmpeg ({_program()}) took no audio for {STALL_SECONDS:g} s and was "
+                    "stopped; check that `ffmpeg -version` works."
+                )
+            with contextlib.suppress(BlockingIOError):
+                view = view[os.write(self._fd, view) :]
+
+    def seekable(self) -> bool:
+        return False
+
+
+@contextlib.contextmanager
+def _ffmpeg(arguments: list[str], **streams: object) -> Iterator[subprocess.Popen]:
+    """ffmpeg running `arguments`, in a process group of its own (standard input and output
+    nowhere unless given): when the block fails (a timeout, an error, Ctrl-C) the whole group
+    is ended, so nothing is left running."""
     command = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *arguments]
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, **streams)
+    streams = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL, **streams}
+    process = subprocess.Popen(command, start_new_session=True, **streams)
+    try:
+        yield process
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise
 
 
-def _check(status: int, fmt: str, log: Path) -> None:
-    if status:
-        lines = log.read_text(errors="replace").strip().splitlines()[-3:]
+def _finish(ffmpeg: subprocess.Popen, made: Timeline | None) -> int:
+    """ffmpeg's exit status, waited for at most what the session's length warrants."""
+    try:
+        return ffmpeg.wait(timeout=_bound(made))
+    except subprocess.TimeoutExpired:
         raise ExportError(
-            f"ffmpeg could not encode {fmt} (exit status {status}): "
-            f"{' '.join(lines) or 'no message'}"
-        )
+            f"ffmpeg ({_program()}) did not finish within {_bound(made):.0f} s and was "
+            "stopped; check that `ffmpeg -version` works."
+        ) from None
+
+
+def _bound(made: Timeline | None) -> float:
+    return STALL_SECONDS + (made.script.duration / SPEED if made is not None else 0)
+
+
+def _program() -> str:
+    return shutil.which("ffmpeg") or "ffmpeg"
+
+
+def _check(status: int, fmt: str, log: Path, folders: Folders, whole: bool = True) -> None:
+    """ExportError unless ffmpeg took the `whole` session, exited 0 and logged no full disk
+    (which ffmpeg 5.1 logs, then exits 0, when only its trailer failed)."""
+    lines = log.read_text(errors="replace").strip().splitlines()
+    logged = any(os.strerror(errno.ENOSPC) in line for line in lines)
+    if logged or status or not whole:
+        _no_space_in(folders, logged)
+        said = " ".join(lines[-3:]) or "no message"
+        early = "" if whole or status else ", having stopped reading before the end"
+        raise ExportError(f"ffmpeg could not encode {fmt} (exit status {status}{early}): {said}")
+
+
+def _no_space_in(folders: Folders, logged: bool = False) -> None:
+    """After a failure: "no space left" on the first of `folders` that is full (the log of a
+    run on a full disk may itself be lost), or on the first, where ffmpeg wrote, when the log
+    says so."""
+    for folder in folders:
+        if _full(folder):
+            raise ExportError(no_space(folder))
+    if logged:
+        raise ExportError(no_space(folders[0]))
+
+
+def _read_back(part: Path, fmt: str, made: Timeline, log: Path, folders: Folders) -> None:
+    """ExportError unless `part` reads back whole, as long as the session: every packet is
+    demuxed (not decoded: a tenth of a second for a 12-minute session) and the end of the
+    last one is the length."""
+    reading = ["-i", str(part), "-map", "0:a", "-c", "copy", "-f", "null", "-",
+               "-progress", "pipe:1"]  # fmt: skip
+    with open(log, "wb") as errors, _ffmpeg(reading, stdout=subprocess.PIPE,
+                                            stderr=errors) as ffmpeg:  # fmt: skip
+        try:
+            shown = ffmpeg.communicate(timeout=_bound(made))[0]
+        except subprocess.TimeoutExpired:
+            raise ExportError(
+                f"ffmpeg ({_program()}) did not read the {fmt} file back within "
+                f"{_bound(made):.0f} s and was stopped; check that `ffmpeg -version` works."
+            ) from None
+    ends = re.findall(rb"^out_time_us=(\d+)\s*$", shown, re.M)
+    seconds, wanted = (int(ends[-1]) / 1e6 if ends else 0.0), made.script.duration
+    if ffmpeg.returncode == 0 and seconds >= wanted - READ_BACK_TOLERANCE:
+        return
+    _no_space_in(folders)
+    said = " ".join(log.read_text(errors="replace").split()) or "no message"
+    raise ExportError(
+        f"ffmpeg ({_program()}) reported success, but the {fmt} file it wrote reads back as "
+        f"{seconds:.1f} s of {wanted:.1f} s ({said}); check that `ffmpeg -version` works."
+    )
+
+
+def no_space(folder: Path) -> str:
+    """The message for a full disk: where, and what to do."""
+    return f"no space left on {folder.absolute()}; free some space there, or export elsewhere."
+
+
+def _full(folder: Path) -> bool:
+    try:
+        found = os.statvfs(folder)
+    except OSError:
+        return False
+    return found.f_bavail * found.f_frsize < FULL_BYTES
+
+
+@contextlib.contextmanager
+def _scratch(temporary: Path) -> Iterator[Path]:
+    """A new scratch folder in `temporary`, removed after the block."""
+    folder = temporary / own_name(SCRATCH_PREFIX)
+    _in_scratch(lambda: folder.mkdir(mode=0o700), temporary)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _write_scratch(path: Path, text: str, temporary: Path) -> None:
+    _in_scratch(lambda: path.write_text(text, encoding="utf-8"), temporary)
+
+
+def _in_scratch(write: Callable[[], object], temporary: Path) -> None:
+    """`write()`; a full disk there is "no space left on" the temporary folder, not on the
+    export's own."""
+    try:
+        write()
+    except OSError as error:
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise ExportError(no_space(temporary)) from error
+        raise
 
 
 def _remove_stale_scratch() -> None:
-    """Remove the scratch folders of exports that were killed (their process is gone)."""
-    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
-        pid = folder.name[len(SCRATCH_PREFIX) :].split("-")[0]
-        stale = pid.isdigit() and not process_alive(int(pid))
-        if stale and folder.is_dir() and not folder.is_symlink():
-            shutil.rmtree(folder, ignore_errors=True)
+    """Remove the scratch folders of exports that were killed: exactly the names `_scratch`
+    makes, of a process now gone, folders of this user."""
+    with os.scandir(tempfile.gettempdir()) as found:
+        for entry in found:
+            ours = left_over(entry.name, SCRATCH_PREFIX)
+            if ours and entry.is_dir(follow_symlinks=False) and entry.stat(
+                follow_symlinks=False
+            ).st_uid == os.getuid():
+                shutil.rmtree(entry.path, ignore_errors=True)

@@ -1,26 +1,27 @@
 """The exporter: a session to an audio file (by default MP3 with ID3 tags and chapters);
 captions.
 
-Every file is written beside its destination under a hidden temporary name and renamed over it
-only once complete, so an interrupted export leaves the destination as it was. A session still
-being made (live.py) is written as it is made (encode.py).
+Every file is written beside its destination under a hidden temporary name, checked, and renamed
+over it only once complete, so an interrupted or failed export leaves the destination as it
+was; the audio and its captions are renamed only once both are written. A session still being
+made (live.py) is written as it is made (encode.py).
 """
 
 from __future__ import annotations
 
-import glob
+import errno
 import os
-import secrets
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from coach.atomic import process_alive, written_beside
-from coach.encode import ENCODERS, Progress, encode, write_wav
+from coach.atomic import left_over, own_name, written_together
+from coach.encode import ENCODERS, Progress, encode, no_space, write_wav
 from coach.errors import ExportError, UsageError
+from coach.paths import resolved, user_path
 from coach.script import EventKind, Script
 
 if TYPE_CHECKING:
@@ -33,6 +34,8 @@ ARTIST = "coach"
 PART_NAME_CHARS = 200
 """A temporary file's name holds at most this much of the target's name (a name may have 255
 bytes; the temporary one adds a dot, the process id, a random tag and ".part")."""
+Protected = Iterable[tuple[Path, str]]
+"""Files an export must never write over, each with what it is ("the routine file")."""
 
 
 @dataclass(frozen=True)
@@ -46,17 +49,18 @@ class ExportResult:
     """The script of the session written (a session made while written is whole only now)."""
 
 
-def audio_path(out: str | Path, protect: Path | None = None) -> Path:
+def audio_path(out: str | Path, protect: Protected = ()) -> Path:
     """The file an export to `out` writes (".mp3" added when there is no extension); checks it.
 
-    A symbolic link is followed: the file it points to is replaced, keeping its mode.
+    The format is the extension of the name given. A symbolic link is followed only to a file
+    of that same extension, which is replaced, keeping its mode.
     UsageError for a name that cannot be a new audio file (empty, "-", a folder, a device, a
-    read-only file, a name ending in a dot, `protect` itself: the routine file) or an unknown
-    extension; ExportError when ffmpeg is needed and missing, or the folder does not exist.
-    Cheap, so a caller can check before rendering anything.
+    read-only file, a name ending in a dot, a link elsewhere or in a loop, one of `protect`:
+    the routine file, the music) or an unknown extension; ExportError when ffmpeg is needed and
+    missing, or the folder does not exist or cannot be written. Cheap, so a caller can check
+    before rendering anything.
     """
-    path = _target(out, "the output", protect)
-    path = path if path.suffix else path.with_name(path.name + ".mp3")
+    path = _target(out, "the output", protect, default_suffix=".mp3")
     fmt = path.suffix.lower()
     if fmt not in FORMATS:
         raise UsageError(
@@ -74,21 +78,26 @@ def audio_path(out: str | Path, protect: Path | None = None) -> Path:
 
 
 def export_timeline(
-    source: Timeline | LiveTimeline, out: Path, *, progress: Progress | None = None
-) -> ExportResult:
-    """Write the session to `out` in the format of its extension; see `audio_path`.
+    source: Timeline | LiveTimeline, out: Path, *, progress: Progress | None = None,
+    captions: Path | None = None,
+) -> ExportResult:  # fmt: skip
+    """Write the session to `out` in the format of its extension (see `audio_path`), and its
+    `captions` (see `check_captions`) when given: both or neither.
 
     `source` may be a session still being made: it is written, and encoded, as it is made.
     `progress` is called once the session is whole.
     """
     path = audio_path(out)
+    targets = [path] if captions is None else [path, check_captions(captions)]
     fmt, report = path.suffix.lower(), progress or (lambda fraction: None)
-    with _replacing(path) as part:
+    with _replacing(*targets) as parts:
         if fmt == ".wav":
-            with open(part, "wb") as file:
+            with open(parts[0], "wb") as file:
                 made = write_wav(source, file, report)
         else:
-            made = encode(source, part, fmt, lambda whole: _ffmetadata(whole, fmt), report)
+            made = encode(source, parts[0], fmt, lambda whole: _ffmetadata(whole, fmt), report)
+        if captions is not None:
+            _write_text(parts[1], _caption_text(made.script, targets[1]))
     report(1.0)
     return ExportResult(path, made.script.duration, path.stat().st_size, made.script)
 
@@ -96,26 +105,38 @@ def export_timeline(
 def write_captions(script: Script, out: Path) -> Path:
     """Write the spoken text with its times as .srt, .vtt or .lrc, by the extension of `out`."""
     out = check_captions(out)
+    with _replacing(out) as (part,):
+        _write_text(part, _caption_text(script, out))
+    return out
+
+
+def _write_text(part: Path, text: str) -> None:
+    """`text` into `part`, a failure naming `part` (a write's OSError names no file), so the
+    message names the right file of two."""
+    try:
+        part.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise OSError(error.errno, error.strerror, str(part)) from error
+
+
+def _caption_text(script: Script, out: Path) -> str:
+    """The captions of `script` in the format of the extension of `out`."""
     fmt = out.suffix.lower()
     speech = [e for e in script.events if e.kind is EventKind.SPEECH]
     rate = script.sample_rate
     if fmt == ".lrc":
         lines = [f"[ti:{_one_line(script.routine)}]", f"[by:{ARTIST}]"]
         lines += [f"[{_clock(e.start, rate, '.', hours=False)}]{_one_line(e.text)}" for e in speech]
-        text = "\n".join(lines) + "\n"
-    else:
-        sep = "," if fmt == ".srt" else "."
-        escape = _srt_text if fmt == ".srt" else _vtt_text
-        cues = [
-            f"{_clock(e.start, rate, sep)} --> {_clock(e.end, rate, sep)}\n{escape(e.text)}\n"
-            for e in speech
-        ]
-        if fmt == ".srt":
-            cues = [f"{n}\n{cue}" for n, cue in enumerate(cues, start=1)]
-        text = "\n".join(["WEBVTT\n"] * (fmt == ".vtt") + cues)
-    with _replacing(out) as part:
-        part.write_text(text, encoding="utf-8")
-    return out
+        return "\n".join(lines) + "\n"
+    sep = "," if fmt == ".srt" else "."
+    escape = _srt_text if fmt == ".srt" else _vtt_text
+    cues = [
+        f"{_clock(e.start, rate, sep)} --> {_clock(e.end, rate, sep)}\n{escape(e.text)}\n"
+        for e in speech
+    ]
+    if fmt == ".srt":
+        cues = [f"{n}\n{cue}" for n, cue in enumerate(cues, start=1)]
+    return "\n".join(["WEBVTT\n"] * (fmt == ".vtt") + cues)
 
 
 def _one_line(text: str) -> str:
@@ -134,9 +155,9 @@ def _srt_text(text: str) -> str:
     return _one_line(text).replace("-->", "->").replace("<", "‹")
 
 
-def check_captions(out: str | Path, protect: Path | None = None) -> Path:
+def check_captions(out: str | Path, protect: Protected = ()) -> Path:
     """The captions file for `out`, checked as `audio_path` checks an audio file; UsageError for
-    an unknown captions extension, ExportError for a missing folder."""
+    an unknown captions extension, ExportError for a folder missing or not writable."""
     out = _target(out, "the captions", protect)
     if out.suffix.lower() not in CAPTION_FORMATS:
         raise UsageError(
@@ -147,26 +168,49 @@ def check_captions(out: str | Path, protect: Path | None = None) -> Path:
     return out
 
 
-def _target(out: str | Path, what: str, protect: Path | None) -> Path:
-    """`out` as a path to write (a link followed), or UsageError saying why it cannot be one."""
+def _target(out: str | Path, what: str, protect: Protected, default_suffix: str = "") -> Path:
+    """`out` as a path to write (`~` expanded, `default_suffix` added to a name without an
+    extension, a link followed), or UsageError saying why it cannot be one."""
     name = str(out)
     if not name.strip():
         raise UsageError(f"The name of {what} file is empty; give one, e.g. session.mp3.")
     if name == "-":
         raise UsageError(f"Cannot write {what} to standard output ('-'); give a file name.")
-    path = Path(name).expanduser()
+    path = user_path(name, what.capitalize())
     if path.name.endswith(".") or name.endswith(os.sep):
         raise UsageError(f"Cannot write {what} to {name!r}: a file name cannot end in a dot or /.")
-    path = path.resolve() if path.is_symlink() else path
+    if default_suffix and not path.suffix:
+        _file_or_new(path, what)  # "/dev/null" means the device, not "/dev/null.mp3"
+        path = path.with_name(path.name + default_suffix)
+    if path.is_symlink():
+        path = _followed(path, what)
+    _file_or_new(path, what)
+    if path.is_file() and _read_only(path):
+        raise UsageError(f"Cannot write {what} to {path}: it is read-only. Remove it first.")
+    for kept, kind in protect:
+        if path.exists() and kept.exists() and path.samefile(kept):
+            raise UsageError(f"Cannot write {what} to {path}: it is {kind}.")
+    return path
+
+
+def _file_or_new(path: Path, what: str) -> None:
+    """UsageError when `path` is a folder, or exists and is not a regular file (a device)."""
     if path.is_dir():
         raise UsageError(f"Cannot write {what} to {path}: it is a folder.")
     if path.exists() and not path.is_file():
         raise UsageError(f"Cannot write {what} to {path}: it is not a regular file.")
-    if path.is_file() and _read_only(path):
-        raise UsageError(f"Cannot write {what} to {path}: it is read-only. Remove it first.")
-    if protect is not None and path.exists() and protect.exists() and path.samefile(protect):
-        raise UsageError(f"Cannot write {what} to {path}: it is the routine file.")
-    return path
+
+
+def _followed(link: Path, what: str) -> Path:
+    """The file the link `link` points to, when it has the link's own extension: the format is
+    the name typed, and a link elsewhere ("x.mp3" to a text file) is surely a mistake."""
+    real = resolved(link, what.capitalize())
+    if real.suffix.lower() != link.suffix.lower():
+        raise UsageError(
+            f"Cannot write {what} to {link}: it is a link to {real}, which is not a "
+            f"{link.suffix or 'plain'} file; remove the link or give another name."
+        )
+    return real
 
 
 def _read_only(path: Path) -> bool:
@@ -187,29 +231,45 @@ def _clock(samples: int, rate: int, separator: str, hours: bool = True) -> str:
 
 
 def _check_folder(path: Path) -> None:
-    if not path.parent.is_dir():
-        raise ExportError(f"Cannot write {path}: the folder {path.parent} does not exist.")
+    """ExportError unless the folder of `path` exists and can be written (not read-only, not
+    another user's), so no target fails after the session is rendered."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise ExportError(f"Cannot write {path}: the folder {folder} does not exist.")
+    if not os.access(folder, os.W_OK):
+        read_only = os.statvfs(folder).f_flag & os.ST_RDONLY
+        why = "is on a read-only file system" if read_only else "gives no permission to write"
+        raise ExportError(f"Cannot write {path}: the folder {folder} {why}; export elsewhere.")
 
 
 @contextmanager
-def _replacing(path: Path) -> Iterator[Path]:
-    """A new hidden file beside `path`, renamed over it once the block completes, else removed.
+def _replacing(*paths: Path) -> Iterator[list[Path]]:
+    """A new hidden file beside each of `paths`, renamed over them once the block completes and
+    all are synced, else removed.
 
-    Its name holds the writer's process id, so files left by a killed export are removed the
+    Their names hold the writer's process id, so files left by a killed export are removed the
     next time, without touching those of an export still running.
     """
-    _remove_stale_parts(path)
-    name = f".{_part_stem(path)}.{os.getpid()}-{secrets.token_hex(4)}.part"
-    mode = path.stat().st_mode & 0o7777 if path.is_file() else None  # kept by the new file
+    files = []
+    for path in paths:
+        _remove_stale_parts(path)
+        mode = path.stat().st_mode & 0o7777 if path.is_file() else None  # kept by the new file
+        files.append((path, own_name(f".{_part_stem(path)}.", ".part"), mode))
     started = False
     try:
-        with written_beside(path, name, sync=True, mode=mode) as part:
+        with written_together(files, sync=True) as parts:
             started = True
-            yield part
+            yield parts
     except OSError as error:
+        parts = {path.with_name(name): path for path, name, _ in files}
+        path = parts.get(Path(error.filename or ""), paths[0])  # the one it was writing
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise ExportError(f"Cannot write {path}: {no_space(path.parent)}") from error
         denied = isinstance(error, PermissionError) and not started
         hint = f" Probable cause: no permission to write in {path.parent}." if denied else ""
         raise ExportError(f"Cannot write {path}: {error.strerror}.{hint}") from error
+    except ExportError as error:
+        raise ExportError(f"Cannot write {paths[0]}: {error}") from error
 
 
 def _part_stem(path: Path) -> str:
@@ -218,11 +278,12 @@ def _part_stem(path: Path) -> str:
 
 
 def _remove_stale_parts(path: Path) -> None:
-    stem = _part_stem(path)
-    for part in path.parent.glob(f".{glob.escape(stem)}.*-*.part"):
-        pid = part.name[len(stem) + 2 :].split("-")[0]
-        if pid.isdigit() and not process_alive(int(pid)):
-            part.unlink(missing_ok=True)
+    """Remove what killed exports to `path` left: exactly the names `_replacing` makes."""
+    prefix = f".{_part_stem(path)}."
+    with os.scandir(path.parent) as found:
+        for entry in found:
+            if left_over(entry.name, prefix, ".part") and entry.is_file(follow_symlinks=False):
+                Path(entry.path).unlink(missing_ok=True)
 
 
 def _ffmetadata(timeline: Timeline, fmt: str) -> str:

@@ -9,6 +9,11 @@ from enum import StrEnum
 
 from coach.routine import MAX_REPS, MIN_REP_SECONDS, Sides
 
+MAX_REST_SECONDS = 3600
+"""The longest rest, between drills, sets or rounds: an hour (a session lasts 3 at most)."""
+MAX_PART_SECONDS = 600
+"""The longest rep, hold or timed work: 10 minutes (split longer work into sets)."""
+
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
@@ -33,8 +38,12 @@ class Field:
     required: bool = False
     minimum: float | None = None
     maximum: float | None = None
+    """Every number has both bounds, so a value is bounded before any arithmetic on it."""
     max_chars: int | None = None
     """The longest text (each text, for a list): 1500 characters is two minutes of speech."""
+    max_items: int | None = None
+    """The most texts in a list: cues beyond this are more than a set can hold between its reps
+    (those that fit nowhere are said before the set, so more would be a speech, not cues)."""
     pattern: str | None = None
     nullable: bool = True
     """Whether YAML's empty value stands for the default (as for an absent field)."""
@@ -43,13 +52,17 @@ class Field:
 ROUTINE_FIELDS = {
     "name": Field(Kind.TEXT, "The routine's name, said first.", True, max_chars=80),
     "description": Field(Kind.TEXT, "What the routine is for (not spoken).", max_chars=600),
-    "rest_seconds": Field(Kind.NUMBER, "Rest between drills, in seconds (default 10).", minimum=0),
+    "rest_seconds": Field(
+        Kind.NUMBER, "Rest between drills, in seconds (default 10).", minimum=0,
+        maximum=MAX_REST_SECONDS,
+    ),
     "rounds": Field(
         Kind.COUNT, "The whole list of drills, this many times (default 1).", minimum=1,
         maximum=100,
     ),
     "round_rest_seconds": Field(
-        Kind.NUMBER, "Rest between rounds, in seconds (default: rest_seconds).", minimum=0
+        Kind.NUMBER, "Rest between rounds, in seconds (default: rest_seconds).", minimum=0,
+        maximum=MAX_REST_SECONDS,
     ),
     "drills": Field(Kind.DRILLS, "The drills, in order.", True),
 }  # fmt: skip
@@ -60,18 +73,21 @@ DRILL_FIELDS = {
     ),
     "name": Field(Kind.TEXT, "The drill's name, said before it.", True, max_chars=80),
     "instructions": Field(Kind.TEXT, "How to do it, said before the set.", True, max_chars=1500),
-    "cues": Field(Kind.TEXTS, "Short cues, said during the set where they fit.", max_chars=120),
+    "cues": Field(
+        Kind.TEXTS, "Short cues, said during the set where they fit.", max_chars=120, max_items=20
+    ),
     "reps": Field(
         Kind.REPS, "Reps per set (per side when sided): 8, or a range [10, 12]. A drill has "
         "reps or seconds.", minimum=1, maximum=MAX_REPS,
     ),
     "seconds": Field(
         Kind.NUMBER, "A timed drill's work, in seconds (per side when sided). A drill has reps "
-        "or seconds.", minimum=5, maximum=600, nullable=False,
+        "or seconds.", minimum=5, maximum=MAX_PART_SECONDS, nullable=False,
     ),
     "sets": Field(Kind.COUNT, "Sets of the drill (default 1).", minimum=1, maximum=100),
     "set_rest_seconds": Field(
-        Kind.NUMBER, "Rest between sets, in seconds (default: rest_seconds).", minimum=0
+        Kind.NUMBER, "Rest between sets, in seconds (default: rest_seconds).", minimum=0,
+        maximum=MAX_REST_SECONDS,
     ),
     "sides": Field(
         Kind.SIDES, "none (default); switch: all reps or the time on one side, then the other; "
@@ -79,14 +95,16 @@ DRILL_FIELDS = {
     ),
     "rep_seconds": Field(
         Kind.NUMBER, "Tempo of one rep, in seconds (default 3; counted drills only).",
-        minimum=MIN_REP_SECONDS,
+        minimum=MIN_REP_SECONDS, maximum=MAX_PART_SECONDS,
     ),
     "hold_seconds": Field(
         Kind.NUMBER, "A hold at the end of each rep, in tenths of a second at most (counted "
-        "drills only).", minimum=0,
+        "drills only).", minimum=0, maximum=MAX_PART_SECONDS,
     ),
-    "equipment": Field(Kind.TEXTS, "What the drill needs (--without skips it).", max_chars=40),
-    "targets": Field(Kind.TEXTS, "What the drill works (not spoken).", max_chars=40),
+    "equipment": Field(
+        Kind.TEXTS, "What the drill needs (--without skips it).", max_chars=40, max_items=10
+    ),
+    "targets": Field(Kind.TEXTS, "What the drill works (not spoken).", max_chars=40, max_items=10),
 }  # fmt: skip
 COUNTED_ONLY = ("rep_seconds", "hold_seconds")
 """Fields of a drill of counted reps that a timed drill does not have."""
@@ -131,7 +149,8 @@ def _property(field: Field) -> dict:
     if field.kind is Kind.TEXT:
         schema = text
     elif field.kind is Kind.TEXTS:
-        schema = {"anyOf": [{"type": "null"}, text, {"type": "array", "items": text}]}
+        items = {"maxItems": field.max_items} if field.max_items else {}
+        schema = {"anyOf": [{"type": "null"}, text, {"type": "array", "items": text, **items}]}
     elif field.kind is Kind.NUMBER:
         schema = {"type": ["number", "null"] if field.nullable else "number", **bounds}
     elif field.kind is Kind.COUNT:

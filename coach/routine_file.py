@@ -1,5 +1,6 @@
 """Loading a routine file: read safely and bounded, parsed as YAML 1.2, then validated in full
-(routine_check.py) before anything is rendered.
+(routine_check.py) and its session's length checked (compose.check_length) before anything is
+rendered, as every session checks it.
 """
 
 from __future__ import annotations
@@ -7,20 +8,22 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
 from coach.atomic import written_beside
+from coach.compose import check_length
 from coach.errors import RoutineError, UsageError
+from coach.paths import user_path
 from coach.routine import MAX_FILE_BYTES, Routine, default_routine_path
 from coach.routine_check import Validator
 from coach.yaml_text import load_document
 
 
-def load_routine(path: Path | str | None = None) -> Routine:
-    """Read and validate a routine file (the built-in one when `path` is None)."""
-    path = Path(path) if path is not None else default_routine_path()
+def load_routine(path: Path | str | None = None, what: str = "routine file") -> Routine:
+    """Read and validate a routine file (the built-in one when `path` is None). `what` names
+    where the path was given in a message about the path itself (`~nobody/x.yaml`)."""
+    path = user_path(path, what) if path is not None else default_routine_path()
     name = str(path) if path != default_routine_path() else "built-in routine leg-mobility.yaml"
     with contextlib.suppress(OSError):  # opening a FIFO or a device could block: refuse them
         if not stat.S_ISREG(path.stat().st_mode) and not path.is_dir():
@@ -34,23 +37,28 @@ def load_routine(path: Path | str | None = None) -> Routine:
         raise RoutineError(f"{name}: no such file. Check the path.") from None
     except OSError as e:
         raise RoutineError(f"{name}: cannot be read ({e.strerror}).") from None
-    return replace(parse_routine(data, name), path=path)
+    return parse_routine(data, name, path)
 
 
-def parse_routine(data: bytes, source: str) -> Routine:
-    """Validate the bytes of a routine file named `source` in messages."""
+def parse_routine(data: bytes, source: str, path: Path | None = None) -> Routine:
+    """Validate the bytes of a routine file named `source` in messages (read from `path`),
+    and the length of the session it makes with no options."""
     if len(data) > MAX_FILE_BYTES:
         raise RoutineError(
             f"{source}: larger than {MAX_FILE_BYTES // 1000} kB; is it a routine file?"
         )
     document = load_document(data, source)
-    return Validator(source).routine(document)
+    routine = Validator(source).routine(document, path)
+    check_length(routine)
+    return routine
 
 
-def write_starter_routine(path: Path) -> None:
+def write_starter_routine(path: Path | str, what: str = "new routine file") -> None:
     """Write a commented starter routine (a counted drill with sets, a timed one, sides) to
     `path`, which must not exist: written beside it and linked into place, so an existing file
-    is never replaced and no half-written one is left. UsageError when the name is taken."""
+    is never replaced and no half-written one is left. UsageError when the name is taken (or
+    for a `~user` that does not exist; `what` names where the path was given)."""
+    path = user_path(path, what)
     starter = Path(str(resources.files("coach") / "routines" / "starter.yaml")).read_bytes()
     taken = f"{path} already exists; coach new never replaces a file. Pick a new name."
     if path.exists() or path.is_symlink():

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from coach.compose import compose, estimated_length, phrases
-from coach.errors import OptionError, SessionTooLongError, exact
+from coach.compose import check_length, compose, estimated_length, phrases
+from coach.errors import OptionError, exact
 from coach.music import MusicChoice, Playlist, load_bed, make_playlist
 from coach.options import SessionOptions, check_options, select_drills
 from coach.routine import MAX_SESSION_SECONDS, Routine
@@ -51,11 +51,8 @@ hears the bed loop, crossfaded."""
 
 def music_seconds(routine: Routine, options: SessionOptions) -> float:
     """How long the session may last, known before any speech is rendered: the music it needs."""
-    try:
-        slow = compose(routine, options, lambda text: MUSIC_MARGIN * estimated_length(text))
-    except SessionTooLongError:  # only with the margin: as much music as a session may use
-        return MAX_SESSION_SECONDS
-    return slow.duration
+    slow = compose(routine, options, lambda text: MUSIC_MARGIN * estimated_length(text))
+    return min(slow.duration, MAX_SESSION_SECONDS)
 
 
 def check_volume(volume: float) -> None:
@@ -189,6 +186,7 @@ def open_session(
     loaded = routine if isinstance(routine, Routine) else load_routine(routine)
     check_options(options)
     select_drills(loaded, options)  # unknown ids are bad input, whatever the engine
+    check_length(loaded, options)  # too long with these options: refused before rendering
     folder = default_cache_dir(cache_dir)
     check_folder(folder)
     playlist = make_playlist(music) if music is not None else None

@@ -1,7 +1,9 @@
 """A routine's YAML text read safely: a YAML 1.2 reading, mappings that know their lines.
 
 Refused before anything is built: anchors and aliases (a routine never needs them, and they make
-bombs) and deep nesting (it makes the constructor recurse past Python's limit). Every problem is
+bombs), tags beyond YAML 1.2's core schema, and deep nesting (it makes the constructor recurse
+past Python's limit). A scalar its tag cannot read becomes an `Unreadable`, for the validator to
+refuse with the field named. Every problem is
 a RoutineError naming the source and, where known, the line, in plain words.
 """
 
@@ -12,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from coach.errors import RoutineError
+from coach.errors import RoutineError, excerpt
 
 MAX_DEPTH = 16
 """Deeper nesting than this is refused before it is built: a routine is 4 levels deep."""
@@ -34,8 +36,6 @@ def load_document(data: bytes, source: str) -> Any:
     except yaml.MarkedYAMLError as e:
         line = f", line {e.problem_mark.line + 1}" if e.problem_mark else ""
         what = _plain_problem(e, text)
-        if isinstance(e, yaml.constructor.ConstructorError) and "tag" in what:
-            what = f"{what}; tags that build objects are not allowed in a routine"
         raise RoutineError(f"{source}{line}: {what}.") from None
     except yaml.reader.ReaderError as e:
         # libyaml counts bytes and gives the character's code; the pure-Python reader, characters.
@@ -96,56 +96,105 @@ class _Loader(_SafeBase):  # type: ignore[misc, valid-type]
         return mapping
 
 
-    def construct_decimal(self, node: yaml.ScalarNode) -> int:
-        """A plain integer, as YAML 1.2 reads it; a leading zero (YAML 1.1's octal) is refused."""
+    def construct_decimal(self, node: yaml.ScalarNode) -> int | Unreadable:
+        """A plain integer, as YAML 1.2 reads it: decimal, and never converted when longer than
+        MAX_DIGITS (Python's own limit is 4,300 digits)."""
         text = node.value.lstrip("+-")
-        if len(text) > 1 and text.startswith("0"):
-            raise yaml.constructor.ConstructorError(
-                None, None, f"{node.value} starts with 0, which YAML 1.1 reads as an octal "
-                f"number; write {int(node.value)} (or quote it for text)", node.start_mark,
-            )  # fmt: skip
-        return int(node.value)
+        if not _INTEGER.match(node.value):
+            return Unreadable(node.value, node.tag)
+        if len(text) > MAX_DIGITS:
+            return Unreadable(node.value, node.tag, f"a {len(text)}-digit number")
+        return int(node.value)  # a leading zero was refused before (_check_octal)
 
-    def construct_real(self, node: yaml.ScalarNode) -> float:
+    def construct_real(self, node: yaml.ScalarNode) -> float | Unreadable:
+        """A float as YAML 1.2 reads it (float() of any length of digits is safe)."""
+        if not _FLOAT.match(node.value) and not _INTEGER.match(node.value):
+            return Unreadable(node.value, node.tag)
         special = {".inf": "inf", "+.inf": "inf", "-.inf": "-inf", ".nan": "nan"}
         return float(special.get(node.value.lower(), node.value))
 
+    def construct_bool(self, node: yaml.ScalarNode) -> bool | Unreadable:
+        """true or false, in YAML 1.2's three spellings of each (`!!bool yes` is not one)."""
+        if not _BOOL.match(node.value):
+            return Unreadable(node.value, node.tag)
+        return node.value.lower() == "true"
+
+    def construct_null(self, node: yaml.ScalarNode) -> None | Unreadable:
+        """The empty value: `~`, `null` (three spellings) or nothing (`!!null x` is not one)."""
+        if not _NULL.match(node.value):
+            return Unreadable(node.value, node.tag)
+        return None
+
+
+class Unreadable:
+    """A scalar its tag cannot read (`!!int abc`), or an integer too long to be any routine's
+    number: kept as written instead of failing where no field is known, so the validator refuses
+    it like any value of the wrong kind, naming the field, the line and what to write."""
+
+    def __init__(self, text: str, tag: str, shown: str | None = None) -> None:
+        self.text = text
+        self.shown = shown or f"{_short_tag(tag)} {text!r}"
+        self.kind = "number" if shown else f"value that {_short_tag(tag)} cannot read"
+
+    def __repr__(self) -> str:  # how the validator shows a value it refuses
+        return self.shown
+
+
+def _short_tag(tag: str) -> str:
+    """`tag:yaml.org,2002:int` as it is usually written, `!!int`."""
+    return "!!" + tag.removeprefix(_YAML_TAG) if tag.startswith(_YAML_TAG) else tag
+
+
+MAX_DIGITS = 40
+"""An integer longer than this is not converted: no field takes one (the largest is 10000), and
+no spoken word is that long, so as text it would be refused all the same."""
+_YAML_TAG = "tag:yaml.org,2002:"
+_INTEGER = re.compile(r"^[-+]?[0-9]+$")
+_FLOAT = re.compile(r"^(?:[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+(?:\.[0-9]*)?[eE][-+]?[0-9]+)"
+                    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")  # fmt: skip
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+ALLOWED_TAGS = {
+    yaml.ScalarEvent: {"!", *(_YAML_TAG + name for name in ("str", "int", "float", "bool",
+                                                              "null"))},
+    yaml.SequenceStartEvent: {_YAML_TAG + "seq"},
+    yaml.MappingStartEvent: {_YAML_TAG + "map"},
+}  # fmt: skip
+"""The explicit tags a routine may use, by the kind of node: YAML 1.2's core schema. Every other
+tag (`!!timestamp`, `!!set`, `!!binary`, `!!python/...`, `!local`) is refused before anything
+is built: a routine holds only text, numbers, true/false, lists and mappings."""
+
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)
-# Scalars as YAML 1.2 reads them, not 1.1: only true/false are booleans (so a cue "Yes" or "On"
-# stays text), integers are decimal, and 2e0 is a number.
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers
-            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
-                           "tag:yaml.org,2002:float")]
-    for first, resolvers in _SafeBase.yaml_implicit_resolvers.items()
-}  # fmt: skip
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789")
-)
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^(?:[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+(?:\.[0-9]*)?[eE][-+]?[0-9]+)"
-               r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
-    list("-+0123456789."),
-)  # fmt: skip
-_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_decimal)
-_Loader.add_constructor("tag:yaml.org,2002:float", _Loader.construct_real)
+# Scalars as YAML 1.2's core schema reads them, not 1.1: only true/false are booleans (so a cue
+# "Yes" or "On" stays text), integers are decimal, 2e0 is a number, and there are no implicit
+# dates, merge keys (<<) or values (=).
+_Loader.yaml_implicit_resolvers = {}
+for _tag, _pattern, _first in (
+    ("null", _NULL, ["~", "n", "N", ""]), ("bool", _BOOL, list("tTfF")),
+    ("int", _INTEGER, list("-+0123456789")), ("float", _FLOAT, list("-+0123456789.")),
+):  # fmt: skip
+    _Loader.add_implicit_resolver(_YAML_TAG + _tag, _pattern, _first)
+_Loader.add_constructor(_YAML_TAG + "int", _Loader.construct_decimal)
+_Loader.add_constructor(_YAML_TAG + "float", _Loader.construct_real)
+_Loader.add_constructor(_YAML_TAG + "bool", _Loader.construct_bool)
+_Loader.add_constructor(_YAML_TAG + "null", _Loader.construct_null)
 
 
 def _prescan(text: str, source: str) -> None:
-    """Refuse anchors, aliases and deep nesting from the event stream, before anything is built.
+    """Refuse anchors, aliases, tags outside ALLOWED_TAGS and deep nesting from the event
+    stream, before anything is built.
 
-    A routine never needs anchors or aliases, and they make bombs; deep nesting makes the
-    constructor recurse past Python's limit (and the pure-Python scanner slow down).
+    A routine never needs anchors or aliases, and they make bombs; other tags build objects no
+    field takes (or run code); deep nesting makes the constructor recurse past Python's limit
+    (and the pure-Python scanner slow down).
     """
-    depth = 0
     too_deep = (
         f"nested more than {MAX_DEPTH} levels deep; a routine is a mapping with a list of drills"
     )
+    open_nodes: list[list] = []
+    """Per open list or mapping: [whether a mapping, the key whose value comes next (None when a
+    key comes next)], so a message can name the field."""
     events = yaml.parse(text, Loader=_SafeBase)
     while True:
         try:
@@ -163,9 +212,66 @@ def _prescan(text: str, source: str) -> None:
                 f"{source}, line {line}: YAML anchors and aliases (&, *) are not allowed in a "
                 "routine; write each value out."
             )
-        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            depth += 1
-            if depth > MAX_DEPTH:
+        if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            open_nodes.pop()
+            _value_done(open_nodes)
+            continue
+        if not isinstance(event, (yaml.ScalarEvent, *_COLLECTIONS)):
+            continue
+        _check_tag(event, _field_of(open_nodes), source, line)
+        _check_octal(event, _field_of(open_nodes), source, line)
+        if open_nodes and open_nodes[-1][0] and open_nodes[-1][1] is None:  # a key
+            open_nodes[-1][1] = event.value if isinstance(event, yaml.ScalarEvent) else "?"
+        elif isinstance(event, yaml.ScalarEvent):
+            _value_done(open_nodes)
+        if isinstance(event, _COLLECTIONS):
+            open_nodes.append([isinstance(event, yaml.MappingStartEvent), None])
+            if len(open_nodes) > MAX_DEPTH:
                 raise RoutineError(f"{source}, line {line}: {too_deep}.")
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            depth -= 1
+
+
+_COLLECTIONS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+
+
+def _value_done(open_nodes: list[list]) -> None:
+    """A value is complete: in a mapping, a key comes next."""
+    if open_nodes and open_nodes[-1][0]:
+        open_nodes[-1][1] = None
+
+
+def _field_of(open_nodes: list[list]) -> str | None:
+    """The key of the innermost mapping value being read (through lists), if any."""
+    for is_mapping, key in reversed(open_nodes):
+        if is_mapping:
+            return key
+    return None
+
+
+def _check_octal(event: yaml.NodeEvent, field: str | None, source: str, line: int) -> None:
+    """Refuse an integer with a leading zero (`010`, octal in YAML 1.1), naming the field."""
+    if not isinstance(event, yaml.ScalarEvent):
+        return
+    if not (event.tag is None and event.implicit[0] or event.tag == _YAML_TAG + "int"):
+        return
+    digits = event.value.lstrip("+-")
+    if _INTEGER.match(event.value) and len(digits) > 1 and digits.startswith("0"):
+        where = f", field {excerpt(field, 40)!r}" if field else ""
+        number = event.value[: len(event.value) - len(digits)] + (digits.lstrip("0") or "0")
+        raise RoutineError(
+            f"{source}{where}, line {line}: {excerpt(event.value, 40)} starts with 0, which YAML "
+            f"1.1 reads as an octal number; write {excerpt(number, 40)} (or quote it for text)."
+        )
+
+
+def _check_tag(event: yaml.NodeEvent, field: str | None, source: str, line: int) -> None:
+    """Refuse an explicit tag outside ALLOWED_TAGS, naming the field it is on."""
+    tag = event.tag
+    if tag is None or tag in ALLOWED_TAGS[type(event)]:
+        return
+    on = "" if isinstance(event, yaml.ScalarEvent) else " on a list or mapping"
+    where = f", field {excerpt(field, 40)!r}" if field else ""
+    raise RoutineError(
+        f"{source}{where}, line {line}: the tag {_short_tag(tag)} is not allowed{on} in a routine, "
+        "which holds only text, numbers, true/false, lists and mappings; write the value "
+        "without the tag."
+    )

@@ -241,45 +241,6 @@ def test_unwritable_destinations(timeline, tmp_path):
 # --- safe output ---------------------------------------------------------------------
 
 
-FAILING_FFMPEG = """#!/bin/sh
-# Writes part of an output file, reads some input, then dies as a crashing encoder would.
-for last; do :; done
-printf 'partial' > "$last"
-head -c 100000 > /dev/null
-echo "encoder exploded" >&2
-exit 1
-"""
-
-
-def test_a_failing_encoder_leaves_the_old_file_untouched(timeline, tmp_path, monkeypatch):
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "ffmpeg").write_text(FAILING_FFMPEG)
-    (bin_dir / "ffmpeg").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    out = tmp_path / "session.mp3"
-    out.write_bytes(b"old session")
-    with pytest.raises(ExportError, match="encoder exploded"):
-        export_timeline(timeline, out)
-    assert out.read_bytes() == b"old session"
-    assert leftovers(tmp_path) == []
-
-
-@needs_ffmpeg
-def test_an_interrupted_export_leaves_the_old_file_untouched(timeline, tmp_path):
-    out = tmp_path / "session.mp3"
-    out.write_bytes(b"old session")
-
-    def interrupt(fraction: float) -> None:
-        if fraction > 0.3:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        export_timeline(timeline, out, progress=interrupt)
-    assert out.read_bytes() == b"old session"
-    assert leftovers(tmp_path) == []
-
-
 KILLED_EXPORT = """
 import sys
 from pathlib import Path

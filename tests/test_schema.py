@@ -34,8 +34,10 @@ BEYOND_A_SCHEMA = {
     "hold-too-precise": TENTHS,
     "hold-nan": NOT_JSON,
     "rep-seconds-inf": NOT_JSON,
-    "rest-astronomical": NOT_JSON,
+    "checked-as-the-session": SESSION,
     "control-character": "control characters inside a text",
+    "bidi-override": "control characters inside a text",
+    "noncharacter": "control characters inside a text",
     "escaped-surrogate": "lone surrogates inside a text",
     "word-too-long": "the length of one word",
 }

@@ -170,11 +170,14 @@ def export(
     ] = None,
 ) -> None:
     """Export the session as an audio file (MP3 with chapters by default)."""
-    from coach.export import audio_path, check_captions, export_timeline, write_captions
+    from coach.export import audio_path, check_captions, export_timeline
 
-    # Refuse a bad destination before rendering anything.
-    path = audio_path(destination, protect=session.routine.path)
-    captions_path = check_captions(captions, session.routine.path) if captions else None
+    # Refuse a bad destination before rendering anything: never over the user's own files.
+    protect = [(session.routine.path, "the routine file")] if session.routine.path else []
+    if session.playlist is not None:
+        protect += [(track, "one of the --music tracks") for track in session.playlist.tracks]
+    path = audio_path(destination, protect)
+    captions_path = check_captions(captions, protect) if captions is not None else None
     bar = Progress(
         TextColumn("Exporting"),
         BarColumn(),
@@ -196,12 +199,12 @@ def export(
         bar.update(tasks[0], completed=done)
 
     try:  # written as it is made: encoding overlaps rendering
-        result = export_timeline(session.live(report_progress=True), path, progress=report)
+        result = export_timeline(
+            session.live(report_progress=True), path, progress=report, captions=captions_path
+        )
     finally:
         if tasks:
             bar.stop()
-    if captions_path is not None:
-        write_captions(result.script, captions_path)
     out.print(
         f"Wrote {result.path} ({_clock(result.seconds)}, {result.bytes / 1e6:.1f} MB)", markup=False
     )
