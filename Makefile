@@ -12,6 +12,7 @@ demo: setup
 
 # A worker per core, each taking whole files (module fixtures are made once, counts kept whole).
 test: setup
+	.venv/bin/lint-imports --no-cache
 	$(PY) -m pytest -q -p no:cacheprovider -n auto --dist loadfile
 
 bench:

@@ -12,20 +12,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from coach.compose import check_length, compose, estimated_length, phrases
+from coach.cache.store import check_folder, default_cache_dir
+from coach.compose.composer import check_length, compose, estimated_length, phrases
+from coach.compose.options import SessionOptions, check_options, select_drills
+from coach.compose.script import Script
 from coach.errors import OptionError, exact
-from coach.music import MusicChoice, Playlist, load_bed, make_playlist
-from coach.options import SessionOptions, check_options, select_drills
-from coach.routine import MAX_SESSION_SECONDS, Routine
-from coach.routine_file import load_routine
-from coach.script import Script
-from coach.tts import Speech, VoiceSettings, default_cache_dir
-from coach.tts.cache import check_folder
+from coach.music.bed import MusicChoice, Playlist, load_bed, make_playlist
+from coach.routine.loading import load_routine
+from coach.routine.model import MAX_SESSION_SECONDS, Routine
+from coach.tts import Speech, VoiceSettings
 
 if TYPE_CHECKING:  # numpy and the timeline only for the commands that lay out audio
-    from coach.live import LiveTimeline
-    from coach.mix import Music
-    from coach.timeline import ClipSource, Timeline
+    from coach.audio.live import LiveTimeline
+    from coach.audio.mix import Music
+    from coach.audio.timeline import ClipSource, Timeline
 
 Progress = Callable[[int, int], None]
 """Called with (clips done, clips to render) as the speech renders."""
@@ -89,7 +89,7 @@ class Session:
         """The bed under the voice, from the cache or decoded now (see music.py)."""
         if self.playlist is None:
             return None
-        from coach.mix import Music
+        from coach.audio.mix import Music
 
         seconds = music_seconds(self.routine, self.options)
         bed = load_bed(self.playlist, self.cache_dir, seconds, self.music_progress)
@@ -109,7 +109,7 @@ class Session:
         return make_script(self.routine, self.options, self.speech)
 
     def timeline(self) -> Timeline:
-        from coach.timeline import Timeline
+        from coach.audio.timeline import Timeline
 
         music = self.music  # first: bad music is refused before any speech is rendered
         return Timeline(self.script, self.speech, self.volume, music=music)
@@ -118,7 +118,7 @@ class Session:
         """The session made while it plays or is exported (live.py): the player starts on the
         opening, the encoder on the first chunk, while the rest renders. The rendering's
         progress is reported only when asked (the player shows the session instead)."""
-        from coach.live import LiveTimeline
+        from coach.audio.live import LiveTimeline
 
         music = self.music
         speech = self.speech
@@ -161,6 +161,16 @@ class Session:
         return list(self.speech.unsaved) if "speech" in self.__dict__ and not self.clips else []
 
 
+def read_routine(path: Path | str | None = None, what: str = "routine file") -> Routine:
+    """A routine file (the built-in one when `path` is None) read, validated, and the session it
+    makes with no options checked for length: every rule a session runs before rendering, so
+    `coach check` says OK only for a file every session command takes. RoutineError otherwise;
+    `what` names where the path was given."""
+    routine = load_routine(path, what)
+    check_length(routine)
+    return routine
+
+
 def open_session(
     routine: Path | Routine | None = None,
     options: SessionOptions | None = None,
@@ -183,7 +193,7 @@ def open_session(
     """
     options = options or SessionOptions()
     check_volume(volume)
-    loaded = routine if isinstance(routine, Routine) else load_routine(routine)
+    loaded = routine if isinstance(routine, Routine) else read_routine(routine)
     check_options(options)
     select_drills(loaded, options)  # unknown ids are bad input, whatever the engine
     check_length(loaded, options)  # too long with these options: refused before rendering

@@ -57,8 +57,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_player import Pulse  # noqa: E402
 from bench_wer import word_error_rate  # noqa: E402
 
-from coach.encode import encoder_options  # noqa: E402
-from coach.routine import default_routine_path  # noqa: E402
+from coach.output.encode import encoder_options  # noqa: E402
+from coach.routine.model import default_routine_path  # noqa: E402
 from coach.samples import SAMPLE_RATE  # noqa: E402
 from coach.tts import ENGINES  # noqa: E402
 from coach.tts.piper_engine import NATURAL_RATE, PiperEngine  # noqa: E402

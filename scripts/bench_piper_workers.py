@@ -17,9 +17,9 @@ import statistics
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
-from coach.compose import phrases
-from coach.options import SessionOptions
-from coach.routine_file import load_routine
+from coach.compose.composer import phrases
+from coach.compose.options import SessionOptions
+from coach.routine.loading import load_routine
 from coach.tts.piper_engine import PiperEngine
 from coach.tts.speech import spoken_text
 

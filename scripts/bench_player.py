@@ -38,13 +38,14 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.devices import SimpleaudioOutput
-from coach.options import SessionOptions
-from coach.player import Player
-from coach.routine_file import load_routine
+from coach.audio.tones import tone_samples
+from coach.compose.beeps import ToneKind
+from coach.compose.options import SessionOptions
+from coach.playback.devices import SimpleaudioOutput
+from coach.playback.player import Player
+from coach.routine.loading import load_routine
 from coach.samples import SAMPLE_RATE
 from coach.session import open_session
-from coach.tones import ToneKind, tone_samples
 
 SEARCH = 0.25
 """Seconds either side of where a beep should be to look for it."""

@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 from stand_in import StandInSpeech
 
-from coach.music import MusicChoice
-from coach.options import SessionOptions
-from coach.routine import Routine
-from coach.routine_file import load_routine
+from coach.compose.options import SessionOptions
+from coach.music.bed import MusicChoice
+from coach.routine.loading import load_routine
+from coach.routine.model import Routine
 from coach.session import Session, open_session
 
 TINY_ROUTINE = """\
@@ -115,8 +115,8 @@ def no_device(folder: Path) -> dict[str, str]:
 
 def main() -> None:
     from coach.errors import CoachError
-    from coach.player import play_timeline
-    from coach.routine import find_drill
+    from coach.playback.player import play_timeline
+    from coach.routine.model import find_drill
 
     parser = argparse.ArgumentParser()
     parser.add_argument("routine", type=Path)

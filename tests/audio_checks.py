@@ -13,8 +13,8 @@ import numpy as np
 from pydub import AudioSegment
 from stand_in import beep_onset
 
+from coach.compose.script import Script
 from coach.samples import SAMPLE_RATE, to_samples
-from coach.script import Script
 
 
 def decode(path: Path) -> np.ndarray:

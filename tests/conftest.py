@@ -11,9 +11,9 @@ from collections.abc import Callable  # noqa: E402
 import pytest  # noqa: E402
 from stand_in import StandInSpeech  # noqa: E402
 
-from coach.options import SessionOptions  # noqa: E402
-from coach.routine import Routine  # noqa: E402
-from coach.routine_file import parse_routine  # noqa: E402
+from coach.compose.options import SessionOptions  # noqa: E402
+from coach.routine.loading import parse_routine  # noqa: E402
+from coach.routine.model import Routine  # noqa: E402
 from coach.session import Session, open_session  # noqa: E402
 
 

@@ -6,8 +6,9 @@ import zlib
 
 import numpy as np
 
+from coach.audio.tones import tone_samples
+from coach.compose.beeps import TONES, ToneKind
 from coach.samples import SAMPLE_RATE, to_samples
-from coach.tones import TONES, ToneKind, tone_samples
 
 ROUTINE = b"""
 name: Test routine

@@ -13,12 +13,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from coach.tts import cache_info, clear_cache, default_cache_dir, prune_cache
-from coach.tts.cache import (
+from coach.cache.store import (
     CACHE_ENV,
     DamagedClipError,
+    cache_info,
+    clear_cache,
     clip_key,
     clip_path,
+    default_cache_dir,
+    prune_cache,
     read_clip,
     read_sidecar,
     sidecar_path,

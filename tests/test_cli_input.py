@@ -22,8 +22,8 @@ from typer.testing import CliRunner
 
 from coach.cli import app
 from coach.errors import RoutineError
-from coach.routine import default_routine_path
-from coach.routine_file import load_routine, parse_routine
+from coach.routine.loading import load_routine, parse_routine
+from coach.routine.model import default_routine_path
 
 runner = CliRunner()
 VALID = default_routine_path().read_bytes()

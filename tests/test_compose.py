@@ -8,15 +8,15 @@ from itertools import pairwise
 import pytest
 from stand_in import stand_in_length
 
-from coach.compose import compose, phrases
+from coach.compose.beeps import TONES, ToneKind
+from coach.compose.composer import compose, phrases
+from coach.compose.options import SessionOptions, check_options
+from coach.compose.script import INTRO_ID, OUTRO_ID, ChapterKind, EventKind
+from coach.compose.track import BEEP_GAP
+from coach.compose.wording import set_sentence
 from coach.errors import NoDrillsLeftError, OptionError
-from coach.options import SessionOptions, check_options
-from coach.routine_file import load_routine, parse_routine
+from coach.routine.loading import load_routine, parse_routine
 from coach.samples import SAMPLE_RATE, to_samples
-from coach.script import INTRO_ID, OUTRO_ID, ChapterKind, EventKind
-from coach.set_layout import BEEP_GAP
-from coach.tones import TONES, ToneKind
-from coach.wording import set_sentence
 
 ROUTINE = b"""
 name: Test routine
@@ -353,7 +353,7 @@ def test_drills_called_intro_and_outro_get_chapters_of_their_own():
         ("outro", ChapterKind.DRILL),
         (OUTRO_ID, ChapterKind.OUTRO),
     ]
-    from coach.player import status_at
+    from coach.playback.status import status_at
 
     drill = script.chapters[1]
     assert status_at(script, drill.start).drill_number == 1

@@ -12,12 +12,12 @@ import pytest
 from alsa_fixtures import SlowSpeech
 from stand_in import ROUTINE, StandInSpeech
 
-from coach.encode import BITEXACT, encoder_options
-from coach.export import _ffmetadata, export_timeline
-from coach.live import LiveTimeline
-from coach.music import MusicChoice
-from coach.options import SessionOptions
-from coach.routine_file import parse_routine
+from coach.audio.live import LiveTimeline
+from coach.compose.options import SessionOptions
+from coach.music.bed import MusicChoice
+from coach.output.encode import BITEXACT, encoder_options
+from coach.output.export import _ffmetadata, export_timeline
+from coach.routine.loading import parse_routine
 from coach.session import open_session
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")

@@ -18,13 +18,13 @@ from mutagen.id3 import ID3
 from run_coach import coach
 from stand_in import ROUTINE
 
+from coach.audio.timeline import Timeline
+from coach.compose.script import INTRO_ID, OUTRO_ID, Event, EventKind, Script
 from coach.errors import ExportError, UsageError
-from coach.export import FORMATS, audio_path, export_timeline, write_captions
-from coach.routine import default_routine_path
-from coach.routine_file import parse_routine
+from coach.output.export import FORMATS, audio_path, export_timeline, write_captions
+from coach.routine.loading import parse_routine
+from coach.routine.model import default_routine_path
 from coach.samples import SAMPLE_RATE, to_samples
-from coach.script import INTRO_ID, OUTRO_ID, Event, EventKind, Script
-from coach.timeline import Timeline
 
 needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
 
@@ -245,9 +245,9 @@ KILLED_EXPORT = """
 import sys
 from pathlib import Path
 import numpy as np
-from coach.script import Script
-from coach.export import export_timeline
-from coach.timeline import Timeline
+from coach.compose.script import Script
+from coach.output.export import export_timeline
+from coach.audio.timeline import Timeline
 
 samples = np.random.default_rng(1).integers(-3000, 3000, 22050 * 600).astype(np.int16)
 def progress(fraction):

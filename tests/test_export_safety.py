@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 from stand_in import ROUTINE
 
-from coach import encode
+from coach.audio.timeline import Timeline
+from coach.compose.script import Script
 from coach.errors import ExportError
-from coach.export import export_timeline
-from coach.routine_file import parse_routine
-from coach.script import Script
-from coach.timeline import Timeline
+from coach.output import encode
+from coach.output.export import export_timeline
+from coach.routine.loading import parse_routine
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
 

@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 from stand_in import beep_onset, stand_in_length
 
-from coach.compose import compose
-from coach.export import export_timeline
-from coach.options import SessionOptions
-from coach.routine import default_routine_path
-from coach.routine_file import load_routine, parse_routine
+from coach.compose.beeps import ToneKind
+from coach.compose.composer import compose
+from coach.compose.options import SessionOptions
+from coach.compose.script import ChapterKind, EventKind
+from coach.compose.track import BEEP_GAP
+from coach.output.export import export_timeline
+from coach.routine.loading import load_routine, parse_routine
+from coach.routine.model import default_routine_path
 from coach.samples import SAMPLE_RATE, to_samples
-from coach.script import ChapterKind, EventKind
-from coach.set_layout import BEEP_GAP
-from coach.tones import ToneKind
 
 CIRCUIT = b"""
 name: Hip and core circuit
@@ -186,7 +186,7 @@ def test_the_exported_go_and_end_beeps_are_the_seconds_apart(tmp_path, stand_in_
 
 
 def test_the_live_line_names_the_round_and_the_set(script):
-    from coach.player import status_at
+    from coach.playback.status import status_at
 
     bridges = [s for s in script.sets if s.drill == "glute-bridge"]
     second = next(s for s in bridges if (s.round, s.set) == (2, 2))

@@ -26,13 +26,14 @@ from mutagen.id3 import ID3
 from run_coach import coach
 from stand_in import ROUTINE, StandInSpeech
 
-from coach.compose import compose
-from coach.export import export_timeline
-from coach.mix import FACTOR, Ducking, Music
-from coach.music import MUSIC_RATE, Bed, MusicChoice, load_bed, make_playlist
-from coach.options import SessionOptions
-from coach.routine_file import parse_routine
-from coach.script import Script
+from coach.audio.bed import MUSIC_RATE, Bed
+from coach.audio.mix import FACTOR, Ducking, Music
+from coach.compose.composer import compose
+from coach.compose.options import SessionOptions
+from coach.compose.script import Script
+from coach.music.bed import MusicChoice, load_bed, make_playlist
+from coach.output.export import export_timeline
+from coach.routine.loading import parse_routine
 from coach.session import open_session
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
@@ -271,24 +272,24 @@ def test_the_bed_loops_from_its_crossfade():
 
 
 def test_a_bed_is_kept_in_the_cache_and_rebuilt_when_damaged(noisy, tmp_path, monkeypatch):
-    import coach.music
+    import coach.music.bed
 
     playlist = make_playlist(MusicChoice(noisy))
     first = load_bed(playlist, tmp_path, SESSION_SECONDS)
     made = np.array(first.samples)  # a copy: the bed is mapped from the file damaged below
     assert first.tracks == ("01 noise.mp3", "02 chord.ogg")
     (bed_file,) = tmp_path.glob("*.bed")
-    decode_track = coach.music._decode
-    monkeypatch.setattr(coach.music, "_decode", lambda *a: pytest.fail("decoded again"))
+    decode_track = coach.music.bed._decode
+    monkeypatch.setattr(coach.music.bed, "_decode", lambda *a: pytest.fail("decoded again"))
     again = load_bed(playlist, tmp_path, SESSION_SECONDS)
     assert np.array_equal(again.samples, made) and again.tracks == first.tracks
     with open(bed_file, "r+b") as f:
         f.truncate(bed_file.stat().st_size - 2)
-    monkeypatch.setattr(coach.music, "_decode", decode_track)
+    monkeypatch.setattr(coach.music.bed, "_decode", decode_track)
     assert np.array_equal(load_bed(playlist, tmp_path, SESSION_SECONDS).samples, made)
     (noisy / "02 chord.ogg").rename(noisy / "02 chords.ogg")  # the same contents, renamed
     try:
-        monkeypatch.setattr(coach.music, "_decode", lambda *a: pytest.fail("decoded again"))
+        monkeypatch.setattr(coach.music.bed, "_decode", lambda *a: pytest.fail("decoded again"))
         renamed = load_bed(make_playlist(MusicChoice(noisy)), tmp_path, SESSION_SECONDS)
         assert renamed.tracks == ("01 noise.mp3", "02 chords.ogg")
     finally:

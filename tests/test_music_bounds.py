@@ -22,8 +22,11 @@ from run_coach import coach
 from stand_in import ROUTINE, StandInSpeech
 from test_music import gaps, make_track, music_db, tone_db
 
-from coach.mix import Music
-from coach.music import (
+from coach.audio.mix import Music
+from coach.audio.timeline import Timeline
+from coach.cache.store import read_bed
+from coach.compose.options import SessionOptions
+from coach.music.bed import (
     BED_STEP_SECONDS,
     MAX_BED_SECONDS,
     MUSIC_RATE,
@@ -32,11 +35,8 @@ from coach.music import (
     load_bed,
     make_playlist,
 )
-from coach.options import SessionOptions
-from coach.routine_file import parse_routine
+from coach.routine.loading import parse_routine
 from coach.session import music_seconds, open_session
-from coach.timeline import Timeline
-from coach.tts.cache import read_bed
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
 FIRST, THEN = 15000, 17000

@@ -20,18 +20,14 @@ import numpy as np
 import pytest
 from alsa_fixtures import file_device, no_device, reached_device, session, write_routine
 
+from coach.compose.beeps import ToneKind
+from coach.compose.script import ChapterKind
 from coach.errors import OptionError
-from coach.player import (
-    Player,
-    Status,
-    resume_offset,
-    status_at,
-)
-from coach.routine import find_drill
-from coach.routine_file import load_routine
+from coach.playback.player import Player
+from coach.playback.status import Status, resume_offset, status_at
+from coach.routine.loading import load_routine
+from coach.routine.model import find_drill
 from coach.samples import SAMPLE_RATE
-from coach.script import ChapterKind
-from coach.tones import ToneKind
 
 FIXTURES = Path(__file__).with_name("alsa_fixtures.py")
 
@@ -233,8 +229,8 @@ def test_status_names_drill_side_and_rep(timeline):
 def test_a_session_still_being_made_shows_its_totals(routine):
     """The first drill laid out, the rest still to make: the plan gives the drill count and an
     estimate of the time left, and the line says it is one."""
-    from coach.compose import compose
-    from coach.options import SessionOptions
+    from coach.compose.composer import compose
+    from coach.compose.options import SessionOptions
 
     made = session(routine)
     parts = []
@@ -276,7 +272,7 @@ def test_find_drill_refuses_unknown_and_ambiguous_names(routine, name, message):
 
 
 def test_find_drill_prefers_an_exact_match():
-    from coach.routine_file import parse_routine
+    from coach.routine.loading import parse_routine
 
     routine = parse_routine(
         b"""\
@@ -633,8 +629,8 @@ def test_device_failing_mid_session_is_an_error(tmp_path, timeline):
 def test_coach_play_and_rehearse_on_an_empty_cache_reach_the_device_as_exported(tmp_path, routine):
     import wave
 
-    from coach.export import export_timeline
-    from coach.options import SessionOptions
+    from coach.compose.options import SessionOptions
+    from coach.output.export import export_timeline
     from coach.session import open_session
 
     cache = tmp_path / "cache"  # empty: both commands render while they play

@@ -5,7 +5,6 @@ bidirectional controls or noncharacters; the routine's path goes through paths.u
 
 from __future__ import annotations
 
-import math
 import time
 from pathlib import Path
 
@@ -17,11 +16,11 @@ from stand_in import StandInSpeech
 from test_format2 import CIRCUIT
 from test_routine import DRILL, HEAD, REPS_RULE, TIMED, many_drills, write_case
 
-from coach.compose import check_length, compose, estimated_length
+from coach.compose.composer import check_length, compose, estimated_length
+from coach.compose.options import SessionOptions
 from coach.errors import RoutineError, SessionTooLongError, UsageError
-from coach.options import SessionOptions
-from coach.routine_fields import FIELDS
-from coach.routine_file import load_routine, parse_routine
+from coach.routine.fields import FIELDS
+from coach.routine.loading import load_routine, parse_routine
 from coach.samples import SAMPLE_RATE, to_samples
 from coach.session import open_session
 
@@ -100,6 +99,7 @@ def test_every_number_is_read_with_its_bounds_or_refused_naming_the_field(field,
     template, line = NUMBER_PLACES[field]
     try:
         routine = parse_routine(template.replace("VALUE", value).encode(), "n.yaml")
+        check_length(routine)
     except RoutineError as error:
         message = str(error)
         if LIMIT in message:  # within bounds, and too long a session all the same
@@ -293,7 +293,7 @@ def test_the_estimate_is_the_session_laid_out_with_estimated_speech(text):
 def test_twenty_cues_fit_and_twenty_one_are_refused_in_the_schema_too():
     assert FIELDS["cues"].max_items == 20
     parse_routine(CUED.encode(), "n.yaml")
-    from coach.routine_fields import json_schema
+    from coach.routine.fields import json_schema
 
     cues = json_schema()["$defs"]["drill"]["properties"]["cues"]["anyOf"][2]
     assert cues["maxItems"] == 20

@@ -13,7 +13,7 @@ from test_routine import CASES
 from typer.testing import CliRunner
 
 from coach.cli import app
-from coach.routine import default_routine_path
+from coach.routine.model import default_routine_path
 
 runner = CliRunner()
 

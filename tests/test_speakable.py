@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from coach.compose.wording import count_phrase
 from coach.tts.speakable import decimal_words, number_words, ordinal_words, speakable
-from coach.wording import count_phrase
 
 
 @pytest.mark.parametrize(

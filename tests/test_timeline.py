@@ -7,15 +7,15 @@ import numpy as np
 import pytest
 from stand_in import ROUTINE, StandInSpeech, beep_onset
 
+from coach.audio.levels import BEEP_LU, SPEECH_LUFS, clip_loudness
+from coach.audio.loudness import TARGET_LUFS, TRUE_PEAK_DBTP, loudness, true_peak
+from coach.audio.timeline import Timeline
+from coach.audio.tones import tone_samples
+from coach.compose.options import SessionOptions
 from coach.errors import OptionError
-from coach.levels import BEEP_LU, SPEECH_LUFS, clip_loudness
-from coach.loudness import TARGET_LUFS, TRUE_PEAK_DBTP, loudness, true_peak
-from coach.options import SessionOptions
-from coach.routine_file import parse_routine
+from coach.routine.loading import parse_routine
 from coach.samples import SAMPLE_RATE, to_samples
 from coach.session import make_script, open_session
-from coach.timeline import Timeline
-from coach.tones import tone_samples
 
 
 def sine(freq: float, seconds: float, amplitude: float = 1.0, phase: float = 0.0) -> np.ndarray:
@@ -135,7 +135,7 @@ def test_the_numpy_meters_match_scipys_filters():
     # scipy's K-weighting (sosfilt) and 4x oversampling (resample_poly) of the same design.
     from scipy import signal
 
-    from coach.loudness import OVERSAMPLER, k_weighted, k_weighting, peak_envelope
+    from coach.audio.loudness import OVERSAMPLER, k_weighted, k_weighting, peak_envelope
 
     rng = np.random.default_rng(7)
     for n in (1, 300, 70_000):
@@ -169,7 +169,7 @@ class MeasuringSpeech(StandInSpeech):
 def test_stored_levels_give_the_same_session_and_damaged_ones_are_found_again(
     routine, timeline, monkeypatch
 ):
-    import coach.timeline as timeline_module
+    import coach.audio.timeline as timeline_module
 
     speech = MeasuringSpeech()
     script = make_script(routine, SessionOptions(), speech)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from coach.loudness import loudness
+from coach.audio.loudness import loudness
+from coach.audio.tones import FADE_SECONDS, PEAK, TONE_LOUDNESS, tone_samples
+from coach.compose.beeps import TONES, ToneKind
 from coach.samples import SAMPLE_RATE, to_samples
-from coach.tones import FADE_SECONDS, PEAK, TONE_LOUDNESS, TONES, ToneKind, tone_samples
 
 
 @pytest.mark.parametrize("kind", list(ToneKind))

@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from coach.cache.store import DamagedClipError, read_bed, read_clip, write_bed, write_clip
 from coach.errors import EngineError
 from coach.tts import Speech, VoiceSettings
 from coach.tts import engines as engines_module
-from coach.tts.cache import DamagedClipError, read_bed, read_clip, write_bed, write_clip
 from coach.tts.engines import EspeakNgEngine
 from coach.tts.pyttsx3_engine import Pyttsx3Engine
 from coach.tts.speech import PIECE_CHARS, joined, pieces, sentences, spoken_text
@@ -248,9 +248,9 @@ def test_a_long_sentence_is_cut_at_its_clauses_then_at_words():
 
 
 def test_no_built_in_text_is_cut_into_pieces():
-    from coach.compose import phrases
-    from coach.options import SessionOptions
-    from coach.routine_file import load_routine
+    from coach.compose.composer import phrases
+    from coach.compose.options import SessionOptions
+    from coach.routine.loading import load_routine
 
     texts = {spoken_text(t) for t in phrases(load_routine(), SessionOptions())}
     assert all(pieces(part) == [part] for t in texts for part in sentences(t))

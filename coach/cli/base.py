@@ -20,6 +20,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from coach.cli.consoles import OutputError, err, guard_streams
+from coach.compose.options import SessionOptions
 from coach.errors import (
     CoachError,
     ExitStatus,
@@ -29,8 +30,7 @@ from coach.errors import (
     UsageError,
     excerpt,
 )
-from coach.music import DEFAULT_DUCK_DB, DEFAULT_LEVEL_DB, MusicChoice
-from coach.options import SessionOptions
+from coach.music.bed import DEFAULT_DUCK_DB, DEFAULT_LEVEL_DB, MusicChoice
 from coach.paths import user_path
 from coach.session import Session, open_session
 from coach.tts import (

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from coach.cache.store import cache_info, clear_cache, default_cache_dir, prune_cache
 from coach.cli.base import (
     cache_app,
     command,
@@ -19,12 +20,6 @@ from coach.errors import (
     exact,
 )
 from coach.session import Session
-from coach.tts import (
-    cache_info,
-    clear_cache,
-    default_cache_dir,
-    prune_cache,
-)
 
 CacheDirOption = Annotated[
     str | None,

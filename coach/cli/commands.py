@@ -29,13 +29,13 @@ from coach.cli.base import (
     session_command,
 )
 from coach.cli.consoles import err, out
-from coach.music import DEFAULT_DUCK_DB, DEFAULT_LEVEL_DB
-from coach.routine import Drill, find_drill
-from coach.routine_fields import json_schema
-from coach.routine_file import load_routine, write_starter_routine
+from coach.compose.script import EventKind
+from coach.music.bed import DEFAULT_DUCK_DB, DEFAULT_LEVEL_DB
+from coach.routine.fields import json_schema
+from coach.routine.loading import write_starter_routine
+from coach.routine.model import Drill, find_drill
 from coach.samples import to_seconds
-from coach.script import EventKind
-from coach.session import Session
+from coach.session import Session, read_routine
 from coach.tts import (
     DEFAULT_ENGINE,
     Speech,
@@ -58,7 +58,7 @@ def drills(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List the drills of a routine."""
-    loaded = load_routine(routine)
+    loaded = read_routine(routine)
     if as_json:
         doc = loaded.to_json()
         out.print(json.dumps(doc, indent=1, ensure_ascii=False), markup=False)
@@ -95,7 +95,7 @@ def drills(
 @command
 def check(file: Annotated[Path, typer.Argument(help="The routine file to validate.")]) -> None:
     """Validate a routine file."""
-    loaded = load_routine(file)
+    loaded = read_routine(file)
     out.print(f"{file}: OK, {len(loaded.drills)} drills.", markup=False)
 
 
@@ -170,7 +170,7 @@ def export(
     ] = None,
 ) -> None:
     """Export the session as an audio file (MP3 with chapters by default)."""
-    from coach.export import audio_path, check_captions, export_timeline
+    from coach.output.export import audio_path, check_captions, export_timeline
 
     # Refuse a bad destination before rendering anything: never over the user's own files.
     protect = [(session.routine.path, "the routine file")] if session.routine.path else []
@@ -214,7 +214,7 @@ def export(
 @session_command
 def play(session: Session) -> None:
     """Play the session through the default audio device."""
-    from coach.player import play_timeline
+    from coach.playback.player import play_timeline
 
     play_timeline(session.live())
 
@@ -240,9 +240,9 @@ def rehearse(
     music_level: MusicLevelOption = DEFAULT_LEVEL_DB,
 ) -> None:
     """Learn one drill: its full instructions, every cue, and one guided set."""
-    from coach.player import play_timeline
+    from coach.playback.player import play_timeline
 
-    found = find_drill(load_routine(routine), drill)
+    found = find_drill(read_routine(routine), drill)
     made = make_session(
         routine=routine, only=[found.id], skip=None, without=None, rest=None, pace=pace,
         brief=False, lower=lower, engine=engine, voice=voice, rate=rate, volume=volume,

@@ -1,5 +1,5 @@
-"""The TTS layer: engines behind one interface, and a clip cache that never serves a bad clip."""
-from coach.tts.cache import cache_info, clear_cache, default_cache_dir, prune_cache
+"""The TTS layer: engines behind one interface, a registry by name, and speech that renders
+what a session says into the clip cache."""
 from coach.tts.engines import Engine, VoiceInfo
 from coach.tts.registry import DEFAULT_ENGINE, ENGINES, list_voices
 from coach.tts.speech import Speech, VoiceSettings
@@ -11,9 +11,5 @@ __all__ = [
     "Speech",
     "VoiceInfo",
     "VoiceSettings",
-    "cache_info",
-    "clear_cache",
-    "default_cache_dir",
     "list_voices",
-    "prune_cache",
 ]

@@ -22,17 +22,16 @@ from functools import cache
 from importlib.metadata import version as package_version
 from pathlib import Path
 
-
 from coach.errors import EngineError, excerpt
 from coach.tts.engines import (
     PROBE_SECONDS,
     Engine,
     VoiceInfo,
-    run_bounded,
     english_first,
     group_ended,
     no_space,
     read_wav,
+    run_bounded,
 )
 
 

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.samples import to_samples
-from coach.tts.cache import (
+from coach.cache.store import (
     DamagedClipError,
     clip_key,
     clip_path,
@@ -24,6 +23,7 @@ from coach.tts.cache import (
     write_clip,
     write_sidecar,
 )
+from coach.samples import to_samples
 from coach.tts.engines import Engine
 from coach.tts.registry import DEFAULT_ENGINE, ENGINES, engine_class
 from coach.tts.speakable import speakable

@@ -29,13 +29,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from coach.atomic import left_over, own_name
+from coach.audio.timeline import STRETCH_SECONDS
 from coach.errors import ExportError
 from coach.samples import SAMPLE_WIDTH
-from coach.timeline import STRETCH_SECONDS
 
 if TYPE_CHECKING:
-    from coach.live import LiveTimeline
-    from coach.timeline import Timeline
+    from coach.audio.live import LiveTimeline
+    from coach.audio.timeline import Timeline
 
 Progress = Callable[[float], None]
 """Called with the fraction done, from 0 to 1."""

@@ -13,10 +13,17 @@ from pathlib import Path
 from typing import Any
 
 from coach.errors import RoutineError
-from coach.routine import DEFAULT_REP_SECONDS, DEFAULT_REST_SECONDS, Drill, Routine, Sides, slug
-from coach.routine_fields import DRILL_FIELDS, ID_PATTERN, ROUTINE_FIELDS
-from coach.routine_numbers import NumberFields, place, shown
-from coach.routine_texts import TextFields, kind_of
+from coach.routine.fields import DRILL_FIELDS, ID_PATTERN, ROUTINE_FIELDS
+from coach.routine.model import (
+    DEFAULT_REP_SECONDS,
+    DEFAULT_REST_SECONDS,
+    Drill,
+    Routine,
+    Sides,
+    slug,
+)
+from coach.routine.numbers import NumberFields, shown
+from coach.routine.texts import TextFields, kind_of
 
 _ID_PATTERN = re.compile(ID_PATTERN)
 _ROUTINE_KEYS = tuple(ROUTINE_FIELDS)

@@ -21,7 +21,7 @@ from coach.errors import AudioDeviceError
 from coach.samples import CHANNELS, SAMPLE_RATE, SAMPLE_WIDTH
 
 if TYPE_CHECKING:
-    from coach.player import Status
+    from coach.playback.status import Status
 
 EXPORT_HINT = "Use `coach export session.mp3` to make an MP3 instead."
 

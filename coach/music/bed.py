@@ -24,23 +24,21 @@ import tempfile
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from coach.audio.bed import MIN_LEVEL_DB, MUSIC_CHANNELS, MUSIC_RATE, Bed
+from coach.audio.levels import SPEECH_LUFS
+from coach.cache.store import bed_path, read_bed, write_bed
 from coach.errors import CoachError, MissingToolError, OptionError, exact
-from coach.levels import SPEECH_LUFS
-from coach.tts.cache import bed_path, read_bed, write_bed
 
-MUSIC_RATE = 44100
-"""A session with music is mixed at this rate, in stereo (22.05 kHz mono is poor for music)."""
-MUSIC_CHANNELS = 2
 DEFAULT_LEVEL_DB = 15.0
 """The bed sits this far under the speech's loudness between words (broadcast: 12 to 20 dB)."""
 DEFAULT_DUCK_DB = 15.0
 """Under every word and beep the bed drops this much further."""
-MIN_LEVEL_DB = MIN_DUCK_DB = 12.0
+MIN_DUCK_DB = MIN_LEVEL_DB
 MAX_LEVEL_DB = MAX_DUCK_DB = 40.0
 BED_LUFS = SPEECH_LUFS - MIN_LEVEL_DB
 """Every track's loudness in the bed: the loudest `--music-level` allows."""
@@ -110,34 +108,6 @@ class Playlist:
             "sample_rate": MUSIC_RATE,
             "channels": MUSIC_CHANNELS,
         }
-
-
-@dataclass(frozen=True)
-class Bed:
-    """The music, levelled, crossfaded and looped, for a session of any length (`frames`).
-
-    `samples` is the bed once through (int16 stereo, from the cache, mapped rather than read);
-    its last `head` frames are already crossfaded into its first ones, so after one pass the
-    bed goes on at frame `head`.
-    """
-
-    samples: np.ndarray
-    head: int
-    tracks: tuple[str, ...]
-    """The names of the tracks heard, in order."""
-    skipped: tuple[str, ...] = field(default=())
-    """Why tracks of a folder were left out (one line each)."""
-
-    def frames(self, first: int, last: int) -> np.ndarray:
-        """Frames `first` to `last` of the looped bed, as float32 (n, 2) on the int16 scale."""
-        out = np.empty((max(0, last - first), MUSIC_CHANNELS), dtype=np.float32)
-        period, at = len(self.samples) - self.head, first
-        while at < last:  # the bed once through, then from `head` on, again and again
-            index = at if at < self.head else self.head + (at - self.head) % period
-            count = min(last - at, len(self.samples) - index)
-            out[at - first : at - first + count] = self.samples[index : index + count]
-            at += count
-        return out
 
 
 def make_playlist(choice: MusicChoice) -> Playlist:

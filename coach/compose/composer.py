@@ -13,11 +13,9 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from coach.errors import RoutineError, SessionTooLongError
-from coach.options import SessionOptions, select_drills
-from coach.routine import MAX_SESSION_SECONDS, Drill, Routine
-from coach.samples import SAMPLE_RATE, to_samples
-from coach.script import (
+from coach.compose.beeps import TONES, ToneKind
+from coach.compose.options import SessionOptions, select_drills
+from coach.compose.script import (
     INTRO_ID,
     OUTRO_ID,
     Chapter,
@@ -27,9 +25,11 @@ from coach.script import (
     RepSet,
     Script,
 )
-from coach.set_layout import BEAT, GAP, SetLayout
-from coach.tones import TONES, ToneKind
-from coach.wording import list_phrase, plural, set_sentence
+from coach.compose.track import BEAT, GAP, SetLayout
+from coach.compose.wording import list_phrase, plural, set_sentence
+from coach.errors import RoutineError, SessionTooLongError
+from coach.routine.model import MAX_SESSION_SECONDS, Drill, Routine
+from coach.samples import SAMPLE_RATE, to_samples
 
 SpeechLength = Callable[[str], int]
 """Returns the length in samples of the clip for a text."""

@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from coach.levels import SPEECH_LUFS, Level, find_level, format_level, parse_level, tone_level
-from coach.music import MUSIC_CHANNELS, MUSIC_RATE
-from coach.script import Event, EventKind, Script
-from coach.tones import tone_samples
+from coach.audio.bed import MUSIC_CHANNELS, MUSIC_RATE
+from coach.audio.levels import SPEECH_LUFS, Level, find_level, format_level, parse_level, tone_level
+from coach.audio.tones import tone_samples
+from coach.compose.script import Event, EventKind, Script
 
 if TYPE_CHECKING:
-    from coach.mix import Ducking, Music
+    from coach.audio.mix import Ducking, Music
 
 
 STRETCH_SECONDS = 10
@@ -108,7 +108,7 @@ class Timeline:
 
     def _mixed(self, start: int, end: int) -> np.ndarray:
         """Frames of samples `start` to `end`: the sounds at the music's rate over the bed."""
-        from coach.mix import TAPS_EACH_SIDE, Ducking, upsampled
+        from coach.audio.mix import TAPS_EACH_SIDE, Ducking, upsampled
 
         factor, reach = self.factor, TAPS_EACH_SIDE
         first, last = factor * start, factor * max(start, end)

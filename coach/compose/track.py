@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import math
 
-from coach.routine import Drill, Sides
+from coach.compose.beeps import TONES, ToneKind
+from coach.compose.script import Event, RepSet
+from coach.compose.wording import count_phrase
+from coach.routine.model import Drill, Sides
 from coach.samples import to_samples
-from coach.script import Event, RepSet
-from coach.tones import TONES, ToneKind
-from coach.wording import count_phrase
 
 GAP = to_samples(0.35)
 """Silence between two spoken phrases."""

@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from coach.errors import RoutineError
-from coach.routine import Sides
-from coach.routine_fields import COUNTED_ONLY, FIELDS
+from coach.routine.fields import COUNTED_ONLY, FIELDS
+from coach.routine.model import Sides
 
 
 def place(where: str, key: str) -> str:

@@ -19,14 +19,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from coach.atomic import left_over, own_name, written_together
-from coach.encode import ENCODERS, Progress, encode, no_space, write_wav
+from coach.compose.script import EventKind, Script
 from coach.errors import ExportError, UsageError
+from coach.output.encode import ENCODERS, Progress, encode, no_space, write_wav
 from coach.paths import resolved, user_path
-from coach.script import EventKind, Script
 
 if TYPE_CHECKING:
-    from coach.live import LiveTimeline
-    from coach.timeline import Timeline
+    from coach.audio.live import LiveTimeline
+    from coach.audio.timeline import Timeline
 
 FORMATS = (".mp3", ".wav", ".ogg", ".m4a")
 CAPTION_FORMATS = (".srt", ".vtt", ".lrc")

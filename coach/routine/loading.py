@@ -1,6 +1,6 @@
 """Loading a routine file: read safely and bounded, parsed as YAML 1.2, then validated in full
-(routine_check.py) and its session's length checked (compose.check_length) before anything is
-rendered, as every session checks it.
+(validate.py). The length of the session it makes is the composer's to check: session.py's
+`read_routine` does both, as every command that takes a routine must.
 """
 
 from __future__ import annotations
@@ -12,12 +12,11 @@ from importlib import resources
 from pathlib import Path
 
 from coach.atomic import written_beside
-from coach.compose import check_length
 from coach.errors import RoutineError, UsageError
 from coach.paths import user_path
-from coach.routine import MAX_FILE_BYTES, Routine, default_routine_path
-from coach.routine_check import Validator
-from coach.yaml_text import load_document
+from coach.routine.model import MAX_FILE_BYTES, Routine, default_routine_path
+from coach.routine.validate import Validator
+from coach.routine.yaml_text import load_document
 
 
 def load_routine(path: Path | str | None = None, what: str = "routine file") -> Routine:
@@ -41,16 +40,13 @@ def load_routine(path: Path | str | None = None, what: str = "routine file") -> 
 
 
 def parse_routine(data: bytes, source: str, path: Path | None = None) -> Routine:
-    """Validate the bytes of a routine file named `source` in messages (read from `path`),
-    and the length of the session it makes with no options."""
+    """Validate the bytes of a routine file named `source` in messages (read from `path`)."""
     if len(data) > MAX_FILE_BYTES:
         raise RoutineError(
             f"{source}: larger than {MAX_FILE_BYTES // 1000} kB; is it a routine file?"
         )
     document = load_document(data, source)
-    routine = Validator(source).routine(document, path)
-    check_length(routine)
-    return routine
+    return Validator(source).routine(document, path)
 
 
 def write_starter_routine(path: Path | str, what: str = "new routine file") -> None:
@@ -59,7 +55,7 @@ def write_starter_routine(path: Path | str, what: str = "new routine file") -> N
     is never replaced and no half-written one is left. UsageError when the name is taken (or
     for a `~user` that does not exist; `what` names where the path was given)."""
     path = user_path(path, what)
-    starter = Path(str(resources.files("coach") / "routines" / "starter.yaml")).read_bytes()
+    starter = Path(str(resources.files("coach.routine") / "builtin" / "starter.yaml")).read_bytes()
     taken = f"{path} already exists; coach new never replaces a file. Pick a new name."
     if path.exists() or path.is_symlink():
         raise UsageError(taken)

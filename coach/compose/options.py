@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from coach.errors import NoDrillsLeftError, OptionError, exact
-from coach.routine import Drill, Routine, loose_key
+from coach.routine.model import Drill, Routine, loose_key
 
 PACE_RANGE = (0.5, 3.0)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coach.routine import Drill, Sides
+from coach.routine.model import Drill, Sides
 
 
 def plural(n: int, word: str) -> str:

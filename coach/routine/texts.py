@@ -11,9 +11,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from coach.errors import RoutineError, excerpt
-from coach.routine_fields import FIELDS
-from coach.routine_numbers import place
-from coach.yaml_text import Unreadable
+from coach.routine.fields import FIELDS
+from coach.routine.numbers import place
+from coach.routine.yaml_text import Unreadable
 
 MAX_WORD_CHARS = 40
 """No spoken word is longer; a longer run of letters is not a word and crashes some engines."""

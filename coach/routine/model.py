@@ -134,7 +134,7 @@ def slug(text: str) -> str:
 
 def default_routine_path() -> Path:
     """The packaged leg-mobility routine, the default of every command."""
-    return Path(str(resources.files("coach") / "routines" / "leg-mobility.yaml"))
+    return Path(str(resources.files("coach.routine") / "builtin" / "leg-mobility.yaml"))
 
 
 def loose_key(text: str) -> str:

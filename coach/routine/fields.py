@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from coach.routine import MAX_REPS, MIN_REP_SECONDS, Sides
+from coach.routine.model import MAX_REPS, MIN_REP_SECONDS, Sides
 
 MAX_REST_SECONDS = 3600
 """The longest rest, between drills, sets or rounds: an hour (a session lasts 3 at most)."""

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coach.music import MIN_LEVEL_DB, MUSIC_RATE, Bed
+from coach.audio.bed import MIN_LEVEL_DB, MUSIC_RATE, Bed
+from coach.compose.script import ChapterKind, Script
 from coach.samples import SAMPLE_RATE
-from coach.script import ChapterKind, Script
 
 FACTOR = MUSIC_RATE // SAMPLE_RATE
 """Frames of the mix per sample of the script."""

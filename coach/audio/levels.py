@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coach.loudness import (
+from coach.audio.loudness import (
     BLOCK,
     PEAK_LEAD,
     TARGET_LUFS,
@@ -29,8 +29,9 @@ from coach.loudness import (
     limiter_gain,
     peak_envelope,
 )
+from coach.audio.tones import TONE_LOUDNESS, tone_samples
+from coach.compose.beeps import ToneKind
 from coach.samples import SAMPLE_RATE
-from coach.tones import TONE_LOUDNESS, ToneKind, tone_samples
 
 SPEECH_LUFS = TARGET_LUFS + 0.6
 """Each phrase's own loudness (with `CONTEXT_SECONDS` around it). Five sessions measured (the

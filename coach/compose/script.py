@@ -11,8 +11,8 @@ import json
 from dataclasses import dataclass
 from enum import StrEnum
 
+from coach.compose.beeps import TONES, ToneKind
 from coach.samples import SAMPLE_RATE, to_seconds
-from coach.tones import TONES, ToneKind
 
 
 class EventKind(StrEnum):

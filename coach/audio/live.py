@@ -13,14 +13,14 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from coach.compose import compose, estimated_length, phrases
-from coach.options import SessionOptions
-from coach.routine import Routine
-from coach.script import Script
-from coach.timeline import ClipSource, Timeline
+from coach.audio.timeline import ClipSource, Timeline
+from coach.compose.composer import compose, estimated_length, phrases
+from coach.compose.options import SessionOptions
+from coach.compose.script import Script
+from coach.routine.model import Routine
 
 if TYPE_CHECKING:
-    from coach.mix import Music
+    from coach.audio.mix import Music
 
 
 class LiveTimeline:

@@ -1,0 +1,1 @@
+"""The content-addressed store that speech clips, their levels and music beds share."""

@@ -1,0 +1,1 @@
+"""The runner's music: the playlist, its decoding by ffmpeg, and the levelled, looped bed."""

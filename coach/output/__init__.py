@@ -1,0 +1,1 @@
+"""Files out of a timeline: encoding by ffmpeg, verified atomic export, captions."""

@@ -1,0 +1,1 @@
+"""Playing a timeline: position and status, the player, the audio outputs."""
