@@ -1,15 +1,7 @@
-"""The one error hierarchy of the package; only the CLI turns these into messages and exit codes."""
+"""The one error hierarchy of the package. Each class says what kind of thing went wrong (bad
+input, or the machine failing); only the CLI turns them into messages with flags and into exit
+statuses (coach/cli/failures.py)."""
 from __future__ import annotations
-
-from enum import IntEnum
-
-
-class ExitStatus(IntEnum):
-    """Exit statuses of the `coach` command."""
-
-    ERROR = 1
-    BAD_INPUT = 2
-    CTRL_C = 130
 
 
 def excerpt(text: str, limit: int = 80) -> str:
@@ -28,19 +20,13 @@ def exact(value: float) -> str:
 class CoachError(Exception):
     """Base of every error the package raises on purpose; `str()` is the message a user reads."""
 
-    exit_status = ExitStatus.ERROR
-
 
 class RoutineError(CoachError):
     """A routine file or the session options are invalid."""
 
-    exit_status = ExitStatus.BAD_INPUT
-
 
 class UsageError(CoachError):
     """A command-line value is invalid (a bad number, an unknown file extension, ...)."""
-
-    exit_status = ExitStatus.BAD_INPUT
 
 
 class OptionError(CoachError):
@@ -49,8 +35,6 @@ class OptionError(CoachError):
     `option` names it as the session knows it (a field of SessionOptions, "volume" or "drill");
     `problem` says what is wrong without naming a flag, so the CLI can put its flag first.
     """
-
-    exit_status = ExitStatus.BAD_INPUT
 
     def __init__(self, option: str, problem: str) -> None:
         super().__init__(f"{option}: {problem}")
@@ -61,13 +45,9 @@ class OptionError(CoachError):
 class NoDrillsLeftError(CoachError):
     """The options leave no drill of the routine to do."""
 
-    exit_status = ExitStatus.BAD_INPUT
-
 
 class SessionTooLongError(CoachError):
     """The session would last longer than the limit (the message gives both lengths)."""
-
-    exit_status = ExitStatus.BAD_INPUT
 
 
 class EngineError(CoachError):
@@ -76,8 +56,6 @@ class EngineError(CoachError):
 
 class BadSettingError(EngineError):
     """An engine name, voice or rate that does not exist: bad input."""
-
-    exit_status = ExitStatus.BAD_INPUT
 
 
 class AudioDeviceError(CoachError):

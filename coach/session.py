@@ -76,6 +76,7 @@ class Session:
     volume: float = 1.0
     """The output level, applied by the timeline after loudness normalisation."""
     progress: Progress | None = None
+    """Called with (clips done, clips to render) as the speech renders."""
     clips: ClipSource | None = None
     playlist: Playlist | None = None
     """The music under the voice, if any (its tracks found, not yet decoded)."""
@@ -114,26 +115,22 @@ class Session:
         music = self.music  # first: bad music is refused before any speech is rendered
         return Timeline(self.script, self.speech, self.volume, music=music)
 
-    def live(self, report_progress: bool = False) -> LiveTimeline:
+    def live(self) -> LiveTimeline:
         """The session made while it plays or is exported (live.py): the player starts on the
-        opening, the encoder on the first chunk, while the rest renders. The rendering's
-        progress is reported only when asked (the player shows the session instead)."""
+        opening, the encoder on the first chunk, while the rest renders."""
         from coach.audio.live import LiveTimeline
 
         music = self.music
-        speech = self.speech
-        if isinstance(speech, Speech) and not report_progress:
-            speech.progress = None
         live = self.__dict__["live_timeline"] = LiveTimeline(
-            self.routine, self.options, speech, self.volume, music
+            self.routine, self.options, self.speech, self.volume, music
         )
         return live.start()
 
     def close(self) -> None:
-        """Stop whatever still renders ahead (see `live`)."""
-        close = getattr(self.__dict__.get("speech"), "close", None)
-        if close is not None:
-            close()
+        """Stop whatever still renders ahead (see `live`); a stand-in renders nothing ahead."""
+        speech = self.__dict__.get("speech")
+        if isinstance(speech, Speech):
+            speech.close()
 
     def warm(self) -> dict:
         """Render every clip the session may need into the cache (the TTS layer's speech), and

@@ -114,6 +114,7 @@ def no_device(folder: Path) -> dict[str, str]:
 
 
 def main() -> None:
+    from coach.cli.failures import exit_status
     from coach.errors import CoachError
     from coach.playback.player import play_timeline
     from coach.routine.model import find_drill
@@ -139,7 +140,7 @@ def main() -> None:
         play_timeline(made.live() if args.live or args.slow else made.timeline())
     except CoachError as e:  # as the CLI does
         print(f"coach: error: {e}", file=sys.stderr)
-        sys.exit(e.exit_status)
+        sys.exit(exit_status(e))
     except KeyboardInterrupt:
         sys.exit(130)
 

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from alsa_fixtures import file_device, no_device, reached_device, session, write_routine
 
+from coach.cli.terminal import live_line
 from coach.compose.beeps import ToneKind
 from coach.compose.script import ChapterKind
 from coach.errors import OptionError
@@ -219,7 +220,7 @@ def test_status_names_drill_side_and_rep(timeline):
     status = status_at(script, rep.start + 10)
     assert (status.drill_number, status.drill_count, status.rep) == (1, 2, 2)
     assert status.chapter.title == "Ankle circle"
-    text = status.render()
+    text = live_line(status)
     assert "Drill 1 of 2: Ankle circle · rep 2" in text and "q quit" in text
     end = next(e for e in script.events if e.tone is ToneKind.END)
     assert status_at(script, end.start + 10).rep is None

@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from coach.cli import app
+from coach.cli.failures import exit_status
 from coach.compose.composer import check_length
 from coach.errors import RoutineError
 from coach.routine.loading import load_routine, parse_routine
@@ -938,7 +939,7 @@ def test_parse_routine_raises_only_routine_error(content, expected):
     with pytest.raises(RoutineError) as caught:
         check_length(parse_routine(data, "my.yaml"))
     assert str(caught.value).startswith("my.yaml")
-    assert caught.value.exit_status == 2
+    assert exit_status(caught.value) == 2
     error = caught.value  # raised `from None` when it replaces a YAML error: no chained traceback
     assert error.__context__ is None or error.__suppress_context__
 

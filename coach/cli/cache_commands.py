@@ -9,22 +9,15 @@ from typing import Annotated
 import typer
 
 from coach.cache.store import cache_info, clear_cache, default_cache_dir, prune_cache
-from coach.cli.base import (
-    cache_app,
-    command,
-    session_command,
-)
+from coach.cli.app import cache_app
 from coach.cli.consoles import out
+from coach.cli.failures import command
+from coach.cli.options import CacheDirOption, session_command
 from coach.errors import (
     UsageError,
     exact,
 )
 from coach.session import Session
-
-CacheDirOption = Annotated[
-    str | None,
-    typer.Option(help="Clip cache folder (default: $COACH_CACHE_DIR or ./audio_cache)."),
-]
 
 
 @cache_app.command("info")
@@ -47,7 +40,7 @@ def cache_info_command(
 
 
 @cache_app.command("warm")
-@session_command
+@session_command()
 def cache_warm(
     session: Session,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,

@@ -37,8 +37,8 @@ if TYPE_CHECKING:
     from coach.audio.live import LiveTimeline
     from coach.audio.timeline import Timeline
 
-Progress = Callable[[float], None]
-"""Called with the fraction done, from 0 to 1."""
+Progress = Callable[[int, int], None]
+"""Called with (samples encoded, samples in the session) once the session is whole."""
 Folders = tuple[Path, ...]
 """Where an ffmpeg run writes, first, then any other folder the export uses."""
 
@@ -99,7 +99,7 @@ def write_wav(source: Timeline | LiveTimeline, file: BinaryIO, report: Progress)
         end = min(at + STRETCH_SECONDS * made.sample_rate, made.script.length)
         file.write(made.pcm(at, end))
         if made.final:
-            report(end / made.script.length)
+            report(end, made.script.length)
         at = end
     if not known and file.seekable():
         file.seek(0)

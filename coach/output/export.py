@@ -89,7 +89,7 @@ def export_timeline(
     """
     path = audio_path(out)
     targets = [path] if captions is None else [path, check_captions(captions)]
-    fmt, report = path.suffix.lower(), progress or (lambda fraction: None)
+    fmt, report = path.suffix.lower(), progress or (lambda done, total: None)
     with _replacing(*targets) as parts:
         if fmt == ".wav":
             with open(parts[0], "wb") as file:
@@ -98,7 +98,7 @@ def export_timeline(
             made = encode(source, parts[0], fmt, lambda whole: _ffmetadata(whole, fmt), report)
         if captions is not None:
             _write_text(parts[1], _caption_text(made.script, targets[1]))
-    report(1.0)
+    report(made.script.length, made.script.length)
     return ExportResult(path, made.script.duration, path.stat().st_size, made.script)
 
 

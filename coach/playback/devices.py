@@ -1,30 +1,21 @@
 """What a player plays through and listens to: the audio output (simpleaudio, ALSA's default
-device), the keys of a terminal, and the live display; each a protocol the tests swap."""
+device), the keys, and a display; each a protocol, so the command line hands in a terminal's
+keys and live line and tests hand in stand-ins."""
 
 from __future__ import annotations
 
 import os
-import select
 import sys
-import termios
 import time
-import tty
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Protocol
-
-from rich.console import Console
-from rich.live import Live
-from rich.text import Text
 
 from coach.errors import AudioDeviceError
 from coach.samples import CHANNELS, SAMPLE_RATE, SAMPLE_WIDTH
 
 if TYPE_CHECKING:
     from coach.playback.status import Status
-
-EXPORT_HINT = "Use `coach export session.mp3` to make an MP3 instead."
-
 
 class AudioOutput(Protocol):
     """Where the samples go: simpleaudio, or a stand-in in tests."""
@@ -71,7 +62,7 @@ class SimpleaudioOutput:
         except SimpleaudioError as e:
             problem = ("The audio device failed during the session" if self._opened
                        else "No audio device could be opened")  # fmt: skip
-            raise AudioDeviceError(f"{problem} ({e}). {EXPORT_HINT}") from None
+            raise AudioDeviceError(f"{problem} ({e}).") from None
         self._opened = True
 
     def stop(self) -> None:
@@ -108,49 +99,3 @@ class NoKeys:
     def read(self, timeout: float) -> str | None:
         self.sleep(timeout)
         return None
-
-
-class TerminalKeys:
-    """Single key presses from a terminal, in cbreak mode while in use (Ctrl-C still interrupts)."""
-
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-        self._saved: list | None = None
-
-    def __enter__(self) -> TerminalKeys:
-        self._saved = termios.tcgetattr(self.fd)
-        tty.setcbreak(self.fd)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
-
-    def read(self, timeout: float) -> str | None:
-        ready, _, _ = select.select([self.fd], [], [], timeout)
-        if not ready:
-            return None
-        data = os.read(self.fd, 1)
-        return data.decode("latin-1") if data else None
-
-
-class RichDisplay:
-    """A live status block on a rich Console (standard error by default)."""
-
-    def __init__(self, console: Console | None = None) -> None:
-        self._live = Live(
-            console=console or Console(stderr=True), auto_refresh=False, transient=True
-        )
-        self._last = ""
-
-    def __enter__(self) -> RichDisplay:
-        self._live.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._live.stop()
-
-    def show(self, status: Status) -> None:
-        text = status.render()
-        if text != self._last:
-            self._last = text
-            self._live.update(Text(text), refresh=True)

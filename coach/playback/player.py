@@ -10,31 +10,20 @@ session cannot drift. simpleaudio cannot report its position, so the position is
 monotonic clock, started again with every piece; pause stops the device and remembers the
 offset, and every jump (resume, next, restart) starts a piece at a sample offset.
 
-The audio output, the clock, the key source and the display are injected, so tests swap them.
+The audio output, the clock, the key source and the display are injected: the command line
+hands in a terminal's keys and its live line, tests their stand-ins.
 """
 
 from __future__ import annotations
 
-import os
-import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TextIO
-
-from rich.console import Console
+from typing import TYPE_CHECKING
 
 from coach.audio.timeline import Timeline
 from coach.compose.script import Script
-from coach.playback.devices import (
-    AudioOutput,
-    Display,
-    KeySource,
-    NoKeys,
-    RichDisplay,
-    SimpleaudioOutput,
-    TerminalKeys,
-)
+from coach.playback.devices import AudioOutput, Display, KeySource, NoKeys, SimpleaudioOutput
 from coach.playback.status import chapter_index, resume_offset, status_at
 from coach.samples import SAMPLE_WIDTH
 
@@ -213,35 +202,12 @@ class _Ahead(threading.Thread):
 
 def play_timeline(
     timeline: Timeline | LiveTimeline, output: AudioOutput | None = None,
-    stdin: TextIO | None = None, console: Console | None = None,
+    keys: KeySource | None = None, display: Display | None = None,
 ) -> None:  # fmt: skip
-    """Play a session: with keys and a live display when `stdin` is the terminal this process
-    is in the foreground of, straight through otherwise. Raises AudioDeviceError when there is
-    no device or it fails."""
-    stdin = stdin if stdin is not None else sys.stdin
+    """Play a session through `output` (the default audio device when None), steered by `keys`
+    and shown on `display` when given. Raises AudioDeviceError when there is no device or it
+    fails."""
     if output is None:  # the format of the session's first samples: all have the same
         first = timeline.until(0)
         output = SimpleaudioOutput(first.output_rate, first.channels)
-    interactive = stdin.isatty()
-    if interactive and not _in_foreground(stdin.fileno()):  # the terminal would stop us (SIGTTOU)
-        interactive = False
-        (console or Console(stderr=True)).print(
-            "coach: playing without keys: not in the terminal's foreground process group; "
-            "for keys, run it in the foreground (with `timeout`, add --foreground).",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
-    if not interactive:
-        Player(timeline, output).run()
-        return
-    with TerminalKeys(stdin.fileno()) as keys, RichDisplay(console) as display:
-        Player(timeline, output, keys=keys, display=display).run()
-
-
-def _in_foreground(fd: int) -> bool:
-    """Whether this process is in the foreground process group of the terminal `fd`."""
-    try:
-        return os.tcgetpgrp(fd) == os.getpgrp()
-    except OSError:  # not our controlling terminal: no job control stops us for using it
-        return True
+    Player(timeline, output, keys=keys, display=display).run()

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 
 from coach.compose.script import Chapter, ChapterKind, Script
 
-KEYS_HELP = "space pause/resume · n next drill · p restart drill (twice: previous) · q quit"
-
 
 @dataclass(frozen=True)
 class Status:
@@ -29,6 +27,7 @@ class Status:
     """Whether `session_left` is an estimate: the session is still being made."""
 
     def render(self) -> str:
+        """Two lines: where the session is, then the time left in the part and the session."""
         if self.drill_number is None:
             head = self.chapter.title
         else:
@@ -41,7 +40,7 @@ class Status:
         session = f"{'about ' if self.estimated else ''}{_clock(self.session_left)}"
         return (
             f"{head}\n{state}{_clock(self.chapter_left)} left in this part · "
-            f"{session} left in the session\n{KEYS_HELP}"
+            f"{session} left in the session"
         )
 
 

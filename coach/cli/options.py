@@ -1,0 +1,192 @@
+"""The options every session command takes, declared once as a table, and how a command gets
+them: `session_command` gives it them all and an open session; `takes_options` gives it the
+ones it names (`rehearse`) as a dict to open its own."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from coach.cli.consoles import err
+from coach.cli.failures import command
+from coach.cli.progress import ProgressBar, progress_bar
+from coach.compose.options import SessionOptions
+from coach.errors import UsageError, excerpt
+from coach.music.bed import DEFAULT_DUCK_DB, DEFAULT_LEVEL_DB, MusicChoice
+from coach.paths import user_path
+from coach.session import Session, open_session
+from coach.tts import DEFAULT_ENGINE, ENGINES, VoiceSettings
+
+ENGINE_HELP = f"Speech engine: {', '.join(ENGINES)} (default {DEFAULT_ENGINE})."
+CacheDirOption = Annotated[
+    str | None,
+    typer.Option(help="Clip cache folder (default: $COACH_CACHE_DIR or ./audio_cache)."),
+]
+RoutineOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--routine", "-r", help="A routine YAML file (default: the built-in leg-mobility routine)."
+    ),
+]
+
+
+def _option(kind: Any, help: str) -> Any:
+    return Annotated[kind, typer.Option(help=help)]
+
+
+OPTIONS: dict[str, tuple[Any, Any]] = {
+    "routine": (RoutineOption, None),
+    "only": (_option(list[str] | None,
+                     "Only these drill ids, comma-separated (or the option repeated)."), None),
+    "skip": (_option(list[str] | None, "Skip these drill ids, comma-separated."), None),
+    "without": (_option(list[str] | None, "Skip drills that need this equipment, "
+                        "comma-separated (e.g. chin-up-bar)."), None),
+    "rest": (_option(float | None, "Seconds of rest between drills."), None),
+    "pace": (_option(float, "Tempo factor for every rep: 1.5 is slower."), 1.0),
+    "brief": (_option(bool, "Name, set and counts only; no instructions or cues."), False),
+    "lower": (_option(bool, "Use the lower end of rep ranges."), False),
+    "engine": (_option(str, ENGINE_HELP), DEFAULT_ENGINE),
+    "voice": (_option(str | None,
+                      "Voice id (see `coach voices`); for piper also a path to a .onnx voice."),
+              None),
+    "rate": (_option(int | None, "Speaking rate in words per minute."), None),
+    "volume": (_option(float, "Output level, 0 to 1 (1 is -16 LUFS; 0.5 is 6 dB quieter)."), 1.0),
+    "cache_dir": (CacheDirOption, None),
+    "music": (_option(Path | None, "Music under the voice: a track (any format ffmpeg reads) or "
+                      "a folder of tracks, played in name order."), None),
+    "shuffle": (_option(bool, "Play the folder's tracks in a random order."), False),
+    "seed": (_option(int | None, "The shuffle's seed, to hear an order again."), None),
+    "music_duck": (_option(float, "How far the music drops under every word and beep, dB "
+                           "(12 to 40)."), DEFAULT_DUCK_DB),
+    "music_level": (_option(float, "How far under the voice the music sits between words, dB "
+                            "(12 to 40)."), DEFAULT_LEVEL_DB),
+}  # fmt: skip
+"""Every session option: its name (the parameter's, and the flag's with dashes), its typer
+annotation and its default."""
+
+REHEARSAL_OPTIONS = (
+    "routine", "pace", "lower", "engine", "voice", "rate", "volume", "cache_dir", "music",
+    "shuffle", "seed", "music_duck", "music_level",
+)  # fmt: skip
+"""What `rehearse` takes: a rehearsal is one set of one drill, so no drill choice, rest or
+brevity."""
+
+
+def _ids(flag: str, values: list[str] | None) -> tuple[str, ...]:
+    """The names given to a repeatable, comma-separated option; none at all is bad input."""
+    names = tuple(v.strip() for value in values or [] for v in value.split(",") if v.strip())
+    if values and not names:
+        raise UsageError(f"{flag}: no names given; list one or more, comma-separated.")
+    return names
+
+
+def make_session(chosen: dict[str, Any], show_progress: bool, rehearse: bool = False) -> Session:
+    """Open the session the options chosen describe (any left out take their defaults);
+    `show_progress`: a bar while its clips render (export, cache warm; the player shows the
+    session instead)."""
+    chosen = {name: default for name, (_, default) in OPTIONS.items()} | chosen
+    if chosen["volume"] == 0:
+        err.print("coach: warning: --volume 0 is silence; the session will not be heard.")
+    options = SessionOptions(
+        only=_ids("--only", chosen["only"]),
+        skip=_ids("--skip", chosen["skip"]),
+        without=_ids("--without", chosen["without"]),
+        rest_seconds=chosen["rest"],
+        pace=chosen["pace"],
+        brief=chosen["brief"],
+        lower=chosen["lower"],
+        rehearse=rehearse,
+    )
+    music = chosen["music"]
+    if music is None and (chosen["shuffle"] or chosen["seed"] is not None):
+        raise UsageError("--shuffle and --seed order the tracks of --music; give --music too.")
+    choice = None if music is None else MusicChoice(
+        user_path(music, "--music"), chosen["shuffle"], chosen["seed"], chosen["music_duck"],
+        chosen["music_level"],
+    )  # fmt: skip
+    voice = VoiceSettings(engine=chosen["engine"], voice=chosen["voice"], rate=chosen["rate"])
+    session = open_session(
+        chosen["routine"], options, voice, chosen["cache_dir"], chosen["volume"], music=choice,
+        progress=progress_bar("Rendering speech") if show_progress else None,
+        music_progress=progress_bar("Decoding music"),
+        skipped=lambda reason: err.print(f"coach: warning: --music: skipped {reason}",
+                                         markup=False),
+    )  # fmt: skip
+    if session.playlist is not None and session.playlist.seed is not None:
+        err.print(f"coach: music shuffled with --seed {session.playlist.seed}.", markup=False)
+    return session
+
+
+@contextmanager
+def running(session: Session) -> Iterator[Session]:
+    """Stop rendering and clear the progress bars on every way out; then say if clips could
+    not be cached."""
+    try:
+        yield session
+    finally:
+        session.close()
+        for bar in (session.progress, session.music_progress):
+            if isinstance(bar, ProgressBar):
+                bar.close()
+        for text, drill in session.unspoken():
+            where = f"drill {drill}" if drill else "the session"
+            err.print(
+                f"coach: warning: {where}: the {session.voice.engine} voice says nothing for "
+                f"{excerpt(text, 40)!r}; write it in words, or try another --engine.",
+                markup=False,
+            )
+        if session.unsaved:
+            err.print(
+                f"coach: warning: {len(session.unsaved)} clips could not be saved in the "
+                f"cache ({session.unsaved[0]}); they will be rendered again next time.",
+                markup=False,
+            )
+
+
+def takes_options(names: Sequence[str]) -> Callable[[Callable], Callable]:
+    """Give a command the session options `names` (from OPTIONS); it receives their values as
+    one `chosen` dict, after its own parameters."""
+
+    def decorate(func: Callable) -> Callable:
+        signature = inspect.signature(func, eval_str=True)
+        own = [p for p in signature.parameters.values() if p.name != "chosen"]
+        extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY,
+                                   annotation=OPTIONS[name][0], default=OPTIONS[name][1])
+                 for name in names]  # fmt: skip
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            chosen = {name: kwargs.pop(name) for name in names}
+            return func(*args, chosen=chosen, **kwargs)
+
+        wrapper.__signature__ = signature.replace(parameters=own + extra)  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in own + extra}
+        return command(wrapper)
+
+    return decorate
+
+
+def session_command(show_progress: bool = True) -> Callable[[Callable], Callable]:
+    """Give a command every session option; it receives the open session as `session`, closed
+    (see `running`) however the command ends."""
+
+    def decorate(func: Callable) -> Callable:
+        signature = inspect.signature(func, eval_str=True)
+
+        @functools.wraps(func)
+        def opened(*args: Any, chosen: dict[str, Any], **kwargs: Any) -> Any:
+            with running(make_session(chosen, show_progress)) as session:
+                return func(*args, session=session, **kwargs)
+
+        own = [p for p in signature.parameters.values() if p.name != "session"]
+        chosen = inspect.Parameter("chosen", inspect.Parameter.KEYWORD_ONLY)
+        opened.__signature__ = signature.replace(parameters=[*own, chosen])  # type: ignore[attr-defined]
+        return takes_options(list(OPTIONS))(opened)
+
+    return decorate
