@@ -114,9 +114,9 @@ def no_device(folder: Path) -> dict[str, str]:
 
 
 def main() -> None:
-    from coach.cli.failures import exit_status
+    from coach.cli.failures import exit_status, worded
     from coach.errors import CoachError
-    from coach.playback.player import play_timeline
+    from coach.cli.terminal import play
     from coach.routine.model import find_drill
 
     parser = argparse.ArgumentParser()
@@ -137,9 +137,9 @@ def main() -> None:
         else:
             made = session(routine, args.only, delay=delay, music=args.music,
                            cache_dir=args.cache_dir)  # fmt: skip
-        play_timeline(made.live() if args.live or args.slow else made.timeline())
+        play(made.live() if args.live or args.slow else made.timeline())
     except CoachError as e:  # as the CLI does
-        print(f"coach: error: {e}", file=sys.stderr)
+        print(f"coach: error: {worded(e)}", file=sys.stderr)
         sys.exit(exit_status(e))
     except KeyboardInterrupt:
         sys.exit(130)

@@ -59,7 +59,8 @@ def mp3(timeline, tmp_path_factory):
 
 def test_wav_holds_the_timeline_sample_for_sample(timeline, tmp_path):
     seen: list[float] = []
-    result = export_timeline(timeline, tmp_path / "session.wav", progress=seen.append)
+    result = export_timeline(timeline, tmp_path / "session.wav",
+                             progress=lambda done, total: seen.append(done / total))  # fmt: skip
     assert result.path == tmp_path / "session.wav"
     assert result.seconds == timeline.script.duration and result.bytes == result.path.stat().st_size
     with wave.open(str(result.path)) as wav:
@@ -250,8 +251,8 @@ from coach.output.export import export_timeline
 from coach.audio.timeline import Timeline
 
 samples = np.random.default_rng(1).integers(-3000, 3000, 22050 * 600).astype(np.int16)
-def progress(fraction):
-    print(fraction, flush=True)
+def progress(done, total):
+    print(done / total, flush=True)
 timeline = Timeline(Script("x", len(samples), (), ()), samples)
 export_timeline(timeline, Path(sys.argv[1]), progress=progress)
 """

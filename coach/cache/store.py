@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from coach.atomic import written_beside
-from coach.errors import OptionError
+from coach.errors import OptionError, UsageError
 from coach.paths import user_path
 from coach.samples import CHANNELS, SAMPLE_RATE, SAMPLE_WIDTH
 
@@ -96,9 +96,7 @@ def default_cache_dir(explicit: str | Path | None = None) -> Path:
             raise OptionError("cache_dir", "is empty; name a folder, e.g. ./audio_cache.")
         return user_path(explicit, "--cache-dir")
     if CACHE_ENV in os.environ and not os.environ[CACHE_ENV].strip():
-        raise OptionError(
-            "environment", f"{CACHE_ENV} is set but empty; unset it or name a folder."
-        )
+        raise UsageError(f"{CACHE_ENV} is set but empty; unset it or name a folder.")
     return user_path(os.environ.get(CACHE_ENV) or "audio_cache", f"${CACHE_ENV}")
 
 
