@@ -15,6 +15,8 @@ test: setup
 	.venv/bin/lint-imports --no-cache
 	$(PY) -m pytest -q -p no:cacheprovider -n auto --dist loadfile
 
+# The figures, then their tables in docs/benchmarks.md (written from the results, never by hand).
 bench:
 	SETUP_BENCH=1 bash scripts/setup
 	$(PY) scripts/bench.py --json bench/results.json
+	$(PY) scripts/bench_tables.py bench/results.json docs/benchmarks.md

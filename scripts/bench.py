@@ -29,6 +29,9 @@ machine slows both alike:
 - `coach script --json` warm, against a bare Python start;
 - per engine: the cold render of the session's phrases (`coach cache warm`, empty cache) and
   the word error rate of an offline recogniser on its exported speech (bench_wer.py).
+
+The results file is what bench_tables.py writes into docs/benchmarks.md (`make bench` runs both);
+the devices the start-up figures are timed at are bench_devices.py's.
 """
 from __future__ import annotations
 
@@ -37,29 +40,31 @@ import copy
 import json
 import os
 import platform
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import wave
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 import yaml
-from rich.console import Console
-from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_devices import (  # noqa: E402
+    file_device,
+    first_bytes,
+    first_sample,
+    lead_in_seconds,
+    wait_for_recorder,
+)
 from bench_player import Pulse  # noqa: E402
+from bench_tables import tables  # noqa: E402
 from bench_wer import word_error_rate  # noqa: E402
 
 from coach.output.encode import encoder_options  # noqa: E402
 from coach.routine.model import default_routine_path  # noqa: E402
-from coach.samples import SAMPLE_RATE  # noqa: E402
 from coach.tts import ENGINES  # noqa: E402
 from coach.tts.piper_engine import NATURAL_RATE, PiperEngine  # noqa: E402
 from coach.tts.speech import spoken_text  # noqa: E402
@@ -68,8 +73,6 @@ COACH = str(Path(sys.executable).with_name("coach"))
 PIPER_ANCHOR = str(Path(__file__).with_name("piper_anchor.py"))
 COPIES = 4
 """The long routine is the built-in one this many times."""
-AUDIBLE = 100
-"""A sample above this (of 32767) is sound, not silence."""
 
 
 @dataclass(frozen=True)
@@ -191,67 +194,6 @@ def make_music(folder: Path) -> Path:
         subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
                         source, str(folder / name)], check=True)
     return folder
-
-
-def lead_in_seconds(wav: Path) -> float:
-    """Seconds of silence at the start of `wav`, so the first sound says when sample 0 played."""
-    with wave.open(str(wav)) as w:
-        samples = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
-        return int(np.flatnonzero(np.abs(samples.astype(np.int32)) > AUDIBLE)[0]) / w.getframerate()
-
-
-def wait_for_recorder(pulse: Pulse) -> None:
-    """Wait until the sink's recorder has delivered a second of audio (slow on a busy machine)."""
-    deadline = time.monotonic() + 30
-    while len(pulse.data) < 2 * SAMPLE_RATE:
-        if time.monotonic() > deadline:
-            sys.exit("bench: the PulseAudio recorder delivered nothing for 30 s")
-        time.sleep(0.1)
-
-
-def first_sample(pulse: Pulse, command: list[str], env: dict[str, str], lead_in: float) -> float:
-    """Seconds from starting `command` to its first sample at the sink; then stops it."""
-    called = time.monotonic()
-    child = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        start = max(pulse.sample_at(called), 0)
-        while time.monotonic() < called + 60:
-            time.sleep(0.02)
-            sound = np.flatnonzero(np.abs(pulse.recording()[start:].astype(np.int32)) > AUDIBLE)
-            if sound.size:
-                return pulse.when(start + int(sound[0])) - lead_in - called
-        sys.exit(f"bench: no sound from `{' '.join(command)}` within a minute")
-    finally:
-        child.send_signal(signal.SIGINT)
-        child.wait(timeout=10)
-        time.sleep(0.5)  # let the sink fall silent before the next run
-
-
-def file_device(folder: Path) -> tuple[dict[str, str], Path]:
-    """The environment that makes ALSA's `default` write what it gets to a file, and the file."""
-    out = folder / "device.raw"
-    config = folder / "asound.conf"
-    config.write_text(f'pcm.!default {{ type file slave.pcm {{ type null }} file "{out}" '
-                      'format "raw" }\n')
-    return {**os.environ, "ALSA_CONFIG_PATH": str(config)}, out
-
-
-def first_bytes(command: list[str], env: dict[str, str], out: Path) -> float:
-    """Seconds from starting `command` to the first bytes at the file device; then stops it."""
-    out.unlink(missing_ok=True)
-    called = time.monotonic()
-    child = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        while time.monotonic() < called + 60:
-            if out.exists() and out.stat().st_size:
-                return time.monotonic() - called
-            time.sleep(0.002)
-        sys.exit(f"bench: nothing reached the device from `{' '.join(command)}` in a minute")
-    finally:
-        child.send_signal(signal.SIGINT)
-        child.wait(timeout=10)
 
 
 def figure(name: str, unit: str, runs: list[float], anchor: str, anchor_runs: list[float],
@@ -411,38 +353,6 @@ def measure(work: Path, runs: int) -> dict:
     }
 
 
-def shown(value: float, unit: str) -> str:
-    if unit == "B":
-        return f"{value / 1e6:.0f} MB"
-    return f"{value:.1f} ms" if unit == "ms" else f"{value:.2f} s"
-
-
-def print_table(results: dict) -> None:
-    m = results["machine"]
-    caption = (f"{m['cpu']}, {m['nproc']} CPUs, load {m['load_average_at_start'][0]:.2f} at "
-               f"start; session {results['session_seconds']:.0f} s, {COPIES}x routine "
-               f"{results['long_session_seconds']:.0f} s")
-    table = Table(title=f"coach benchmarks: medians of {results['runs']} runs",
-                  title_justify="left", caption=caption, caption_justify="left")
-    numbers = ("coach", "anchor median", "vs anchor")
-    for column in ("figure", "coach", "anchor", "anchor median", "vs anchor", "target", "met"):
-        table.add_column(column, justify="right" if column in numbers else "left")
-    for f in results["figures"]:
-        versus = (f"{f['ratio']:.2f}×" if f["compare"] == "ratio"
-                  else "+" + shown(f["difference"], f["unit"]))
-        met = "" if f["met"] is None else "yes" if f["met"] else "no"
-        table.add_row(f["name"], shown(f["median"], f["unit"]), f["anchor"],
-                      shown(f["anchor_median"], f["unit"]), versus, f["target_text"], met)
-    Console(width=130).print(table)
-    engines = Table(title="Engines: the session's phrases", title_justify="left")
-    for column in ("engine", "cold render (median)", "word error rate", "phrases"):
-        engines.add_column(column, justify="left" if column == "engine" else "right")
-    for row in results["engines"]:
-        engines.add_row(row["engine"], f"{row['cold_render_median']:.2f} s",
-                        f"{row['word_error_rate']:.3f}", str(row["phrases"]))
-    Console(width=130).print(engines)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, required=True,
@@ -454,7 +364,8 @@ def main() -> None:
         results = measure(Path(work), 2 if args.quick else args.runs)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    print_table(results)
+    for lines in tables(results).values():
+        print("\n".join(lines), end="\n\n")
 
 
 if __name__ == "__main__":
