@@ -88,5 +88,5 @@ def new(file: Annotated[Path, typer.Argument(help="The routine file to create.")
 @app.command()
 @command
 def schema() -> None:
-    """Print the routine format as a JSON Schema, for editors (see the README)."""
+    """Print the routine format as a JSON Schema, for editors (see docs/routines.md)."""
     out.print(json.dumps(json_schema(), indent=1), markup=False)
