@@ -2,8 +2,8 @@
 
 Every time is an integer sample offset at `SAMPLE_RATE`, so the script, the player and the
 exporter agree to the sample. Clip lengths come from a `speech_length` callable (the TTS layer,
-or a stand-in in tests); the composer never renders anything itself. Sets are laid out by
-set_layout.py; the options are options.py's.
+or a stand-in in tests); the composer never renders anything itself. Sounds are laid on a
+`Track` (track.py), sets by rep_sets.py and timed_sets.py; the options are options.py's.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from coach.compose.beeps import TONES, ToneKind
-from coach.compose.options import SessionOptions, select_drills
+from coach.compose.beeps import ToneKind
+from coach.compose.options import SessionOptions, session_routine
+from coach.compose.rep_sets import RepSetLayout
 from coach.compose.script import (
     INTRO_ID,
     OUTRO_ID,
@@ -22,17 +23,15 @@ from coach.compose.script import (
     ChapterKind,
     Event,
     EventKind,
-    RepSet,
     Script,
 )
-from coach.compose.track import BEAT, GAP, SetLayout
+from coach.compose.timed_sets import lay_timed_set
+from coach.compose.track import BEAT, GAP, SpeechLength, Track
 from coach.compose.wording import list_phrase, plural, set_sentence
 from coach.errors import RoutineError, SessionTooLongError
 from coach.routine.model import MAX_SESSION_SECONDS, Drill, Routine
 from coach.samples import SAMPLE_RATE, to_samples
 
-SpeechLength = Callable[[str], int]
-"""Returns the length in samples of the clip for a text."""
 ChapterDone = Callable[[Script, bool], None]
 """Called with the script so far as each chapter is laid out, and whether it is the last."""
 
@@ -68,10 +67,12 @@ def compose(
     """Lay out the whole session in order, from the intro on; `speech_length` gives each clip's
     length in samples, asked for in order of need. `chapter_done` sees the script grow.
 
-    The options are those `check_options` accepted.
+    The options are those `check_options` accepted. The intro names the session's length
+    before the rest is laid out: the estimate's.
     """
-    drills = select_drills(routine, options)
-    return _Composer(routine, options, drills, speech_length, chapter_done).run()
+    session = session_routine(routine, options)
+    minutes = check_length(routine, options) / SAMPLE_RATE / 60
+    return _Composer(session, options, Track(speech_length), chapter_done).run(minutes)
 
 
 def estimated_length(text: str) -> int:
@@ -79,74 +80,74 @@ def estimated_length(text: str) -> int:
     return to_samples(len(" ".join(text.split())) / SPOKEN_CHARS_PER_SECOND)
 
 
+OWN_OPTIONS = SessionOptions()
+"""The options of a routine's own session: none changed."""
+
+
 @functools.lru_cache(maxsize=8)
-def check_length(routine: Routine, options: SessionOptions = SessionOptions()) -> int:
+def check_length(routine: Routine, options: SessionOptions = OWN_OPTIONS) -> int:
     """The session's length in samples as estimated before anything is rendered (every text at
     `estimated_length`, the intro included), refused past the limit: the one rule on a
-    session's length, the same in `coach check` (the routine's own options) and in a session
+    session's length, the same for a routine on its own (its own options) and in a session
     (its options), decided before any clip is made and never again after.
 
-    RoutineError naming the file and what makes it long when the routine's own session is too
-    long; SessionTooLongError when the options make it so. Cached: a session needs it when it
-    opens and each time it is composed."""
-    drills = select_drills(routine, options)
-    limit = to_samples(MAX_SESSION_SECONDS)
-    estimate = _Estimate(routine, options, drills, estimated_length, limit=limit)
+    The estimate is the session composed with estimated speech, stopped at most a set past the
+    limit: a session of a thousand hours is refused as fast as one of three. RoutineError
+    naming the file and what makes it long when the routine's own session is too long;
+    SessionTooLongError when the options make it so. Cached: a session needs it when it opens
+    and each time it is composed."""
+    track = Track(estimated_length)
+    composer = _Composer(session_routine(routine, options), options, track,
+                         limit=to_samples(MAX_SESSION_SECONDS))  # fmt: skip
     try:
-        estimate.cursor = LEAD_IN
-        estimate.intro(minutes=0)  # the number said is not known yet: two characters at most
-        estimate.within_limit("the intro")
-        estimate.body()
-        estimate.within_limit("the outro")
+        return composer.run(minutes=0).length  # the number said is not known yet: 2 characters
     except _PastLimit as past:
         problem = f"the session would pass the {MAX_SESSION_SECONDS // 3600}-hour limit in {past}."
-        if options != SessionOptions():
+        if options != OWN_OPTIONS:
             raise SessionTooLongError(problem[0].upper() + problem[1:]) from None
-        raise RoutineError(f"{routine.source}: {problem} {estimate.longest_part()}") from None
-    return estimate.cursor
+        raise RoutineError(f"{routine.source}: {problem} {_longest_part(track)}") from None
 
 
 class _PastLimit(Exception):
-    """The estimate passed the session's limit; its text says where."""
+    """The session passed its `limit`; its text says where."""
 
 
 @dataclass
-class _Composer(SetLayout):
-    """Builds one Script; `cursor` is the sample where the next sound may start."""
+class _Composer:
+    """Builds one Script from the routine as the session runs it (options.py's
+    `session_routine`), laying every sound on `track`; with a `limit`, stops once past it."""
 
     routine: Routine
     options: SessionOptions
-    drills: list[Drill]
-    speech_length: SpeechLength
+    track: Track
     chapter_done: ChapterDone | None = None
-    events: list[Event] = field(default_factory=list)
+    limit: int | None = None
+    """A length in samples past which composing stops with `_PastLimit` (checked after each set
+    and each part), for the estimate of `check_length`."""
     in_order: list[Event] = field(default_factory=list)
     """The events of the chapters laid out so far, in order of time."""
     chapters: list[Chapter] = field(default_factory=list)
-    sets: list[RepSet] = field(default_factory=list)
-    cursor: int = 0
-    round: int | None = None
-    """The round under way, in a routine of more than one round."""
-    set: int | None = None
-    """The set under way, in a drill of more than one set."""
-    def run(self) -> Script:
-        # The intro names the session's length before the rest is laid out: the estimate.
-        self.cursor = LEAD_IN
-        self.intro(minutes=check_length(self.routine, self.options) / SAMPLE_RATE / 60)
-        self.chapter_end(INTRO_ID, "Intro", 0, ChapterKind.INTRO)
-        return self.body()
+    rep_sets: RepSetLayout = field(init=False)
 
-    def body(self) -> Script:
-        """The drills of every round and the outro, from the cursor on; the whole script."""
-        rounds = self.rounds
+    def __post_init__(self) -> None:
+        self.rep_sets = RepSetLayout(self.track, self.options)
+
+    def run(self, minutes: float) -> Script:
+        """The whole script, the intro saying the session lasts about `minutes`."""
+        self.track.cursor = LEAD_IN
+        self.intro(minutes)
+        self.within_limit("the intro")
+        self.chapter_end(INTRO_ID, "Intro", 0, ChapterKind.INTRO)
+        rounds = self.routine.rounds
         for round_number in range(1, rounds + 1):
-            self.round = round_number if rounds > 1 else None
-            for number, drill in enumerate(self.drills, start=1):
+            self.track.round = round_number if rounds > 1 else None
+            for number, drill in enumerate(self.routine.drills, start=1):
                 self.drill(number, drill)
-        self.round = None
-        outro_start = self.cursor
+        self.track.round = None
+        outro_start = self.track.cursor
         self.outro()
-        self.cursor += TAIL
+        self.track.cursor += TAIL
+        self.within_limit("the outro")
         return self.chapter_end(OUTRO_ID, "Outro", outro_start, ChapterKind.OUTRO, last=True)
 
     def chapter_end(
@@ -154,187 +155,127 @@ class _Composer(SetLayout):
     ) -> Script | None:
         """The chapter from `start` to the cursor is laid out: the script so far, for whoever
         watches it grow (and the whole script after the last chapter)."""
-        self.chapters.append(Chapter(id, title, start, self.cursor, kind))
+        track = self.track
+        self.chapters.append(Chapter(id, title, start, track.cursor, kind))
         # A chapter's sounds all come after the chapters before it: sort only its own.
-        self.in_order += sorted(self.events[len(self.in_order) :], key=lambda e: e.start)
+        self.in_order += sorted(track.events[len(self.in_order) :], key=lambda e: e.start)
         if self.chapter_done is None and not last:
             return None
-        script = Script(self.routine.name, self.cursor, tuple(self.in_order),
-                        tuple(self.chapters), tuple(self.sets))  # fmt: skip
+        script = Script(self.routine.name, track.cursor, tuple(self.in_order),
+                        tuple(self.chapters), tuple(track.sets))  # fmt: skip
         if self.chapter_done is not None:
             self.chapter_done(script, last)
         return script
 
-    # --- building blocks -------------------------------------------------
-
-    def say(self, text: str, drill: str | None = None, at: int | None = None) -> Event:
-        """Speak `text` at `at` (default: the cursor) and move the cursor past it."""
-        start = self.cursor if at is None else at
-        length = self.speech_length(text)
-        return self._add(Event(start, length, EventKind.SPEECH, text=text, drill=drill,
-                               round=self.round, set=self.set))  # fmt: skip
-
-    def beep(
-        self,
-        tone: ToneKind,
-        at: int,
-        drill: str | None = None,
-        side: str | None = None,
-        rep: int | None = None,
-    ) -> Event:
-        event = Event(at, TONES[tone].length, EventKind.BEEP, tone=tone, drill=drill, side=side,
-                      rep=rep, round=self.round, set=self.set)  # fmt: skip
-        return self._add(event)
-
-    def _add(self, event: Event) -> Event:
-        """Add a sound; the cursor moves past it (never back)."""
-        self.events.append(event)
-        self.cursor = max(self.cursor, event.end)
-        return event
-
-    def pause(self, samples: int = GAP) -> None:
-        self.cursor += samples
-
     def within_limit(self, where: str) -> None:
-        """Called after each set and each drill, `where` naming it: the estimate stops there
-        once past its limit (see `_Estimate`)."""
-
-    # --- the parts of a session -----------------------------------------
+        """Stop once past the limit (if any), `where` naming the part just laid out."""
+        if self.limit is not None and self.track.cursor > self.limit:
+            under_way = self.track.round
+            rounds = f", round {under_way} of {self.routine.rounds}" if under_way else ""
+            raise _PastLimit(where + rounds)
 
     def intro(self, minutes: float) -> None:
+        say, pause, drills = self.track.say, self.track.pause, self.routine.drills
         if self.options.rehearse:
-            self.say(f"Rehearsal: {self.drills[0].name}.")
-            self.pause()
+            say(f"Rehearsal: {drills[0].name}.")
+            pause()
             return
-        count = len(self.drills)
-        self.say(f"{self.routine.name}.")
-        self.pause()
-        self.say(f"{plural(count, 'drill')}, about {plural(max(1, round(minutes)), 'minute')}.")
-        equipment = list(dict.fromkeys(e for d in self.drills for e in d.equipment))
+        say(f"{self.routine.name}.")
+        pause()
+        say(f"{plural(len(drills), 'drill')}, about {plural(max(1, round(minutes)), 'minute')}.")
+        equipment = list(dict.fromkeys(e for d in drills for e in d.equipment))
         if equipment:
-            self.pause()
-            self.say(f"Have ready: {list_phrase(equipment)}.")
-        self.pause()
+            pause()
+            say(f"Have ready: {list_phrase(equipment)}.")
+        pause()
 
     def outro(self) -> None:
-        self.pause()
-        self.say(
+        self.track.pause()
+        self.track.say(
             "Rehearsal done."
             if self.options.rehearse
             else "That's the warm-up done. Have a great run."
         )
 
-    @property
-    def rounds(self) -> int:
-        return 1 if self.options.rehearse else self.routine.rounds
-
     def drill(self, number: int, drill: Drill) -> None:
         """One drill in one round: its name, how to do it, its sets, and the rest after it."""
-        start = self.cursor
-        total = len(self.drills)
-        if self.round and self.round > 1 and number == 1:
-            self.say(f"Round {self.round} of {self.rounds}.", drill.id)
-            self.pause()
+        track, drills, rounds = self.track, self.routine.drills, self.routine.rounds
+        start, total, round_under_way = track.cursor, len(drills), track.round
+        if round_under_way and round_under_way > 1 and number == 1:
+            track.say(f"Round {round_under_way} of {rounds}.", drill.id)
+            track.pause()
         if not self.options.rehearse:  # a rehearsal's intro has named the drill
             title = drill.name if total == 1 else f"Drill {number} of {total}: {drill.name}"
-            self.say(f"{title}.", drill.id)
-            self.pause()
-        if not self.options.brief and (self.round or 1) == 1:  # said once, in the first round
-            self.say(drill.instructions, drill.id)
-            self.pause()
-        sets = 1 if self.options.rehearse else drill.sets
-        self.say(set_sentence(drill, drill.rep_count(self.options.lower), sets), drill.id)
-        self.pause()
+            track.say(f"{title}.", drill.id)
+            track.pause()
+        if not self.options.brief and (round_under_way or 1) == 1:  # said in the first round
+            track.say(drill.instructions, drill.id)
+            track.pause()
+        track.say(set_sentence(drill, drill.rep_count(self.options.lower), drill.sets), drill.id)
+        track.pause()
         cues = () if self.options.brief else drill.cues
-        for set_number in range(1, sets + 1):
-            self.set = set_number if sets > 1 else None
+        where = f"drill {number} of {total} ({drill.id})"
+        for set_number in range(1, drill.sets + 1):
+            track.set = set_number if drill.sets > 1 else None
             if set_number > 1:
-                self.set_rest(drill, set_number, sets)
+                self.set_rest(drill, set_number)
             if drill.timed:
-                self.timed_set(drill, cues)
+                lay_timed_set(track, drill, cues, self.options.rehearse)
             else:
-                self.rep_set(drill, cues, early=set_number == 1)
-            self.within_limit(f"drill {number} of {total} ({drill.id})")
-        self.set = None
+                self.rep_sets.lay(drill, cues, early=set_number == 1)
+            self.within_limit(where)
+        track.set = None
         if number < total:
-            self.rest(drill, self.drills[number], self.rest_seconds)
-        elif self.round and self.round < self.rounds:
-            self.rest(drill, self.drills[0], self.round_rest_seconds)
-        self.within_limit(f"drill {number} of {total} ({drill.id})")
-        chapter_id = drill.id if self.round is None else f"{drill.id}_{self.round}"
-        title = drill.name if self.round is None else f"{drill.name}, round {self.round}"
+            self.rest(drill, drills[number], self.routine.rest_seconds)
+        elif round_under_way and round_under_way < rounds:
+            self.rest(drill, drills[0], self.routine.round_rest)
+        self.within_limit(where)
+        chapter_id = drill.id if round_under_way is None else f"{drill.id}_{round_under_way}"
+        title = drill.name if round_under_way is None else f"{drill.name}, round {round_under_way}"
         self.chapter_end(chapter_id, title, start, ChapterKind.DRILL)
 
-    @property
-    def rest_seconds(self) -> float:
-        """The rest between drills: the routine's, or the one the options give."""
-        chosen = self.options.rest_seconds
-        return self.routine.rest_seconds if chosen is None else chosen
-
-    @property
-    def round_rest_seconds(self) -> float:
-        chosen = self.routine.round_rest_seconds
-        return self.rest_seconds if chosen is None else chosen
-
-    def set_rest(self, drill: Drill, set_number: int, sets: int) -> None:
+    def set_rest(self, drill: Drill, set_number: int) -> None:
         """Between sets: "Rest.", then "Set 2 of 3." so that the count-in starts when the rest
         is over."""
-        rest = self.rest_seconds if drill.set_rest_seconds is None else drill.set_rest_seconds
-        rest_start = self.cursor
-        self.say("Rest.", drill.id)
-        announce = f"Set {set_number} of {sets}."
-        self.cursor = max(
-            self.cursor + GAP, rest_start + to_samples(rest) - self.speech_length(announce) - GAP
-        )
-        self.say(announce, drill.id)
-        self.pause()
+        track, rest_start = self.track, self.track.cursor
+        track.say("Rest.", drill.id)
+        announce = f"Set {set_number} of {drill.sets}."
+        rest_over = rest_start + to_samples(self.routine.set_rest(drill))
+        track.cursor = max(track.cursor + GAP, rest_over - track.speech_length(announce) - GAP)
+        track.say(announce, drill.id)
+        track.pause()
 
     def rest(self, drill: Drill, following: Drill, rest: float) -> None:
         """Rest between drills: "Rest. Next up: ...", equipment, a count-out, the rest-over beep."""
-        rest_start = self.cursor
-        self.say("Rest." if rest else "Next drill.", drill.id)
-        self.pause()
-        self.say(f"Next up: {following.name}.", drill.id)
+        track, rest_start = self.track, self.track.cursor
+        track.say("Rest." if rest else "Next drill.", drill.id)
+        track.pause()
+        track.say(f"Next up: {following.name}.", drill.id)
         needed = [e for e in following.equipment if e not in drill.equipment]
         if needed:
-            self.pause()
-            self.say(f"You'll need the {list_phrase(needed)}.", drill.id)
-        count_out = max(self.cursor + GAP, rest_start + to_samples(rest) - 3 * BEAT)
-        self.cursor = count_out
-        self.count_down(drill, ToneKind.REST_OVER)
-        self.pause()
+            track.pause()
+            track.say(f"You'll need the {list_phrase(needed)}.", drill.id)
+        track.cursor = max(track.cursor + GAP, rest_start + to_samples(rest) - 3 * BEAT)
+        track.count_down(drill.id, ToneKind.REST_OVER)
+        track.pause()
 
 
-@dataclass
-class _Estimate(_Composer):
-    """The session laid out with estimated speech for `check_length`, as far as `limit`."""
+def _longest_part(track: Track) -> str:
+    """What to shorten, for the part of the session laid on `track` so far that takes longest:
+    the sets' work, the speech between them, or the rest of the time (the rests)."""
+    starts = [s.start for s in track.sets]
 
-    limit: int = 0
+    def in_a_set(at: int) -> bool:
+        index = bisect_right(starts, at) - 1
+        return index >= 0 and at < track.sets[index].end
 
-    def within_limit(self, where: str) -> None:
-        """Stop once past the limit, at most a set late: a session of a thousand hours is
-        refused as fast as one of three."""
-        if self.cursor > self.limit:
-            rounds = f", round {self.round} of {self.rounds}" if self.round else ""
-            raise _PastLimit(where + rounds)
-
-    def longest_part(self) -> str:
-        """What to shorten, for the part of the session laid out so far that takes longest:
-        the sets' work, the speech between them, or the rest of the time (the rests)."""
-        starts = [s.start for s in self.sets]
-
-        def in_a_set(at: int) -> bool:
-            index = bisect_right(starts, at) - 1
-            return index >= 0 and at < self.sets[index].end
-
-        work = sum(s.end - s.start for s in self.sets)
-        speech = sum(e.length for e in self.events if e.kind is EventKind.SPEECH
-                     and not in_a_set(e.start))  # fmt: skip
-        parts = {
-            "Lower the reps, the seconds, the sets or the rounds.": work,
-            "Shorten the instructions and cues, or use fewer drills.": speech,
-            "Shorten rest_seconds, set_rest_seconds or round_rest_seconds.": (
-                self.cursor - work - speech
-            ),
-        }
-        return max(parts, key=parts.__getitem__)
+    work = sum(s.end - s.start for s in track.sets)
+    speech = sum(e.length for e in track.events if e.kind is EventKind.SPEECH
+                 and not in_a_set(e.start))  # fmt: skip
+    rests = track.cursor - work - speech
+    parts = {
+        "Lower the reps, the seconds, the sets or the rounds.": work,
+        "Shorten the instructions and cues, or use fewer drills.": speech,
+        "Shorten rest_seconds, set_rest_seconds or round_rest_seconds.": rests,
+    }
+    return max(parts, key=parts.__getitem__)

@@ -6,7 +6,7 @@ the session knows them; the CLI words them with its flags.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from coach.errors import NoDrillsLeftError, OptionError, exact
 from coach.routine.model import Drill, Routine, loose_key
@@ -34,8 +34,22 @@ class SessionOptions:
     """Teach one drill: full instructions, every cue before the set, one guided set."""
 
 
+def session_routine(routine: Routine, options: SessionOptions) -> Routine:
+    """The routine as this session runs it: the drills `select_drills` leaves, the options'
+    rest between drills in place of the file's, and for a rehearsal one round of one set. The
+    routine's own rule for a rest it leaves out (the rest between drills) then holds for the
+    session as it does for the file."""
+    drills = tuple(select_drills(routine, options))
+    if options.rehearse:
+        drills = tuple(replace(drill, sets=1) for drill in drills)
+    chosen_rest = options.rest_seconds
+    rest = routine.rest_seconds if chosen_rest is None else chosen_rest
+    rounds = 1 if options.rehearse else routine.rounds
+    return replace(routine, drills=drills, rest_seconds=rest, rounds=rounds)
+
+
 def select_drills(routine: Routine, options: SessionOptions) -> list[Drill]:
-    """The drills of this session after --only, --skip and --without."""
+    """The drills of this session after the options `only`, `skip` and `without`."""
     ids = [d.id for d in routine.drills]
     for option, wanted in (("only", options.only), ("skip", options.skip)):
         unknown = [w for w in wanted if w not in ids]

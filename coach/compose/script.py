@@ -20,6 +20,12 @@ class EventKind(StrEnum):
     BEEP = "beep"
 
 
+def _round_and_set(round: int | None, set: int | None) -> dict:
+    """The round and the set a sound or a set belongs to, as the JSON gives them: each only
+    when there is more than one."""
+    return {key: value for key, value in (("round", round), ("set", set)) if value is not None}
+
+
 @dataclass(frozen=True)
 class Event:
     """One sound of the script, at a sample offset."""
@@ -56,10 +62,7 @@ class Event:
         if self.tone is ToneKind.REP:
             out["side"] = self.side
             out["rep"] = self.rep
-        for key in ("round", "set"):
-            if getattr(self, key) is not None:
-                out[key] = getattr(self, key)
-        return out
+        return out | _round_and_set(self.round, self.set)
 
 
 class ChapterKind(StrEnum):
@@ -121,10 +124,7 @@ class RepSet:
             doc |= {"reps": max(rep for _, _, rep in self.reps), "sides": sides}
         else:
             doc |= {"seconds": self.seconds}
-        for key in ("round", "set"):
-            if getattr(self, key) is not None:
-                doc[key] = getattr(self, key)
-        return doc
+        return doc | _round_and_set(self.round, self.set)
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,14 @@
-"""The routine format's fields, in one table: the loader validates with it (routine_check.py),
-and `coach schema` turns it into a JSON Schema (draft 2020-12) so that an editor with the YAML
-language server checks and completes routine files as the loader would."""
+"""The routine format's fields, in one table: each field's kind, bounds and default. The
+validator reads every field by its kind and bounds and fills in its default (validate.py), and
+`json_schema` turns the table into a JSON Schema (draft 2020-12; printed by the CLI's schema
+command) so that an editor with the YAML language server checks and completes routine files as
+the loader would."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from coach.routine.model import MAX_REPS, MIN_REP_SECONDS, Sides
 
@@ -35,7 +38,12 @@ class Kind(StrEnum):
 class Field:
     kind: Kind
     help: str
+    """What the field is, for the schema; `{default}` in it stands for the default."""
     required: bool = False
+    default: Any = None
+    """The value of an optional field that is absent (or, where `nullable`, empty): the one place
+    each default is written. None where the model says what stands for it (an id made from the
+    name, a rest left out)."""
     minimum: float | None = None
     maximum: float | None = None
     """Every number has both bounds, so a value is bounded before any arithmetic on it."""
@@ -47,18 +55,27 @@ class Field:
     pattern: str | None = None
     nullable: bool = True
     """Whether YAML's empty value stands for the default (as for an absent field)."""
+    tenths: bool = False
+    """A number said aloud ("hold 1.5 seconds"): no finer than a tenth, as a coach says it."""
+
+    @property
+    def description(self) -> str:
+        """The help, with the default in it."""
+        return self.help.format(default=self.default)
 
 
 ROUTINE_FIELDS = {
     "name": Field(Kind.TEXT, "The routine's name, said first.", True, max_chars=80),
-    "description": Field(Kind.TEXT, "What the routine is for (not spoken).", max_chars=600),
+    "description": Field(
+        Kind.TEXT, "What the routine is for (not spoken).", default="", max_chars=600
+    ),
     "rest_seconds": Field(
-        Kind.NUMBER, "Rest between drills, in seconds (default 10).", minimum=0,
-        maximum=MAX_REST_SECONDS,
+        Kind.NUMBER, "Rest between drills, in seconds (default {default:g}).", default=10.0,
+        minimum=0, maximum=MAX_REST_SECONDS,
     ),
     "rounds": Field(
-        Kind.COUNT, "The whole list of drills, this many times (default 1).", minimum=1,
-        maximum=100,
+        Kind.COUNT, "The whole list of drills, this many times (default {default}).", default=1,
+        minimum=1, maximum=100,
     ),
     "round_rest_seconds": Field(
         Kind.NUMBER, "Rest between rounds, in seconds (default: rest_seconds).", minimum=0,
@@ -68,13 +85,14 @@ ROUTINE_FIELDS = {
 }  # fmt: skip
 DRILL_FIELDS = {
     "id": Field(
-        Kind.TEXT, "Used by --only, --skip and rehearse (default: made from the name).",
-        max_chars=80, pattern=ID_PATTERN,
+        Kind.TEXT, "The name a session's options pick, skip or rehearse the drill by (default: "
+        "made from the name).", max_chars=80, pattern=ID_PATTERN,
     ),
     "name": Field(Kind.TEXT, "The drill's name, said before it.", True, max_chars=80),
     "instructions": Field(Kind.TEXT, "How to do it, said before the set.", True, max_chars=1500),
     "cues": Field(
-        Kind.TEXTS, "Short cues, said during the set where they fit.", max_chars=120, max_items=20
+        Kind.TEXTS, "Short cues, said during the set where they fit.", default=(), max_chars=120,
+        max_items=20,
     ),
     "reps": Field(
         Kind.REPS, "Reps per set (per side when sided): 8, or a range [10, 12]. A drill has "
@@ -82,29 +100,34 @@ DRILL_FIELDS = {
     ),
     "seconds": Field(
         Kind.NUMBER, "A timed drill's work, in seconds (per side when sided). A drill has reps "
-        "or seconds.", minimum=5, maximum=MAX_PART_SECONDS, nullable=False,
+        "or seconds.", minimum=5, maximum=MAX_PART_SECONDS, nullable=False, tenths=True,
     ),
-    "sets": Field(Kind.COUNT, "Sets of the drill (default 1).", minimum=1, maximum=100),
+    "sets": Field(
+        Kind.COUNT, "Sets of the drill (default {default}).", default=1, minimum=1, maximum=100
+    ),
     "set_rest_seconds": Field(
         Kind.NUMBER, "Rest between sets, in seconds (default: rest_seconds).", minimum=0,
         maximum=MAX_REST_SECONDS,
     ),
     "sides": Field(
-        Kind.SIDES, "none (default); switch: all reps or the time on one side, then the other; "
-        "alternate: left and right rep by rep (counted drills only).",
+        Kind.SIDES, "{default} (default); switch: all reps or the time on one side, then the "
+        "other; alternate: left and right rep by rep (counted drills only).", default=Sides.NONE,
     ),
     "rep_seconds": Field(
-        Kind.NUMBER, "Tempo of one rep, in seconds (default 3; counted drills only).",
-        minimum=MIN_REP_SECONDS, maximum=MAX_PART_SECONDS,
+        Kind.NUMBER, "Tempo of one rep, in seconds (default {default:g}; counted drills only).",
+        default=3.0, minimum=MIN_REP_SECONDS, maximum=MAX_PART_SECONDS,
     ),
     "hold_seconds": Field(
         Kind.NUMBER, "A hold at the end of each rep, in tenths of a second at most (counted "
-        "drills only).", minimum=0, maximum=MAX_PART_SECONDS,
+        "drills only).", default=0.0, minimum=0, maximum=MAX_PART_SECONDS, tenths=True,
     ),
     "equipment": Field(
-        Kind.TEXTS, "What the drill needs (--without skips it).", max_chars=40, max_items=10
+        Kind.TEXTS, "What the drill needs (a session without it leaves the drill out).",
+        default=(), max_chars=40, max_items=10,
     ),
-    "targets": Field(Kind.TEXTS, "What the drill works (not spoken).", max_chars=40, max_items=10),
+    "targets": Field(
+        Kind.TEXTS, "What the drill works (not spoken).", default=(), max_chars=40, max_items=10
+    ),
 }  # fmt: skip
 COUNTED_ONLY = ("rep_seconds", "hold_seconds")
 """Fields of a drill of counted reps that a timed drill does not have."""
@@ -163,4 +186,4 @@ def _property(field: Field) -> dict:
         schema = {"enum": [*(s.value for s in Sides), None]}
     else:
         schema = {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/drill"}}
-    return {"description": field.help, **schema}
+    return {"description": field.description, **schema}

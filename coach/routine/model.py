@@ -1,6 +1,7 @@
 """The routine model: drills and routines, their limits, and finding a drill by a loose name.
 
-Loading and validating a file is routine_file.py's and routine_check.py's job."""
+Loading and validating a file is loading.py's and validate.py's job; what a field left out of
+a file stands for is the field table's (fields.py), so the model has no defaults of its own."""
 
 from __future__ import annotations
 
@@ -15,8 +16,6 @@ from coach.errors import OptionError
 MAX_FILE_BYTES = 256_000
 """A routine is a few kB (the built-in one is 6 kB); larger files are refused unread."""
 MAX_SESSION_SECONDS = 3 * 3600
-DEFAULT_REST_SECONDS = 10.0
-DEFAULT_REP_SECONDS = 3.0
 MIN_REP_SECONDS = 0.5
 """The shortest rep that still has room for its beep and a spoken count."""
 MAX_REPS = 10_000
@@ -45,19 +44,19 @@ class Drill:
     reps: tuple[int, int] | None
     """(min, max) reps, per side when the drill is sided; equal for a fixed count. None for a
     timed drill."""
-    sides: Sides = Sides.NONE
-    cues: tuple[str, ...] = ()
+    sides: Sides
+    cues: tuple[str, ...]
     """Short form cues, spoken during the set where they fit."""
-    rep_seconds: float = DEFAULT_REP_SECONDS
+    rep_seconds: float
     """Tempo of one rep, before the session's pace factor."""
-    hold_seconds: float = 0.0
+    hold_seconds: float
     """Hold at the end of each rep."""
-    equipment: tuple[str, ...] = ()
-    targets: tuple[str, ...] = ()
-    seconds: float | None = None
+    equipment: tuple[str, ...]
+    targets: tuple[str, ...]
+    seconds: float | None
     """The work of a timed drill (per side when sided); None for counted reps."""
-    sets: int = 1
-    set_rest_seconds: float | None = None
+    sets: int
+    set_rest_seconds: float | None
     """The rest between sets; None for the routine's `rest_seconds`."""
 
     @property
@@ -88,15 +87,15 @@ class Routine:
 
     name: str
     drills: tuple[Drill, ...]
-    description: str = ""
-    rest_seconds: float = DEFAULT_REST_SECONDS
-    rounds: int = 1
+    description: str
+    rest_seconds: float
+    rounds: int
     """The whole list of drills, this many times."""
-    round_rest_seconds: float | None = None
+    round_rest_seconds: float | None
     """The rest between rounds; None for `rest_seconds`."""
-    source: str = "<built-in>"
+    source: str
     """Where the routine came from, for messages."""
-    path: Path | None = None
+    path: Path | None
     """The file it was loaded from, if any."""
 
     def to_json(self) -> dict:
@@ -121,9 +120,11 @@ class Routine:
 
     @property
     def round_rest(self) -> float:
+        """The rest between rounds: a rest left out is the rest between drills."""
         return self.rest_seconds if self.round_rest_seconds is None else self.round_rest_seconds
 
     def set_rest(self, drill: Drill) -> float:
+        """The rest between the sets of `drill`: a rest left out is the rest between drills."""
         return self.rest_seconds if drill.set_rest_seconds is None else drill.set_rest_seconds
 
 

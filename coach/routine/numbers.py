@@ -1,7 +1,7 @@
 """Reading a routine's numbers, each with its field's bounds before any arithmetic on it.
 
-Every number field has a minimum and a maximum (routine_fields.py), and a value is compared with
-both before it is multiplied, rounded or converted: NaN, the infinities, a `1e308` that would
+Every number field has a minimum and a maximum (fields.py), and a value is compared with both
+before it is multiplied, rounded or converted: NaN, the infinities, a `1e308` that would
 overflow a product and an integer too long to convert (yaml_text.py's `Unreadable`) are all
 refused as values out of range, naming the field, its line and the range to write.
 """
@@ -34,41 +34,44 @@ def _real(value: Any) -> bool:
 
 class NumberFields:
     """The validator's readers of number fields, a part of it split off to keep each file to one
-    job: they use its `fail` (routine_check.py)."""
+    job: they use its `fail` (validate.py). Each reads a field by its entry in the table: the
+    bounds, the default, whether it is said in tenths."""
 
     fail: Callable[..., RoutineError]
 
     def count(self, raw: Mapping, key: str, where: str) -> int:
-        """A whole number within the field's bounds (sets, rounds); 1 when absent."""
-        most = int(FIELDS[key].maximum)
+        """A whole number within the field's bounds (sets, rounds); its default when absent."""
+        field = FIELDS[key]
+        least, most = int(field.minimum), int(field.maximum)
         if key not in raw or raw[key] is None:
-            return 1
+            return field.default
         value = raw[key]
-        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= most:
+        if isinstance(value, int) and not isinstance(value, bool) and least <= value <= most:
             return value
         raise self.fail(
             place(where, key),
-            f"must be a whole number from 1 to {most}, got {shown(value)}.",
+            f"must be a whole number from {least} to {most}, got {shown(value)}.",
             raw.lines[key],
         )
 
-    def number(self, raw: Mapping, key: str, where: str, default: float | None) -> float | None:
-        """A number within the field's bounds; `default` when absent (or empty)."""
+    def number(self, raw: Mapping, key: str, where: str) -> float | None:
+        """A number within the field's bounds, in tenths where it is said aloud; its default
+        when absent (or empty)."""
         field = FIELDS[key]
         if key not in raw or raw[key] is None:
-            return default
+            return field.default
         value = raw[key]
-        if _real(value) and field.minimum <= value <= field.maximum:  # NaN compares false
-            return float(value)
-        raise self.fail(
-            place(where, key),
-            f"must be a number from {field.minimum:g} to {field.maximum:g}, got {shown(value)}.",
-            raw.lines[key],
-        )
+        if not (_real(value) and field.minimum <= value <= field.maximum):  # NaN compares false
+            raise self.fail(
+                place(where, key),
+                f"must be a number from {field.minimum:g} to {field.maximum:g}, got "
+                f"{shown(value)}.",
+                raw.lines[key],
+            )
+        return self._in_tenths(float(value), raw, key, where) if field.tenths else float(value)
 
-    def tenths(self, raw: Mapping, key: str, where: str) -> float:
+    def _in_tenths(self, value: float, raw: Mapping, key: str, where: str) -> float:
         """A spoken number of seconds ("hold 1.5 seconds"): tenths at most, as a coach says it."""
-        value = self.number(raw, key, where, 0.0)
         if abs(value * 10 - round(value * 10)) > 1e-9:
             raise self.fail(
                 place(where, key),
@@ -78,20 +81,20 @@ class NumberFields:
             )
         return round(value, 1) + 0.0  # as said: 1e-12 is 0, and -0.0 is 0 (+ 0.0 drops the sign)
 
-    def reps(self, raw: Mapping, where: str) -> tuple[int, int]:
+    def reps(self, raw: Mapping, key: str, where: str) -> tuple[int, int]:
         """A count or a [min, max] range of whole numbers within the field's bounds."""
-        if "reps" not in raw:
+        if key not in raw:
             raise self.fail(
                 where,
                 "the field 'reps' is missing; give a count like 8 or a range like [10, 12], "
                 "or 'seconds' for a timed drill.",
                 raw.line,
             )
-        value, line, at = raw["reps"], raw.lines["reps"], place(where, "reps")
-        most = int(FIELDS["reps"].maximum)
+        value, line, at = raw[key], raw.lines[key], place(where, key)
+        least, most = int(FIELDS[key].minimum), int(FIELDS[key].maximum)
 
         def whole(v: Any) -> bool:
-            return isinstance(v, int) and not isinstance(v, bool) and v >= 1
+            return isinstance(v, int) and not isinstance(v, bool) and v >= least
 
         if whole(value):
             low = high = value
@@ -104,7 +107,7 @@ class NumberFields:
         else:
             raise self.fail(
                 at,
-                f"must be a whole number from 1 to {most} or a range [min, max] of them, got "
+                f"must be a whole number from {least} to {most} or a range [min, max] of them, got "
                 f"{shown(value)}.",
                 line,
             )
@@ -151,4 +154,4 @@ class NumberFields:
                 "into sets.",
                 line,
             )
-        return self.tenths(raw, "seconds", where)
+        return self.number(raw, "seconds", where)

@@ -1,7 +1,7 @@
 """Reading a routine's texts: spoken and printed, so plain text of a speakable length.
 
-A part of the validator (routine_check.py), split off to keep each file to one job: the mixin
-uses its `fail`; the limits are routine_fields.py's.
+A part of the validator (validate.py), split off to keep each file to one job: the mixin uses
+its `fail`; the limits and defaults are the field table's (fields.py).
 """
 
 from __future__ import annotations
@@ -33,10 +33,13 @@ class TextFields:
 
     fail: Callable[..., RoutineError]
 
-    def text(self, raw: Mapping, key: str, where: str, required: bool = True) -> str:
+    def text(self, raw: Mapping, key: str, where: str) -> str | None:
+        """A text; an optional field's default when absent. Empty only where the default is
+        the empty text."""
+        field = FIELDS[key]
         if key not in raw:
-            if not required:
-                return ""
+            if not field.required:
+                return field.default
             raise self.fail(where, f"the field '{key}' is missing.", raw.line)
         value = raw[key]
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
@@ -44,7 +47,7 @@ class TextFields:
                 place(where, key), f"must be text, not a {kind_of(value)}.", raw.lines[key]
             )
         value = " ".join(str(value).split())
-        if required and not value:
+        if not value and field.default != "":
             raise self.fail(place(where, key), "must not be empty.", raw.lines[key])
         self.printable(value, where, key, raw.lines[key])
         self.sayable(value, where, key, raw.lines[key])
@@ -85,9 +88,10 @@ class TextFields:
         raise self.fail(place(where, key), f"contains {what}; write plain text.", line)
 
     def texts(self, raw: Mapping, key: str, where: str) -> tuple[str, ...]:
+        """A list of short texts (or one text); the field's default when absent or empty."""
         value = raw.get(key)
         if value is None:
-            return ()
+            return FIELDS[key].default
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(

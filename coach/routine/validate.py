@@ -1,7 +1,9 @@
 """Validating a parsed routine document in full, before anything is rendered.
 
-Every problem is one RoutineError naming the file, the drill, the field and the line; the
-fields' kinds and bounds are routine_fields.py's.
+Every problem is one RoutineError naming the file, the drill, the field and the line. Every
+field is read by the reader of its kind in the field table (fields.py), with the table's bounds
+and default; only what ties fields together (an id made from the name, reps or seconds) is
+read here by name.
 """
 
 from __future__ import annotations
@@ -13,29 +15,20 @@ from pathlib import Path
 from typing import Any
 
 from coach.errors import RoutineError
-from coach.routine.fields import DRILL_FIELDS, ID_PATTERN, ROUTINE_FIELDS
-from coach.routine.model import (
-    DEFAULT_REP_SECONDS,
-    DEFAULT_REST_SECONDS,
-    Drill,
-    Routine,
-    Sides,
-    slug,
-)
-from coach.routine.numbers import NumberFields, shown
+from coach.routine.fields import DRILL_FIELDS, FIELDS, ID_PATTERN, ROUTINE_FIELDS, Kind
+from coach.routine.model import Drill, Routine, Sides, slug
+from coach.routine.numbers import NumberFields, place, shown
 from coach.routine.texts import TextFields, kind_of
 
 _ID_PATTERN = re.compile(ID_PATTERN)
-_ROUTINE_KEYS = tuple(ROUTINE_FIELDS)
-_DRILL_KEYS = tuple(DRILL_FIELDS)
 
 
 class Validator(NumberFields, TextFields):
     """Turns a parsed document into a Routine, or raises one RoutineError naming the place.
 
-    Its number fields are read by NumberFields (routine_numbers.py), its texts by TextFields
-    (routine_texts.py); the session's length is checked on the whole routine afterwards
-    (compose.check_length)."""
+    Its number fields are read by NumberFields (numbers.py), its texts by TextFields
+    (texts.py); the session's length is checked on the whole routine afterwards (the
+    composer's `check_length`)."""
 
     def __init__(self, source: str) -> None:
         self.source = source
@@ -48,6 +41,19 @@ class Validator(NumberFields, TextFields):
             place += f", line {line}"
         return RoutineError(f"{place}: {problem}")
 
+    def read(self, raw: Mapping, key: str, where: str) -> Any:
+        """The field `key` of `raw`, read as the table's kind for it says."""
+        readers = {
+            Kind.TEXT: self.text,
+            Kind.TEXTS: self.texts,
+            Kind.NUMBER: self.number,
+            Kind.COUNT: self.count,
+            Kind.REPS: self.reps,
+            Kind.SIDES: self.sides,
+            Kind.DRILLS: self.drills,
+        }
+        return readers[FIELDS[key].kind](raw, key, where)
+
     def routine(self, doc: Any, path: Path | None = None) -> Routine:
         """The routine of a parsed document (read from `path`, if from a file)."""
         if doc is None:
@@ -56,18 +62,19 @@ class Validator(NumberFields, TextFields):
             raise self.fail(
                 "", f"a routine is a mapping with 'name' and 'drills', not a {kind_of(doc)}."
             )
-        self.check_keys(doc, _ROUTINE_KEYS, "")
-        name = self.text(doc, "name", "")
-        description = self.text(doc, "description", "", required=False)
-        rest = self.number(doc, "rest_seconds", "", DEFAULT_REST_SECONDS)
-        rounds = self.count(doc, "rounds", "")
-        round_rest = self.number(doc, "round_rest_seconds", "", None)
-        raw_drills = doc.get("drills")
-        if "drills" not in doc:
-            raise self.fail("", "the field 'drills' is missing; list at least one drill.", doc.line)
+        self.check_keys(doc, tuple(ROUTINE_FIELDS), "")
+        values = {key: self.read(doc, key, "") for key in ROUTINE_FIELDS}
+        return Routine(**values, source=self.source, path=path)
+
+    def drills(self, doc: Mapping, key: str, where: str) -> tuple[Drill, ...]:
+        """The routine's drills: at least one, each with its own id."""
+        if key not in doc:
+            raise self.fail(where, "the field 'drills' is missing; list at least one drill.",
+                            doc.line)  # fmt: skip
+        raw_drills = doc[key]
         if not isinstance(raw_drills, list) or not raw_drills:
             raise self.fail(
-                "field 'drills'", "must be a list of at least one drill.", doc.lines["drills"]
+                place(where, key), "must be a list of at least one drill.", doc.lines[key]
             )
         drills: list[Drill] = []
         seen: dict[str, int] = {}
@@ -82,61 +89,60 @@ class Validator(NumberFields, TextFields):
                 )
             seen[drill.id] = number
             drills.append(drill)
-        return Routine(
-            name, tuple(drills), description, rest, rounds, round_rest, self.source, path
-        )
+        return tuple(drills)
 
     def drill(self, raw: Any, number: int) -> Drill:
+        """One drill. The fields the others depend on are read first (the name for the id, the
+        sides for the seconds, the seconds for the reps), the rest in the table's order."""
         where = f"drill {number}"
         if not isinstance(raw, Mapping):
             raise self.fail(
-                where, f"a drill is a mapping with name, instructions and reps, not a {kind_of(raw)}."
+                where,
+                f"a drill is a mapping with name, instructions and reps, not a {kind_of(raw)}.",
             )
-        self.check_keys(raw, _DRILL_KEYS, where)
-        name = self.text(raw, "name", where)
-        if "id" in raw:
-            drill_id = self.text(raw, "id", where)
-            if not _ID_PATTERN.match(drill_id):
-                raise self.fail(
-                    where + ", field 'id'",
-                    f"'{drill_id}' is not a valid id; use lower-case letters, digits and "
-                    f"hyphens, like '{slug(drill_id) or 'my-drill'}'.",
-                    raw.lines["id"],
-                )
-        else:
+        self.check_keys(raw, tuple(DRILL_FIELDS), where)
+        name = self.read(raw, "name", where)
+        drill_id = self.drill_id(raw, name, where)
+        where = f"drill {number} ({drill_id})"
+        sides = self.read(raw, "sides", where)
+        seconds = self.work_seconds(raw, where, sides)
+        first = {"id": drill_id, "name": name, "sides": sides, "seconds": seconds}
+        if seconds is not None:
+            first["reps"] = None  # a timed drill
+        values = {key: first[key] if key in first else self.read(raw, key, where)
+                  for key in DRILL_FIELDS}  # fmt: skip
+        return Drill(**values)
+
+    def drill_id(self, raw: Mapping, name: str, where: str) -> str:
+        """The drill's id as written, or else made from its name."""
+        drill_id = self.read(raw, "id", where)
+        if drill_id is None:
             drill_id = slug(name)
             if not drill_id:
                 raise self.fail(
                     where, f"cannot make an id from the name '{name}'; add an 'id' field.", raw.line
                 )
-        where = f"drill {number} ({drill_id})"
-        sides_raw = raw.get("sides", "none")
-        if sides_raw is None:
-            sides_raw = "none"
+        elif not _ID_PATTERN.match(drill_id):
+            raise self.fail(
+                place(where, "id"),
+                f"'{drill_id}' is not a valid id; use lower-case letters, digits and hyphens, "
+                f"like '{slug(drill_id) or 'my-drill'}'.",
+                raw.lines["id"],
+            )
+        return drill_id
+
+    def sides(self, raw: Mapping, key: str, where: str) -> Sides:
+        """How the drill uses its sides; the field's default when absent (or empty)."""
+        if key not in raw or raw[key] is None:
+            return FIELDS[key].default
         try:
-            sides = Sides(sides_raw)
+            return Sides(raw[key])
         except ValueError:
             raise self.fail(
-                where + ", field 'sides'",
-                f"{shown(sides_raw)} is not a side mode; use none, alternate or switch.",
-                raw.lines["sides"],
+                place(where, key),
+                f"{shown(raw[key])} is not a side mode; use none, alternate or switch.",
+                raw.lines[key],
             ) from None
-        seconds = self.work_seconds(raw, where, sides)
-        return Drill(
-            id=drill_id,
-            name=name,
-            instructions=self.text(raw, "instructions", where),
-            reps=None if seconds is not None else self.reps(raw, where),
-            sides=sides,
-            cues=self.texts(raw, "cues", where),
-            rep_seconds=self.number(raw, "rep_seconds", where, DEFAULT_REP_SECONDS),
-            hold_seconds=self.tenths(raw, "hold_seconds", where),
-            equipment=self.texts(raw, "equipment", where),
-            targets=self.texts(raw, "targets", where),
-            seconds=seconds,
-            sets=self.count(raw, "sets", where),
-            set_rest_seconds=self.number(raw, "set_rest_seconds", where, None),
-        )
 
     def check_keys(self, raw: Mapping, known: tuple[str, ...], where: str) -> None:
         for key in raw:
