@@ -87,7 +87,7 @@ class Session:
 
     @functools.cached_property
     def music(self) -> Music | None:
-        """The bed under the voice, from the cache or decoded now (see music.py)."""
+        """The bed under the voice, from the cache or decoded now (see music/bed.py)."""
         if self.playlist is None:
             return None
         from coach.audio.mix import Music

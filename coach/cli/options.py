@@ -36,6 +36,9 @@ RoutineOption = Annotated[
 ]
 
 
+_DEFAULTS = SessionOptions()
+
+
 def _option(kind: Any, help: str) -> Any:
     return Annotated[kind, typer.Option(help=help)]
 
@@ -48,9 +51,10 @@ OPTIONS: dict[str, tuple[Any, Any]] = {
     "without": (_option(list[str] | None, "Skip drills that need this equipment, "
                         "comma-separated (e.g. chin-up-bar)."), None),
     "rest": (_option(float | None, "Seconds of rest between drills."), None),
-    "pace": (_option(float, "Tempo factor for every rep: 1.5 is slower."), 1.0),
-    "brief": (_option(bool, "Name, set and counts only; no instructions or cues."), False),
-    "lower": (_option(bool, "Use the lower end of rep ranges."), False),
+    "pace": (_option(float, "Tempo factor for every rep: 1.5 is slower."), _DEFAULTS.pace),
+    "brief": (_option(bool, "Name, set and counts only; no instructions or cues."),
+              _DEFAULTS.brief),
+    "lower": (_option(bool, "Use the lower end of rep ranges."), _DEFAULTS.lower),
     "engine": (_option(str, ENGINE_HELP), DEFAULT_ENGINE),
     "voice": (_option(str | None,
                       "Voice id (see `coach voices`); for piper also a path to a .onnx voice."),
