@@ -31,8 +31,8 @@ from coach.errors import (
     excerpt,
 )
 from coach.music.bed import DEFAULT_DUCK_DB, DEFAULT_LEVEL_DB, MusicChoice
-from coach.paths import user_path
 from coach.session import Session, open_session
+from coach.system.paths import user_path
 from coach.tts import (
     DEFAULT_ENGINE,
     ENGINES,

@@ -36,7 +36,6 @@ from coach.playback.devices import (
     TerminalKeys,
 )
 from coach.playback.status import chapter_index, resume_offset, status_at
-from coach.samples import SAMPLE_WIDTH
 
 if TYPE_CHECKING:
     from coach.audio.live import LiveTimeline
@@ -181,7 +180,7 @@ def _piece(source: Timeline | LiveTimeline, offset: int) -> tuple[Timeline, int,
     if start >= script.length:
         return timeline, start, b""
     ends = [c.end for c in script.chapters if c.end > start]
-    room = start + MAX_PIECE_BYTES // (SAMPLE_WIDTH * timeline.factor * timeline.channels)
+    room = start + MAX_PIECE_BYTES // timeline.format.byte_count(1)
     end = max((e for e in ends if e <= room), default=ends[0]) if timeline.final else ends[0]
     return timeline, end, timeline.pcm(start, end)
 
@@ -221,7 +220,7 @@ def play_timeline(
     stdin = stdin if stdin is not None else sys.stdin
     if output is None:  # the format of the session's first samples: all have the same
         first = timeline.until(0)
-        output = SimpleaudioOutput(first.output_rate, first.channels)
+        output = SimpleaudioOutput(first.format.rate, first.format.channels)
     interactive = stdin.isatty()
     if interactive and not _in_foreground(stdin.fileno()):  # the terminal would stop us (SIGTTOU)
         interactive = False
