@@ -20,6 +20,7 @@ from coach.errors import OptionError, exact
 from coach.music.bed import MusicChoice, Playlist, load_bed, make_playlist
 from coach.routine.loading import load_routine
 from coach.routine.model import MAX_SESSION_SECONDS, Routine
+from coach.system.progress import Progress
 from coach.tts import Speech, VoiceSettings
 
 if TYPE_CHECKING:  # numpy and the timeline only for the commands that lay out audio
@@ -27,8 +28,6 @@ if TYPE_CHECKING:  # numpy and the timeline only for the commands that lay out a
     from coach.audio.mix import Music
     from coach.audio.timeline import ClipSource, Timeline
 
-Progress = Callable[[int, int], None]
-"""Called with (clips done, clips to render) as the speech renders."""
 
 
 def make_script(routine: Routine, options: SessionOptions, clips: ClipSource) -> Script:
@@ -127,9 +126,11 @@ class Session:
         return live.start()
 
     def close(self) -> None:
-        """Stop whatever still renders ahead (see `live`); a stand-in renders nothing ahead."""
+        """Stop whatever still renders ahead (see `live`)."""
+        from coach.audio.live import RendersAhead
+
         speech = self.__dict__.get("speech")
-        if isinstance(speech, Speech):
+        if isinstance(speech, RendersAhead):
             speech.close()
 
     def warm(self) -> dict:

@@ -81,6 +81,6 @@ def test_a_session_written_as_it_is_made_is_what_one_pass_writes(ext, with_music
     one_pass = tmp_path / f"one{ext}"
     subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-i", str(wav),
                     "-f", "ffmetadata", "-i", str(tags), "-map", "0:a", "-map_metadata", "1",
-                    "-map_chapters", "1", *BITEXACT, *encoder_options(ext, whole.channels),
+                    "-map_chapters", "1", *BITEXACT, *encoder_options(ext, whole.format.channels),
                     str(one_pass)], check=True)  # fmt: skip
     assert result.path.read_bytes() == one_pass.read_bytes()

@@ -7,9 +7,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from coach.samples import PcmFormat
+
 MUSIC_RATE = 44100
 """A session with music is mixed at this rate, in stereo (22.05 kHz mono is poor for music)."""
 MUSIC_CHANNELS = 2
+MUSIC_FORMAT = PcmFormat(MUSIC_RATE, MUSIC_CHANNELS)
+"""A session with music goes out in the bed's format."""
 MIN_LEVEL_DB = 12.0
 """The bed sits at least this far under the speech's loudness; it is stored at this level."""
 

@@ -11,7 +11,8 @@ asking), so what the player sends the device is what the exporter writes.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from coach.audio.timeline import ClipSource, Timeline
 from coach.compose.composer import compose, estimated_length, phrases
@@ -21,6 +22,20 @@ from coach.routine.model import Routine
 
 if TYPE_CHECKING:
     from coach.audio.mix import Music
+
+
+@runtime_checkable
+class RendersAhead(Protocol):
+    """A clip source that can render clips ahead, in the order they will be asked for (the TTS
+    layer's `Speech`); a stand-in that cannot renders each clip when it is asked for."""
+
+    def render_ahead(self, texts: Iterable[str]) -> int:
+        """Start rendering those of `texts` not yet rendered; how many that is."""
+        ...
+
+    def close(self) -> None:
+        """Stop rendering ahead."""
+        ...
 
 
 class LiveTimeline:
@@ -35,13 +50,14 @@ class LiveTimeline:
     ) -> None:  # fmt: skip
         self.routine, self.options, self.speech, self.volume = routine, options, speech, volume
         self.music = music
-        self._made = threading.Condition()
+        self._grown = threading.Condition()
+        """Notified when the timeline grows or the composer fails."""
         self._timeline: Timeline | None = None
         self._failed: BaseException | None = None
         self._thread = threading.Thread(target=self._compose, daemon=True)
         self.rendering = True
         """Whether clips are being rendered (False: every clip was cached, so the session is
-        made at once; a source that cannot say renders as it goes)."""
+        made at once; a source that cannot render ahead renders as it goes)."""
         self.plan = compose(routine, options, estimated_length)
         """The session laid out before a sound is made, each clip as long as its text takes
         to say (the estimate the intro's "about N minutes" is made from): its chapters are
@@ -49,37 +65,37 @@ class LiveTimeline:
         the session is still being made."""
 
     def start(self) -> LiveTimeline:
-        ahead = getattr(self.speech, "render_ahead", None)
-        if ahead is not None:
-            self.rendering = ahead(phrases(self.routine, self.options)) > 0
+        if isinstance(self.speech, RendersAhead):
+            self.rendering = self.speech.render_ahead(phrases(self.routine, self.options)) > 0
         self._thread.start()
         return self
 
     def _compose(self) -> None:
         try:
             length = lambda text: len(self.speech.clip(text))  # noqa: E731
-            compose(self.routine, self.options, length, self._made_so_far)
+            compose(self.routine, self.options, length, self._grow)
         except BaseException as e:  # raised again to the player, which words it
-            with self._made:
+            with self._grown:
                 self._failed = e
-                self._made.notify_all()
+                self._grown.notify_all()
 
-    def _made_so_far(self, script: Script, last: bool) -> None:
-        with self._made:
+    def _grow(self, script: Script, last: bool) -> None:
+        """The composer's report of the script so far: the timeline becomes its."""
+        with self._grown:
             if self._timeline is None:
                 self._timeline = Timeline(
                     script, self.speech, self.volume, music=self.music, final=last
                 )
             else:
                 self._timeline = self._timeline.extended(script, last)
-            self._made.notify_all()
+            self._grown.notify_all()
 
     def until(self, past: int = 0) -> Timeline:
         """The timeline once it reaches past sample `past` (or is the whole session): waits for
         the composer. Raises what stopped the composer (an engine's error, a session too long)."""
-        with self._made:
+        with self._grown:
             while not self._reaches(past) and self._failed is None:
-                self._made.wait()
+                self._grown.wait()
             if not self._reaches(past):
                 raise self._failed
             return self._timeline
@@ -87,9 +103,9 @@ class LiveTimeline:
     @property
     def script(self) -> Script | None:
         """The script as far as it is made (None before the intro is)."""
-        made = self._timeline
-        return made.script if made is not None else None
+        timeline = self._timeline
+        return timeline.script if timeline is not None else None
 
     def _reaches(self, past: int) -> bool:
-        made = self._timeline
-        return made is not None and (made.final or made.script.length > past)
+        timeline = self._timeline
+        return timeline is not None and (timeline.final or timeline.script.length > past)

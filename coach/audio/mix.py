@@ -17,11 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coach.audio.bed import MIN_LEVEL_DB, MUSIC_RATE, Bed
+from coach.audio.bed import MIN_LEVEL_DB, MUSIC_FORMAT, MUSIC_RATE, Bed
 from coach.compose.script import ChapterKind, Script
-from coach.samples import SAMPLE_RATE
 
-FACTOR = MUSIC_RATE // SAMPLE_RATE
+FACTOR = MUSIC_FORMAT.frames_per_sample
 """Frames of the mix per sample of the script."""
 PRE_ROLL = 0.15
 """Seconds the bed starts going down before a sound."""

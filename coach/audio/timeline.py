@@ -9,21 +9,23 @@ The volume (0 to 1) is a last gain on every sound: the session is `20 * log10(vo
 the target, never louder.
 
 With music (mix.py), the sounds are brought to the music's rate and laid over the ducked bed:
-stereo frames, `FACTOR` of them per sample of the script.
+stereo frames, `FACTOR` of them per sample of the script. The timeline's `format` says which
+the samples are, for whoever sends them out.
 """
 
 from __future__ import annotations
 
 import bisect
 import functools
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
-from coach.audio.bed import MUSIC_CHANNELS, MUSIC_RATE
+from coach.audio.bed import MUSIC_FORMAT
 from coach.audio.levels import SPEECH_LUFS, Level, find_level, format_level, parse_level, tone_level
 from coach.audio.tones import tone_samples
 from coach.compose.script import Event, EventKind, Script
+from coach.samples import SPEECH_FORMAT
 
 if TYPE_CHECKING:
     from coach.audio.mix import Ducking, Music
@@ -35,24 +37,34 @@ times its bytes."""
 
 
 class ClipSource(Protocol):
-    """Where clips come from: the TTS layer's `Speech`, or a stand-in in tests.
-
-    A source may also keep each clip's level (`Speech` does): `measures(text)` gives back what
-    `store_measures(text, payload)` stored.
-    """
+    """Where clips come from: the TTS layer's `Speech`, or a stand-in in tests."""
 
     def clips(self, texts: list[str]) -> dict[str, np.ndarray]: ...
 
     def clip(self, text: str) -> np.ndarray: ...
 
 
+@runtime_checkable
+class KeepsLevels(Protocol):
+    """A clip source that also keeps each clip's level (`Speech` does, beside the clip in the
+    cache), so a warm session measures nothing: `measures(text)` gives back what
+    `store_measures(text, payload)` stored, or None."""
+
+    def measures(self, text: str) -> bytes | None: ...
+
+    def store_measures(self, text: str, payload: bytes) -> None: ...
+
+
 class Timeline:
     """A script's sounds, levelled, at their sample offsets: mono int16 at the script's rate, or
-    with `music` stereo int16 at the music's rate (`output_rate`, `channels`).
+    with `music` stereo int16 at the music's rate (`format`).
 
     `final` is False for a script still being composed (its chapters so far); `extended` gives
     the timeline of a longer script, sharing the sounds levelled so far.
     """
+
+    rendering = False
+    """A whole timeline renders nothing (`LiveTimeline.rendering`)."""
 
     def __init__(
         self,
@@ -74,13 +86,8 @@ class Timeline:
         self._sounds: dict[tuple, np.ndarray] = {} if _sounds is None else _sounds
         self._ends = [e.end for e in script.events]  # in order: sounds never overlap
         self._ducking: Ducking | None = None
-        self.factor = 1 if music is None else MUSIC_RATE // self.sample_rate
-        """Frames of output per sample of the script."""
-        self.channels = 1 if music is None else MUSIC_CHANNELS
-
-    @property
-    def output_rate(self) -> int:
-        return self.sample_rate * self.factor
+        self.format = SPEECH_FORMAT if music is None else MUSIC_FORMAT
+        """What `render` and `pcm` give: the session's own format, or with music the bed's."""
 
     def extended(self, script: Script, final: bool) -> Timeline:
         return Timeline(script, self.speech, self.volume, music=self.music, final=final,
@@ -92,7 +99,7 @@ class Timeline:
 
     def render(self, start: int = 0, end: int | None = None) -> np.ndarray:
         """Samples `start` to `end` of the script (default: to its end): int16, mono, or with
-        music (`factor` * n, 2) frames."""
+        music (n * `format.frames_per_sample`, 2) frames."""
         end = self.script.length if end is None else min(end, self.script.length)
         if self.music is not None:
             return self._mixed(start, end)
@@ -110,7 +117,7 @@ class Timeline:
         """Frames of samples `start` to `end`: the sounds at the music's rate over the bed."""
         from coach.audio.mix import TAPS_EACH_SIDE, Ducking, upsampled
 
-        factor, reach = self.factor, TAPS_EACH_SIDE
+        factor, reach = self.format.frames_per_sample, TAPS_EACH_SIDE
         first, last = factor * start, factor * max(start, end)
         voice = np.zeros(last - first, dtype=np.float32)
         for event in self.script.events[bisect.bisect_right(self._ends, start - reach) :]:
@@ -133,13 +140,14 @@ class Timeline:
         laid out `STRETCH_SECONDS` at a time into one buffer, so a long stretch costs its bytes
         and no more."""
         end = self.script.length if end is None else min(end, self.script.length)
-        width = self.factor * self.channels
-        out = np.empty(max(0, end - start) * width, dtype="<i2")
+        size = self.format.byte_count
+        out = np.empty(size(max(0, end - start)), dtype=np.uint8)
         step = STRETCH_SECONDS * self.sample_rate
         for at in range(start, end, step):
             stop = min(at + step, end)
-            out[(at - start) * width : (stop - start) * width] = self.render(at, stop).reshape(-1)
-        return memoryview(out).cast("B")
+            laid = self.render(at, stop).astype("<i2", copy=False).reshape(-1)
+            out[size(at - start) : size(stop - start)] = laid.view(np.uint8)
+        return memoryview(out)
 
     @functools.cached_property
     def samples(self) -> np.ndarray:
@@ -162,7 +170,7 @@ class Timeline:
 
 def _clip_level(speech: ClipSource, text: str, clip: np.ndarray) -> Level:
     """The clip's level: stored beside it when the source keeps levels, else found (and kept)."""
-    keeps = callable(getattr(speech, "measures", None))
+    keeps = isinstance(speech, KeepsLevels)
     level = parse_level(speech.measures(text), clip) if keeps else None
     if level is None:
         level = find_level(clip.astype(np.float32) / 32768, SPEECH_LUFS)

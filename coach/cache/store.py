@@ -30,10 +30,11 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.atomic import written_beside
 from coach.errors import OptionError, UsageError
-from coach.paths import user_path
 from coach.samples import CHANNELS, SAMPLE_RATE, SAMPLE_WIDTH
+from coach.system.atomic import written_beside
+from coach.system.leftovers import sweep
+from coach.system.paths import user_path
 
 CACHE_ENV = "COACH_CACHE_DIR"
 """Environment variable naming the cache folder when `--cache-dir` is not given."""
@@ -298,14 +299,7 @@ def clear_cache(folder: Path) -> int:
     files = _entries(folder)
     for p, _ in [*files, *_own_files(folder, SIDECAR_SUFFIX)]:
         p.unlink(missing_ok=True)
-    stale = time.time() - _STALE_TMP_SECONDS
-    for p in Path(folder).glob(f"{_TMP_PREFIX}*.tmp"):
-        if not _TMP_NAME.fullmatch(p.name):  # a user's file named like one: not ours
-            continue
-        with contextlib.suppress(OSError):
-            st = p.lstat()
-            if stat.S_ISREG(st.st_mode) and st.st_mtime < stale:
-                p.unlink()
+    sweep(folder, _TMP_NAME, older_than=_STALE_TMP_SECONDS)  # a user's file named alike stays
     return len(files)
 
 

@@ -28,6 +28,7 @@ from coach.errors import (
     UsageError,
     excerpt,
 )
+from coach.tts import UnknownVoiceError
 
 
 class ExitStatus(IntEnum):
@@ -74,6 +75,9 @@ def worded(error: BaseException) -> str:
         return f"{error} Use fewer drills, a shorter --rest or a faster --pace."
     if isinstance(error, AudioDeviceError):
         return f"{error} {EXPORT_INSTEAD}"
+    if isinstance(error, UnknownVoiceError):
+        return (f"{str(error).removesuffix('.')} (`coach voices --engine {error.engine}` lists "
+                f"all {error.voice_count}).")
     if isinstance(error, OSError):
         name = excerpt(str(error.filename)) if error.filename is not None else "a file"
         if error.errno == errno.ENAMETOOLONG:

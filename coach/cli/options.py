@@ -19,8 +19,8 @@ from coach.cli.progress import ProgressBar, progress_bar
 from coach.compose.options import SessionOptions
 from coach.errors import UsageError, excerpt
 from coach.music.bed import DEFAULT_DUCK_DB, DEFAULT_LEVEL_DB, MusicChoice
-from coach.paths import user_path
 from coach.session import Session, open_session
+from coach.system.paths import user_path
 from coach.tts import DEFAULT_ENGINE, ENGINES, VoiceSettings
 
 ENGINE_HELP = f"Speech engine: {', '.join(ENGINES)} (default {DEFAULT_ENGINE})."

@@ -18,11 +18,7 @@ import os
 import random
 import re
 import secrets
-import shutil
-import subprocess
-import tempfile
 from collections import deque
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +28,10 @@ import numpy as np
 from coach.audio.bed import MIN_LEVEL_DB, MUSIC_CHANNELS, MUSIC_RATE, Bed
 from coach.audio.levels import SPEECH_LUFS
 from coach.cache.store import bed_path, read_bed, write_bed
-from coach.errors import CoachError, MissingToolError, OptionError, exact
+from coach.errors import CoachError, OptionError, exact
+from coach.system import ffmpeg
+from coach.system.digest import file_sha256
+from coach.system.progress import Progress
 
 DEFAULT_LEVEL_DB = 15.0
 """The bed sits this far under the speech's loudness between words (broadcast: 12 to 20 dB)."""
@@ -63,9 +62,6 @@ TRACK_SUFFIXES = frozenset(
 )
 """In a folder, files with these extensions are tracks (cover art and playlists are not)."""
 _BED_VERSION = 2
-
-Progress = Callable[[int, int], None]
-"""Called with (tracks decoded, tracks to decode)."""
 
 
 @dataclass(frozen=True)
@@ -174,21 +170,16 @@ def load_bed(
 
     OptionError when no track can be used (a single track is refused with the reason; in a
     folder a track that fails is skipped, and named in `Bed.skipped`); MissingToolError without
-    ffmpeg.
+    ffmpeg. `progress` is called with (tracks decoded, tracks to decode).
     """
-    ffmpeg = shutil.which("ffmpeg")
-    if ffmpeg is None:
-        raise MissingToolError(
-            "Music needs ffmpeg, which is not installed. Install it "
-            "(`sudo apt-get install ffmpeg`), or leave the music out."
-        )
+    program = ffmpeg.located("Music", "leave the music out")
     seconds = bed_seconds(session_seconds)
-    key = _bed_key(playlist, ffmpeg, seconds)
+    key = _bed_key(playlist, program, seconds)
     cached = read_bed(bed_path(cache_dir, key))
     if cached is not None:
         meta, samples = cached
         return _bed(playlist, samples, meta)
-    tracks, used, skipped = _decode_all(ffmpeg, playlist, seconds, progress)
+    tracks, used, skipped = _decode_all(program, playlist, seconds, progress)
     samples, head = _assemble(tracks, seconds)
     meta = {"head": head, "used": used, "skipped": skipped}
     with contextlib.suppress(OSError):  # a cache that cannot keep it costs the next run only
@@ -215,28 +206,27 @@ def _bed(playlist: Playlist, samples: np.ndarray, meta: dict) -> Bed:
                tuple(f"{playlist.shown(i)}: {why}" for i, why in meta["skipped"]))  # fmt: skip
 
 
-def _bed_key(playlist: Playlist, ffmpeg: str, seconds: int) -> str:
+def _bed_key(playlist: Playlist, program: str, seconds: int) -> str:
     """A hash of the tracks' contents in order and of everything that shapes the bed."""
-    version = subprocess.run([ffmpeg, "-version"], capture_output=True, text=True, check=False)
     parts = {
         "version": _BED_VERSION, "rate": MUSIC_RATE, "channels": MUSIC_CHANNELS,
         "lufs": BED_LUFS, "peak": BED_PEAK, "crossfade": CROSSFADE_SECONDS,
-        "seconds": seconds, "ffmpeg": version.stdout.split("\n", 1)[0],
-        "tracks": [_file_digest(t) for t in playlist.tracks],
+        "seconds": seconds, "ffmpeg": ffmpeg.version(program),
+        "tracks": [_track_digest(t) for t in playlist.tracks],
     }  # fmt: skip
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
-def _file_digest(path: Path) -> str:
+def _track_digest(path: Path) -> str:
+    """The track's `file_sha256`; OptionError naming it when it cannot be read."""
     try:
-        with open(path, "rb") as f:
-            return hashlib.file_digest(f, "sha256").hexdigest()
+        return file_sha256(path)
     except OSError as e:
         raise OptionError("music", f"{path}: cannot read it ({e.strerror}).") from None
 
 
 def _decode_all(
-    ffmpeg: str, playlist: Playlist, seconds: int, progress: Progress | None
+    program: str, playlist: Playlist, seconds: int, progress: Progress | None
 ) -> tuple[list[np.ndarray], list[int], list[tuple[int, str]]]:
     """The levelled tracks in order until the bed holds `seconds`, a few at a time in parallel
     (of each no more than the bed holds: ffmpeg stops reading there); their places in the
@@ -249,11 +239,11 @@ def _decode_all(
     workers = min(MAX_DECODERS, len(os.sched_getaffinity(0)))
     pool = ThreadPoolExecutor(max_workers=workers)
     try:
-        pending = deque(pool.submit(_decode, ffmpeg, t, limit) for t in playlist.tracks[:workers])
+        pending = deque(pool.submit(_decode, program, t, limit) for t in playlist.tracks[:workers])
         for done in range(1, len(playlist.tracks) + 1):
             future = pending.popleft()
             if done + workers <= len(playlist.tracks):
-                pending.append(pool.submit(_decode, ffmpeg, playlist.tracks[done + workers - 1],
+                pending.append(pool.submit(_decode, program, playlist.tracks[done + workers - 1],
                                            limit))  # fmt: skip
             try:
                 frames = future.result()
@@ -282,21 +272,19 @@ class _TrackError(Exception):
     """A track that cannot be used; the message says why."""
 
 
-def _decode(ffmpeg: str, track: Path, seconds: float) -> np.ndarray:
-    """The first `seconds` of `track` as int16 stereo frames at MUSIC_RATE, levelled."""
+def _decode(program: str, track: Path, seconds: float) -> np.ndarray:
+    """The first `seconds` of `track` as int16 stereo frames at MUSIC_RATE, levelled, decoded
+    by `program` (ffmpeg)."""
     measure = "ebur128=peak=true:framelog=verbose"  # its summary is logged at "info"
-    command = [
-        ffmpeg, "-nostdin", "-hide_banner", "-nostats", "-loglevel", "info",
+    arguments = [
+        "-nostats",
         "-i", f"file:{track}",  # a name is a file's, never a protocol's ("http:...")
         "-map", "0:a:0", "-t", f"{seconds:g}",
         "-af", f"aresample={MUSIC_RATE},aformat=channel_layouts=stereo,{measure}",
         "-f", "s16le", "-ar", str(MUSIC_RATE), "-ac", str(MUSIC_CHANNELS), "pipe:1",
     ]  # fmt: skip
-    with tempfile.TemporaryFile() as log:
-        run = subprocess.run(command, stdout=subprocess.PIPE, stderr=log, check=False)
-        log.seek(0, os.SEEK_END)
-        log.seek(max(0, log.tell() - 65536))
-        text = log.read().decode(errors="replace")
+    run = ffmpeg.run(arguments, program=program, loglevel="info")
+    text = run.stderr
     if run.returncode < 0:  # killed (Ctrl-C, the OOM killer): the track may be fine
         raise CoachError(f"ffmpeg was stopped while decoding {track}; nothing was kept.")
     if run.returncode:

@@ -19,26 +19,24 @@ import os
 import re
 import select
 import shutil
-import signal
 import struct
 import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
-from coach.atomic import left_over, own_name
 from coach.audio.timeline import STRETCH_SECONDS
 from coach.errors import ExportError
 from coach.samples import SAMPLE_WIDTH
+from coach.system import ffmpeg
+from coach.system.leftovers import own_name, own_names, sweep
+from coach.system.progress import Progress
 
 if TYPE_CHECKING:
-    from coach.audio.live import LiveTimeline
     from coach.audio.timeline import Timeline
 
-Progress = Callable[[int, int], None]
-"""Called with (samples encoded, samples in the session) once the session is whole."""
 Folders = tuple[Path, ...]
 """Where an ffmpeg run writes, first, then any other folder the export uses."""
 
@@ -59,7 +57,7 @@ BITEXACT = ["-fflags", "+bitexact", "-flags:a", "+bitexact"]
 """Same input, same bytes."""
 SCRATCH_PREFIX = "coach-export-"
 """The encoder's scratch folder (audio, metadata, log) in the temporary folder:
-coach-export-PID-TAG (`atomic.own_name`)."""
+coach-export-PID-TAG (`leftovers.own_name`)."""
 STALL_SECONDS = 60.0
 """How long ffmpeg may take no audio, or to finish beyond `SPEED` (far longer than any machine
 needs), before it is taken for hung and stopped: an export never waits for ever."""
@@ -81,60 +79,71 @@ def encoder_options(fmt: str, channels: int) -> list[str]:
     return [option.format(bitrate=BITRATES[channels]) for option in options] + ["-f", muxer]
 
 
-def write_wav(source: Timeline | LiveTimeline, file: BinaryIO, report: Progress) -> Timeline:
+class Source(Protocol):
+    """A session to write: a whole `Timeline`, or a `LiveTimeline` still being made."""
+
+    rendering: bool
+    """Whether its clips are still being rendered (it is then encoded as it is made)."""
+
+    def until(self, past: int = 0) -> Timeline:
+        """The timeline once it reaches past sample `past` (or is whole)."""
+        ...
+
+
+def write_wav(source: Source, file: BinaryIO, report: Progress) -> Timeline:
     """The session as a WAV stream (to a file or a pipe), `STRETCH_SECONDS` at a time as it is
-    made; progress is reported once it is whole. Returns the whole timeline.
+    made; progress is reported once it is whole, as (samples written, samples of the session).
+    Returns the whole timeline.
 
     The header says the length when it is known at the start; otherwise it says "unknown", and
     a file (not a pipe) gets the length written into it at the end. (The stdlib's `wave` goes
     back to patch its header when a write is interrupted, which fails on a pipe and hides the
     cause.)
     """
-    made = source.until(0)
-    known = made.final
-    file.write(_wav_header(made, made.script.length if known else None))
+    so_far = source.until(0)
+    known = so_far.final
+    file.write(_wav_header(so_far, so_far.script.length if known else None))
     at = 0
-    while at < made.script.length or not made.final:
-        made = source.until(at)
-        end = min(at + STRETCH_SECONDS * made.sample_rate, made.script.length)
-        file.write(made.pcm(at, end))
-        if made.final:
-            report(end, made.script.length)
+    while at < so_far.script.length or not so_far.final:
+        so_far = source.until(at)
+        end = min(at + STRETCH_SECONDS * so_far.sample_rate, so_far.script.length)
+        file.write(so_far.pcm(at, end))
+        if so_far.final:
+            report(end, so_far.script.length)
         at = end
     if not known and file.seekable():
         file.seek(0)
-        file.write(_wav_header(made, made.script.length))
+        file.write(_wav_header(so_far, so_far.script.length))
         file.seek(0, os.SEEK_END)
-    return made
+    return so_far
 
 
-def _wav_header(made: Timeline, length: int | None) -> bytes:
-    rate, channels = made.output_rate, made.channels
-    data = _UNKNOWN if length is None else length * made.factor * SAMPLE_WIDTH * channels
+def _wav_header(timeline: Timeline, length: int | None) -> bytes:
+    """The header of a WAV of `length` samples of the session (None: not known yet)."""
+    pcm = timeline.format
+    data = _UNKNOWN if length is None else pcm.byte_count(length)
     return struct.pack(
         "<4sI4s4sIHHIIHH4sI", b"RIFF", min(36 + data, _UNKNOWN), b"WAVE", b"fmt ", 16, 1,
-        channels, rate, rate * SAMPLE_WIDTH * channels, SAMPLE_WIDTH * channels,
+        pcm.channels, pcm.rate, pcm.rate * pcm.frame_bytes, pcm.frame_bytes,
         8 * SAMPLE_WIDTH, b"data", data,
     )  # fmt: skip
 
 
 def encode(
-    source: Timeline | LiveTimeline, part: Path, fmt: str, metadata: Callable[[Timeline], str],
-    report: Progress,
-) -> Timeline:  # fmt: skip
+    source: Source, part: Path, fmt: str, metadata: Callable[[Timeline], str], report: Progress
+) -> Timeline:
     """Encode the session into `part` in `fmt`, with the tags and chapters that `metadata`
     writes (FFMETADATA) for the whole timeline, which is returned: as it is made while it is
-    rendering (`LiveTimeline.rendering`), else in one pass. Then read `part` back: ffmpeg 5.1
-    exits 0 when only its trailer could not be written (a full disk), so its status alone
-    proves nothing.
+    `rendering`, else in one pass. Then read `part` back: ffmpeg 5.1 exits 0 when only its
+    trailer could not be written (a full disk), so its status alone proves nothing.
 
     The WAV stream on ffmpeg's standard input: raw PCM would do, but its small packets make
     ffmpeg twice as slow. ExportError for any failure, "no space left on FOLDER" for a full
     disk.
     """
-    _remove_stale_scratch()
-    streaming = fmt in REMUX and getattr(source, "rendering", False)
     temporary = Path(tempfile.gettempdir())
+    sweep(temporary, own_names(SCRATCH_PREFIX), folders=True)  # those of killed exports
+    streaming = fmt in REMUX and source.rendering
     with _scratch(temporary) as scratch:
         audio, tags, log = (scratch / name for name in (f"audio{fmt}", "tags.txt", "log"))
         first = source.until(0 if streaming else sys.maxsize)  # the whole, for one pass
@@ -143,37 +152,35 @@ def encode(
         if not streaming:
             _write_scratch(tags, metadata(first), temporary)
         encoding = ["-f", "wav", "-max_size", "65536", "-i", "pipe:0", *described, "-map", "0:a",
-                    *BITEXACT, *encoder_options(fmt, first.channels),
+                    *BITEXACT, *encoder_options(fmt, first.format.channels),
                     str(audio if streaming else part)]  # fmt: skip
-        with open(log, "wb") as errors, _ffmpeg(encoding, stdin=subprocess.PIPE,
-                                                stderr=errors) as ffmpeg:  # fmt: skip
-            made = _feed(ffmpeg, source, report)
-            status = _finish(ffmpeg, made)
+        with open(log, "wb") as errors, ffmpeg.running(encoding, stdin=subprocess.PIPE,
+                                                       stderr=errors) as encoder:  # fmt: skip
+            whole = _feed(encoder, source, report)
+            status = _finish(encoder, whole)
         places = (part.parent, temporary)  # where the file is written, where the scratch is
-        _check(status, fmt, log, places[::-1] if streaming else places, whole=made is not None)
+        _check(status, fmt, log, places[::-1] if streaming else places, whole=whole is not None)
         if streaming:
-            _write_scratch(tags, metadata(made), temporary)
+            _write_scratch(tags, metadata(whole), temporary)
             copying = ["-i", str(audio), "-f", "ffmetadata", "-i", str(tags), "-map", "0:a",
                        "-map_metadata", "1", "-map_chapters", "1", "-c", "copy", *BITEXACT,
                        *REMUX[fmt], "-f", ENCODERS[fmt][1], str(part)]  # fmt: skip
-            with open(log, "wb") as errors, _ffmpeg(copying, stderr=errors) as ffmpeg:
-                _check(_finish(ffmpeg, made), fmt, log, places)
-        _read_back(part, fmt, made, log, places)
-    return made
+            with open(log, "wb") as errors, ffmpeg.running(copying, stderr=errors) as copier:
+                _check(_finish(copier, whole), fmt, log, places)
+        _read_back(part, fmt, whole, log, places)
+    return whole
 
 
-def _feed(
-    ffmpeg: subprocess.Popen, source: Timeline | LiveTimeline, report: Progress
-) -> Timeline | None:
+def _feed(encoder: subprocess.Popen, source: Source, report: Progress) -> Timeline | None:
     """The session to ffmpeg's standard input; the whole timeline, or None when ffmpeg stopped
     reading before the end (its exit status and log say why)."""
     try:
-        return write_wav(source, _Pipe(ffmpeg.stdin), report)
+        return write_wav(source, _Pipe(encoder.stdin), report)
     except BrokenPipeError:
         return None
     finally:
         with contextlib.suppress(OSError):
-            ffmpeg.stdin.close()
+            encoder.stdin.close()
 
 
 class _Pipe:
@@ -191,7 +198,7 @@ class _Pipe:
         while view:
             if not self._poll.poll(STALL_SECONDS * 1000):
                 raise ExportError(
-                    f"ffmpeg ({_program()}) took no audio for {STALL_SECONDS:g} s and was "
+                    f"ffmpeg ({ffmpeg.shown()}) took no audio for {STALL_SECONDS:g} s and was "
                     "stopped; check that `ffmpeg -version` works."
                 )
             with contextlib.suppress(BlockingIOError):
@@ -201,40 +208,20 @@ class _Pipe:
         return False
 
 
-@contextlib.contextmanager
-def _ffmpeg(arguments: list[str], **streams: object) -> Iterator[subprocess.Popen]:
-    """ffmpeg running `arguments`, in a process group of its own (standard input and output
-    nowhere unless given): when the block fails (a timeout, an error, Ctrl-C) the whole group
-    is ended, so nothing is left running."""
-    command = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *arguments]
-    streams = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL, **streams}
-    process = subprocess.Popen(command, start_new_session=True, **streams)
-    try:
-        yield process
-    except BaseException:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-        raise
-
-
-def _finish(ffmpeg: subprocess.Popen, made: Timeline | None) -> int:
+def _finish(process: subprocess.Popen, whole: Timeline | None) -> int:
     """ffmpeg's exit status, waited for at most what the session's length warrants."""
     try:
-        return ffmpeg.wait(timeout=_bound(made))
+        return process.wait(timeout=_bound(whole))
     except subprocess.TimeoutExpired:
         raise ExportError(
-            f"ffmpeg ({_program()}) did not finish within {_bound(made):.0f} s and was "
+            f"ffmpeg ({ffmpeg.shown()}) did not finish within {_bound(whole):.0f} s and was "
             "stopped; check that `ffmpeg -version` works."
         ) from None
 
 
-def _bound(made: Timeline | None) -> float:
-    return STALL_SECONDS + (made.script.duration / SPEED if made is not None else 0)
-
-
-def _program() -> str:
-    return shutil.which("ffmpeg") or "ffmpeg"
+def _bound(whole: Timeline | None) -> float:
+    """How long an ffmpeg run on the session `whole` may take (None: not known yet)."""
+    return STALL_SECONDS + (whole.script.duration / SPEED if whole is not None else 0)
 
 
 def _check(status: int, fmt: str, log: Path, folders: Folders, whole: bool = True) -> None:
@@ -260,29 +247,29 @@ def _no_space_in(folders: Folders, logged: bool = False) -> None:
         raise ExportError(no_space(folders[0]))
 
 
-def _read_back(part: Path, fmt: str, made: Timeline, log: Path, folders: Folders) -> None:
+def _read_back(part: Path, fmt: str, whole: Timeline, log: Path, folders: Folders) -> None:
     """ExportError unless `part` reads back whole, as long as the session: every packet is
     demuxed (not decoded: a tenth of a second for a 12-minute session) and the end of the
     last one is the length."""
     reading = ["-i", str(part), "-map", "0:a", "-c", "copy", "-f", "null", "-",
                "-progress", "pipe:1"]  # fmt: skip
-    with open(log, "wb") as errors, _ffmpeg(reading, stdout=subprocess.PIPE,
-                                            stderr=errors) as ffmpeg:  # fmt: skip
+    with open(log, "wb") as errors, ffmpeg.running(reading, stdout=subprocess.PIPE,
+                                                   stderr=errors) as reader:  # fmt: skip
         try:
-            shown = ffmpeg.communicate(timeout=_bound(made))[0]
+            shown = reader.communicate(timeout=_bound(whole))[0]
         except subprocess.TimeoutExpired:
             raise ExportError(
-                f"ffmpeg ({_program()}) did not read the {fmt} file back within "
-                f"{_bound(made):.0f} s and was stopped; check that `ffmpeg -version` works."
+                f"ffmpeg ({ffmpeg.shown()}) did not read the {fmt} file back within "
+                f"{_bound(whole):.0f} s and was stopped; check that `ffmpeg -version` works."
             ) from None
     ends = re.findall(rb"^out_time_us=(\d+)\s*$", shown, re.M)
-    seconds, wanted = (int(ends[-1]) / 1e6 if ends else 0.0), made.script.duration
-    if ffmpeg.returncode == 0 and seconds >= wanted - READ_BACK_TOLERANCE:
+    seconds, wanted = (int(ends[-1]) / 1e6 if ends else 0.0), whole.script.duration
+    if reader.returncode == 0 and seconds >= wanted - READ_BACK_TOLERANCE:
         return
     _no_space_in(folders)
     said = " ".join(log.read_text(errors="replace").split()) or "no message"
     raise ExportError(
-        f"ffmpeg ({_program()}) reported success, but the {fmt} file it wrote reads back as "
+        f"ffmpeg ({ffmpeg.shown()}) reported success, but the {fmt} file it wrote reads back as "
         f"{seconds:.1f} s of {wanted:.1f} s ({said}); check that `ffmpeg -version` works."
     )
 
@@ -324,15 +311,3 @@ def _in_scratch(write: Callable[[], object], temporary: Path) -> None:
         if error.errno in (errno.ENOSPC, errno.EDQUOT):
             raise ExportError(no_space(temporary)) from error
         raise
-
-
-def _remove_stale_scratch() -> None:
-    """Remove the scratch folders of exports that were killed: exactly the names `_scratch`
-    makes, of a process now gone, folders of this user."""
-    with os.scandir(tempfile.gettempdir()) as found:
-        for entry in found:
-            ours = left_over(entry.name, SCRATCH_PREFIX)
-            if ours and entry.is_dir(follow_symlinks=False) and entry.stat(
-                follow_symlinks=False
-            ).st_uid == os.getuid():
-                shutil.rmtree(entry.path, ignore_errors=True)

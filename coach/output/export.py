@@ -10,22 +10,24 @@ made (live.py) is written as it is made (encode.py).
 from __future__ import annotations
 
 import errno
+import functools
 import os
-import shutil
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from coach.atomic import left_over, own_name, written_together
 from coach.compose.script import EventKind, Script
 from coach.errors import ExportError, UsageError
-from coach.output.encode import ENCODERS, Progress, encode, no_space, write_wav
-from coach.paths import resolved, user_path
+from coach.output.encode import ENCODERS, Source, encode, no_space, write_wav
+from coach.system import ffmpeg
+from coach.system.atomic import written_together
+from coach.system.leftovers import own_name, own_names, sweep
+from coach.system.paths import resolved, user_path
+from coach.system.progress import Progress
 
 if TYPE_CHECKING:
-    from coach.audio.live import LiveTimeline
     from coach.audio.timeline import Timeline
 
 FORMATS = (".mp3", ".wav", ".ogg", ".m4a")
@@ -67,25 +69,21 @@ def audio_path(out: str | Path, protect: Protected = ()) -> Path:
             f"Cannot export to {path.name}: unknown extension {path.suffix!r}. "
             f"Use one of {', '.join(FORMATS)}."
         )
-    if fmt in ENCODERS and shutil.which("ffmpeg") is None:
-        raise ExportError(
-            f"Exporting {fmt} needs ffmpeg, which is not installed. Install it "
-            "(`sudo apt-get install ffmpeg`), or export to .wav, which needs no "
-            "ffmpeg."
-        )
+    if fmt in ENCODERS:
+        ffmpeg.located(f"Exporting {fmt}", "export to .wav, which needs no ffmpeg", ExportError)
     _check_folder(path)
     return path
 
 
 def export_timeline(
-    source: Timeline | LiveTimeline, out: Path, *, progress: Progress | None = None,
-    captions: Path | None = None,
-) -> ExportResult:  # fmt: skip
+    source: Source, out: Path, *, progress: Progress | None = None, captions: Path | None = None
+) -> ExportResult:
     """Write the session to `out` in the format of its extension (see `audio_path`), and its
     `captions` (see `check_captions`) when given: both or neither.
 
     `source` may be a session still being made: it is written, and encoded, as it is made.
-    `progress` is called once the session is whole.
+    `progress` is called once the session is whole, with (samples written, samples of the
+    session), and once more with both the session's length when the files are in place.
     """
     path = audio_path(out)
     targets = [path] if captions is None else [path, check_captions(captions)]
@@ -93,13 +91,14 @@ def export_timeline(
     with _replacing(*targets) as parts:
         if fmt == ".wav":
             with open(parts[0], "wb") as file:
-                made = write_wav(source, file, report)
+                whole = write_wav(source, file, report)
         else:
-            made = encode(source, parts[0], fmt, lambda whole: _ffmetadata(whole, fmt), report)
+            metadata = functools.partial(_ffmetadata, fmt=fmt)
+            whole = encode(source, parts[0], fmt, metadata, report)
         if captions is not None:
-            _write_text(parts[1], _caption_text(made.script, targets[1]))
-    report(made.script.length, made.script.length)
-    return ExportResult(path, made.script.duration, path.stat().st_size, made.script)
+            _write_text(parts[1], _caption_text(whole.script, targets[1]))
+    report(whole.script.length, whole.script.length)
+    return ExportResult(path, whole.script.duration, path.stat().st_size, whole.script)
 
 
 def write_captions(script: Script, out: Path) -> Path:
@@ -252,9 +251,10 @@ def _replacing(*paths: Path) -> Iterator[list[Path]]:
     """
     files = []
     for path in paths:
-        _remove_stale_parts(path)
+        part_prefix = f".{_part_stem(path)}."
+        sweep(path.parent, own_names(part_prefix, ".part"))  # those of killed exports to `path`
         mode = path.stat().st_mode & 0o7777 if path.is_file() else None  # kept by the new file
-        files.append((path, own_name(f".{_part_stem(path)}.", ".part"), mode))
+        files.append((path, own_name(part_prefix, ".part"), mode))
     started = False
     try:
         with written_together(files, sync=True) as parts:
@@ -275,15 +275,6 @@ def _replacing(*paths: Path) -> Iterator[list[Path]]:
 def _part_stem(path: Path) -> str:
     """The target's name, cut so a temporary name fits where the target's name fits."""
     return path.name[:PART_NAME_CHARS]
-
-
-def _remove_stale_parts(path: Path) -> None:
-    """Remove what killed exports to `path` left: exactly the names `_replacing` makes."""
-    prefix = f".{_part_stem(path)}."
-    with os.scandir(path.parent) as found:
-        for entry in found:
-            if left_over(entry.name, prefix, ".part") and entry.is_file(follow_symlinks=False):
-                Path(entry.path).unlink(missing_ok=True)
 
 
 def _ffmetadata(timeline: Timeline, fmt: str) -> str:

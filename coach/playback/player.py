@@ -25,7 +25,6 @@ from coach.audio.timeline import Timeline
 from coach.compose.script import Script
 from coach.playback.devices import AudioOutput, Display, KeySource, NoKeys, SimpleaudioOutput
 from coach.playback.status import chapter_index, resume_offset, status_at
-from coach.samples import SAMPLE_WIDTH
 
 if TYPE_CHECKING:
     from coach.audio.live import LiveTimeline
@@ -170,7 +169,7 @@ def _piece(source: Timeline | LiveTimeline, offset: int) -> tuple[Timeline, int,
     if start >= script.length:
         return timeline, start, b""
     ends = [c.end for c in script.chapters if c.end > start]
-    room = start + MAX_PIECE_BYTES // (SAMPLE_WIDTH * timeline.factor * timeline.channels)
+    room = start + MAX_PIECE_BYTES // timeline.format.byte_count(1)
     end = max((e for e in ends if e <= room), default=ends[0]) if timeline.final else ends[0]
     return timeline, end, timeline.pcm(start, end)
 
@@ -209,5 +208,5 @@ def play_timeline(
     fails."""
     if output is None:  # the format of the session's first samples: all have the same
         first = timeline.until(0)
-        output = SimpleaudioOutput(first.output_rate, first.channels)
+        output = SimpleaudioOutput(first.format.rate, first.format.channels)
     Player(timeline, output, keys=keys, display=display).run()

@@ -11,12 +11,12 @@ import stat
 from importlib import resources
 from pathlib import Path
 
-from coach.atomic import written_beside
 from coach.errors import RoutineError, UsageError
-from coach.paths import user_path
 from coach.routine.model import MAX_FILE_BYTES, Routine, default_routine_path
 from coach.routine.validate import Validator
 from coach.routine.yaml_text import load_document
+from coach.system.atomic import written_beside
+from coach.system.paths import user_path
 
 
 def load_routine(path: Path | str | None = None, what: str = "routine file") -> Routine:

@@ -54,6 +54,22 @@ class VoiceInfo:
     """The engine's default voice, chosen for clarity."""
 
 
+class UnknownVoiceError(BadSettingError):
+    """A voice the engine does not have; the message names a few it has. `engine` (its registry
+    name) and `voice_count` (how many voices it has) are for a caller that can say how to list
+    them all (the CLI names its command)."""
+
+    SOME = 8
+    """How many of the engine's voices the message names."""
+
+    def __init__(self, engine: str, wanted: str, voices: list[VoiceInfo]) -> None:
+        some = ", ".join(v.id for v in voices[: self.SOME])
+        super().__init__(f"Unknown {engine} voice {wanted!r}. Some voices: {some}.")
+        self.engine = engine
+        self.wanted = wanted
+        self.voice_count = len(voices)
+
+
 def english_first(voices: list[VoiceInfo]) -> list[VoiceInfo]:
     """The default first, then English voices, then the rest; otherwise in the given order."""
     return sorted(voices, key=lambda v: (not v.default, not v.language.startswith("en")))
@@ -148,11 +164,7 @@ class Engine(ABC):
         for v in found:
             if wanted.lower() in (v.id.lower(), v.language.lower(), v.name.lower()):
                 return v.id
-        some = ", ".join(v.id for v in found[:8])
-        raise BadSettingError(
-            f"Unknown {self.NAME} voice {wanted!r}. Some voices: {some}"
-            f" (`coach voices --engine {self.NAME}` lists all {len(found)})."
-        )
+        raise UnknownVoiceError(self.NAME, wanted, found)
 
     @classmethod
     def _missing(cls, what: str) -> EngineError:
@@ -226,7 +238,8 @@ class ProgramEngine(Engine):
     def render(self, texts, *, timeout, workers):
         def one(i: int) -> np.ndarray:
             what = f"{self.NAME} rendering {excerpt(texts[i], 60)!r}"
-            return read_wav(run_bounded(self.command(texts[i]), timeout, what, text=False).stdout, what)
+            wav = run_bounded(self.command(texts[i]), timeout, what, text=False).stdout
+            return read_wav(wav, what)
 
         yield from in_parallel(one, len(texts), workers)
 
@@ -270,11 +283,13 @@ class EspeakNgEngine(ProgramEngine):
 
     @classmethod
     def voices(cls):
-        listing = run_bounded([cls.program(), "--voices"], PROBE_SECONDS, "espeak-ng --voices").stdout
+        listing = run_bounded([cls.program(), "--voices"], PROBE_SECONDS,
+                              "espeak-ng --voices").stdout  # fmt: skip
         return _espeak_voices(listing.splitlines(), cls.DEFAULT_VOICE)
 
     def _version(self):
-        listing = run_bounded([self.program(), "--version"], PROBE_SECONDS, "espeak-ng --version").stdout
+        listing = run_bounded([self.program(), "--version"], PROBE_SECONDS,
+                              "espeak-ng --version").stdout  # fmt: skip
         return _version_in(listing, r"text-to-speech: (\S+)")
 
     def command(self, text):

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import hashlib
 import json
 import os
 import threading
@@ -31,7 +30,8 @@ from typing import Any
 import numpy as np
 
 from coach.errors import BadSettingError
-from coach.paths import user_path
+from coach.system.digest import file_sha256
+from coach.system.paths import user_path
 from coach.tts.engines import Engine, VoiceInfo, english_first, in_parallel, resample
 
 VOICES_ENV = "COACH_VOICES_DIR"
@@ -140,8 +140,8 @@ def _check_model_file(path: Path) -> None:
 
 @functools.cache
 def _file_digest(path: Path, size: int, mtime_ns: int) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
+    """`file_sha256`, once per process for each size and modification time of the file."""
+    return file_sha256(path)
 
 
 def file_digest(path: Path) -> str:

@@ -6,8 +6,7 @@ import contextlib
 import os
 import re
 import textwrap
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +23,8 @@ from coach.cache.store import (
     write_sidecar,
 )
 from coach.samples import to_samples
+from coach.system.progress import Progress
+from coach.tts.ahead import ClipsAhead, Rendered
 from coach.tts.engines import Engine
 from coach.tts.registry import DEFAULT_ENGINE, ENGINES, engine_class
 from coach.tts.speakable import speakable
@@ -34,8 +35,6 @@ KEEP_SECONDS = 0.02
 """Silence kept before the first and after the last loud sample; the length of a silent clip."""
 RENDER_TIMEOUT = 20.0
 """Seconds one clip may take to render before the engine counts as hung."""
-STOP_SECONDS = 5.0
-"""How long `close` waits for the clips being rendered ahead to be done."""
 SPLIT_CHARS = 160
 """A longer text is rendered a sentence at a time, the sentences in parallel, and joined, so a
 long instruction uses every core (1,354 characters with Piper on two cores: 4.1 s, against 7.9 s
@@ -50,10 +49,6 @@ JOIN_SECONDS = 0.3
 """Silence between the parts of a text rendered in parts (Piper's own sentence pause)."""
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _CLAUSE_END = re.compile(r"(?<=[,;:—–])\s*")
-
-
-class StoppedError(Exception):
-    """Speech was closed while a clip was awaited."""
 
 
 @dataclass(frozen=True)
@@ -127,7 +122,7 @@ class Speech:
         self,
         settings: VoiceSettings,
         cache_dir: Path,
-        progress: Callable[[int, int], None] | None = None,
+        progress: Progress | None = None,
         workers: int | None = None,
         *,
         engines: dict[str, type[Engine]] = ENGINES,
@@ -137,54 +132,29 @@ class Speech:
         self.engine = engine_class(settings.engine, engines)(settings.voice, settings.rate)
         self.cache_dir = Path(cache_dir)
         self.progress = progress
+        """Called with (parts rendered, parts to render) as clips render."""
         self.workers = workers or len(os.sched_getaffinity(0))
         self.timeout = timeout
-        self.rendered = 0
-        """Clips rendered by this object so far."""
-        self.repaired = 0
-        """Damaged cache files thrown away and rendered again."""
         self.silent: set[str] = set()
         """Texts the voice says nothing for (emoji with flite, a script it lacks), as written."""
-        self.unsaved: list[str] = []
+        self._cache = VoiceCache(self.cache_dir, self.engine)
+        self._ahead = ClipsAhead()
+        """Clips read or rendered so far, by spoken text, and those being rendered ahead."""
+
+    @property
+    def rendered(self) -> int:
+        """Clips rendered by this object so far."""
+        return self._ahead.rendered
+
+    @property
+    def repaired(self) -> int:
+        """Damaged cache files thrown away and rendered again."""
+        return self._cache.repaired
+
+    @property
+    def unsaved(self) -> list[str]:
         """Why clips could not be stored (a full or read-only disk); they were used all the same."""
-        self._clips: dict[str, np.ndarray] = {}
-        """Clips read or rendered so far, by spoken text: each is read or rendered once."""
-        self._ready = threading.Condition()
-        """Guards what rendering ahead shares: `_ahead`, `_failed`, and `_clips` as it grows."""
-        self._ahead: set[str] = set()
-        """Spoken texts being rendered ahead, not yet done."""
-        self._failed: BaseException | None = None
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def _path(self, text: str) -> Path:
-        # The piece limit is in the key only of texts it cuts: every other key is as it was.
-        cuts = any(len(p) > PIECE_CHARS for p in _SENTENCE_END.split(text))
-        limits = [SPLIT_CHARS, JOIN_SECONDS, *([PIECE_CHARS] if cuts else [])]
-        split = {"split": limits} if len(sentences(text)) > 1 else {}
-        key = clip_key(**self.engine.key_parts(), trim=[TRIM_THRESHOLD, KEEP_SECONDS], text=text,
-                       **split)  # fmt: skip
-        return clip_path(self.cache_dir, key)
-
-    def _cached(self, text: str) -> np.ndarray | None:
-        path = self._path(text)
-        try:
-            return read_clip(path)
-        except FileNotFoundError:
-            return None
-        except DamagedClipError:
-            path.unlink(missing_ok=True)
-            self.repaired += 1
-            return None
-        except OSError:  # an unreadable cache folder: render, and say so if it cannot be stored
-            return None
-
-    def _store(self, text: str, clip: np.ndarray) -> None:
-        """Cache a clip; an unwritable cache costs a later re-render, never the session."""
-        try:
-            write_clip(self._path(text), clip)
-        except OSError as e:
-            self.unsaved.append(f"{self.cache_dir} is not a writable folder: {e.strerror or e}")
+        return self._cache.unsaved
 
     def clips(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
         """The clip (int16 mono at SAMPLE_RATE) of each distinct text in `texts`.
@@ -208,21 +178,14 @@ class Speech:
     def _known(self, said: str) -> np.ndarray | None:
         """The clip of spoken text `said` in memory or the cache, after waiting for it if it is
         being rendered ahead; None when it must be rendered."""
-        with self._ready:
-            while said in self._ahead and self._failed is None:
-                self._ready.wait()
-            if said in self._ahead:
-                raise self._failed
-            if said in self._clips:
-                return self._clips[said]
-        clip = self._cached(said)
-        if clip is not None:
-            self._clips[said] = clip
+        clip = self._ahead.known(said)
+        if clip is None:
+            clip = self._cache.read(said)
+            if clip is not None:
+                self._ahead.keep(said, clip, rendered=False)
         return clip
 
-    def _rendered(
-        self, saids: list[str], longest_first: bool = False
-    ) -> Iterator[tuple[str, np.ndarray]]:
+    def _rendered(self, saids: list[str], longest_first: bool = False) -> Rendered:
         """(spoken text, clip) of each of `saids`, rendered in parallel (a long one a sentence at
         a time), as each is done; `progress(done, total)` counts the parts."""
         units = [(said, k, part) for said in saids for k, part in enumerate(sentences(said))]
@@ -245,12 +208,8 @@ class Speech:
 
     def _keep(self, said: str, clip: np.ndarray) -> np.ndarray:
         """A rendered clip, stored and kept in memory."""
-        self._store(said, clip)
-        with self._ready:
-            self._clips[said] = clip
-            self._ahead.discard(said)
-            self.rendered += 1
-            self._ready.notify_all()
+        self._cache.write(said, clip)
+        self._ahead.keep(said, clip, rendered=True)
         return clip
 
     def render_ahead(self, texts: Iterable[str]) -> int:
@@ -259,37 +218,14 @@ class Speech:
         done; returns how many. `clips` waits for them; an error rendering one is raised there.
         Call `close`."""
         order = [said for said in dict.fromkeys(map(spoken_text, texts)) if said]
-        todo = [s for s in order if s not in self._clips and not self._path(s).is_file()]
-        if not todo:
-            return 0
-        self._ahead.update(todo)
-        self._thread = threading.Thread(target=self._render, args=(todo,), daemon=True)
-        self._thread.start()
+        todo = [s for s in order if s not in self._ahead and not self._cache.path(s).is_file()]
+        if todo:
+            self._ahead.start(todo, self._rendered(todo), self._keep)
         return len(todo)
 
-    def _render(self, todo: list[str]) -> None:
-        render = self._rendered(todo)
-        try:
-            for said, clip in render:
-                self._keep(said, clip)
-                if self._stopping.is_set():
-                    break
-        except BaseException as e:  # raised again to whoever waits for a clip
-            with self._ready:
-                self._failed = e
-                self._ready.notify_all()
-        finally:
-            render.close()  # what has not started is cancelled
-            with self._ready:
-                if self._ahead and self._failed is None:
-                    self._failed = StoppedError("speech was closed")
-                self._ready.notify_all()
-
     def close(self) -> None:
-        """Stop rendering ahead; returns once the clips under way are done (or `STOP_SECONDS`)."""
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(STOP_SECONDS)
+        """Stop rendering ahead; returns once the clips under way are done."""
+        self._ahead.close()
 
     def clip(self, text: str) -> np.ndarray:
         """The clip of one text, by the same rules as `clips`."""
@@ -297,11 +233,62 @@ class Speech:
 
     def measures(self, text: str) -> bytes | None:
         """What `store_measures` stored for the clip of `text`; None when there is none whole.
-
         The caller checks that it belongs to the clip it has (the clip may have been rendered
-        again since); a damaged file is removed.
-        """
-        path = sidecar_path(self._path(spoken_text(text)))
+        again since)."""
+        return self._cache.measures(spoken_text(text))
+
+    def store_measures(self, text: str, payload: bytes) -> None:
+        """Keep `payload` (the clip's level, levels.py) beside the clip of `text`."""
+        self._cache.store_measures(spoken_text(text), payload)
+
+
+class VoiceCache:
+    """One voice's clips in the cache at `folder`, by spoken text, keyed by everything that
+    changes their sound, with the measures kept beside each. A cache that cannot be read or
+    written costs renders and measurements, never the session."""
+
+    def __init__(self, folder: Path, engine: Engine) -> None:
+        self.folder, self.engine = folder, engine
+        self.repaired = 0
+        """Damaged files thrown away (their clips are rendered again)."""
+        self.unsaved: list[str] = []
+        """Why clips could not be stored."""
+
+    def path(self, said: str) -> Path:
+        """Where the clip of spoken text `said` is kept."""
+        # The piece limit is in the key only of texts it cuts: every other key is as it was.
+        cuts = any(len(p) > PIECE_CHARS for p in _SENTENCE_END.split(said))
+        limits = [SPLIT_CHARS, JOIN_SECONDS, *([PIECE_CHARS] if cuts else [])]
+        split = {"split": limits} if len(sentences(said)) > 1 else {}
+        key = clip_key(**self.engine.key_parts(), trim=[TRIM_THRESHOLD, KEEP_SECONDS], text=said,
+                       **split)  # fmt: skip
+        return clip_path(self.folder, key)
+
+    def read(self, said: str) -> np.ndarray | None:
+        """The kept clip of `said`; None when there is none whole (a damaged file is removed)."""
+        path = self.path(said)
+        try:
+            return read_clip(path)
+        except FileNotFoundError:
+            return None
+        except DamagedClipError:
+            path.unlink(missing_ok=True)
+            self.repaired += 1
+            return None
+        except OSError:  # an unreadable cache folder: render, and say so if it cannot be stored
+            return None
+
+    def write(self, said: str, clip: np.ndarray) -> None:
+        """Keep `clip` as the clip of `said`, or note in `unsaved` why it cannot be."""
+        try:
+            write_clip(self.path(said), clip)
+        except OSError as e:
+            self.unsaved.append(f"{self.folder} is not a writable folder: {e.strerror or e}")
+
+    def measures(self, said: str) -> bytes | None:
+        """What `store_measures` kept for the clip of `said`; None when there is none whole (a
+        damaged file is removed)."""
+        path = sidecar_path(self.path(said))
         try:
             return read_sidecar(path)
         except DamagedClipError:
@@ -310,8 +297,8 @@ class Speech:
         except OSError:
             return None
 
-    def store_measures(self, text: str, payload: bytes) -> None:
-        """Keep `payload` (the clip's level, levels.py) beside the clip of `text`; a cache that
-        cannot take it costs a measurement next time, and no warning."""
+    def store_measures(self, said: str, payload: bytes) -> None:
+        """Keep `payload` beside the clip of `said`; when it cannot be, no warning: it costs a
+        measurement next time."""
         with contextlib.suppress(OSError):
-            write_sidecar(sidecar_path(self._path(spoken_text(text))), payload)
+            write_sidecar(sidecar_path(self.path(said)), payload)

@@ -1,24 +1,14 @@
 """Files written whole or not at all: written under a temporary name beside their place, then
 moved onto it in one step, so a reader never sees half a file and an interruption leaves the
-old one as it was. The one way the coach writes a file (the cache, exports, `coach new`).
-
-The temporary names a process makes (`own_name`) hold its process id and a random tag of one
-exact shape, so what a killed process left behind can be told from anything else (a user's
-file that merely looks alike) and swept (`left_over`)."""
+old one as it was. The one way the coach writes a file (the cache, exports, `coach new`); the
+temporary names are the caller's (leftovers.py names them so a killed run's can be swept)."""
 
 from __future__ import annotations
 
 import os
-import re
-import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-
-TAG_BYTES = 4
-"""The random tag of a temporary name: this many bytes, as lowercase hex."""
-_PID = r"[1-9][0-9]{0,6}"
-"""A process id as `own_name` writes it (Linux's pid_max is at most 4194304: 7 digits)."""
 
 
 @contextmanager
@@ -73,26 +63,3 @@ def _synced(fd: int, part: Path) -> None:
         os.fsync(fd)
     except OSError as error:
         raise OSError(error.errno, error.strerror, str(part)) from error
-
-
-def own_name(prefix: str, suffix: str = "") -> str:
-    """A temporary name of this process: `prefix`, its process id, "-", a random tag, `suffix`."""
-    return f"{prefix}{os.getpid()}-{secrets.token_hex(TAG_BYTES)}{suffix}"
-
-
-def left_over(name: str, prefix: str, suffix: str = "") -> bool:
-    """Whether `name` is exactly one `own_name(prefix, suffix)` made in a process now gone."""
-    tag = f"[0-9a-f]{{{2 * TAG_BYTES}}}"
-    found = re.fullmatch(f"{re.escape(prefix)}({_PID})-{tag}{re.escape(suffix)}", name)
-    return found is not None and not process_alive(int(found[1]))
-
-
-def process_alive(pid: int) -> bool:
-    """Whether process `pid` runs: the temporary files of one that does not are left over."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # another user's process
-    return True
