@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from run_coach import coach
-from stand_in import StandInSpeech
-from test_format2 import CIRCUIT
-from test_routine import DRILL, HEAD, REPS_RULE, TIMED, many_drills, write_case
+from support.routine_parts import DRILL, HEAD, REPS_RULE, TIMED, many_drills, write_case
+from support.routines import routine_bytes
+from support.runners import coach
+from support.stand_in import StandInSpeech
 
 from coach.compose.composer import check_length, compose, estimated_length
 from coach.compose.options import SessionOptions
@@ -25,6 +25,7 @@ from coach.samples import SAMPLE_RATE, to_samples
 from coach.session import open_session
 
 LIMIT = "the session would pass the 3-hour limit in"
+CIRCUIT = routine_bytes("hip-and-core-circuit.yaml")
 
 
 def one_line_naming(message: str, field: str, line: int) -> None:
@@ -93,6 +94,7 @@ def within_bounds(routine, field: str) -> None:
     assert all(isinstance(v, int) if whole else isinstance(v, float) for v in values), values
 
 
+@pytest.mark.slow
 @settings(max_examples=600, deadline=None)
 @given(field=st.sampled_from(sorted(NUMBER_PLACES)), value=number_text())
 def test_every_number_is_read_with_its_bounds_or_refused_naming_the_field(field, value):
@@ -197,6 +199,7 @@ def files_in(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.rglob("*")) if folder.exists() else []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("content", "expected"), [
     (TOO_LONG, f"{LIMIT} drill 1 of 1 (squat), round 53 of 100. Lower the reps, the seconds, "
                "the sets or the rounds."),
@@ -262,12 +265,14 @@ THREE_HOURS_OF_REPS = (
 def test_the_length_check_of_a_three_hour_routine_is_cheap(text):
     routine = parse_routine(text.encode(), "n.yaml")
     check_length.cache_clear()
-    start = time.perf_counter()
+    start = time.process_time()
     assert check_length(routine) > to_samples(2.7 * 3600)
-    assert time.perf_counter() - start < 1.5  # about 0.1-0.3 s on the 2-core machine
-    start = time.perf_counter()
+    # CPU seconds, not the clock, which a loaded machine stretches: about 0.1-0.3 s here; 5 s
+    # still catches an estimate that renders, or that grows with the square of the drills.
+    assert time.process_time() - start < 5.0
+    hits = check_length.cache_info().hits
     check_length(routine)  # the session asks again as it opens and composes: remembered
-    assert time.perf_counter() - start < 0.05
+    assert check_length.cache_info().hits == hits + 1
 
 
 # --- the estimate counts everything said -------------------------------------------------------
