@@ -47,7 +47,6 @@ def noisy(tmp_path_factory) -> Path:
     return noisy_folder(tmp_path_factory.mktemp("noisy"))
 
 
-
 @pytest.fixture(scope="module")
 def mixed(music, tmp_path_factory):
     """The stand-in session over the probe track, exported as WAV: (timeline, frames)."""

@@ -1,6 +1,6 @@
 """Bad routine files, refused in-process: one clear message (file, place, problem), exit status
-2, no traceback, at a small cost; and the library's side of it, one error class naming the
-source."""
+2, no traceback, at a small cost; the library's side of it, one error class naming the source;
+and the routine's path, which goes through paths.user_path."""
 
 from __future__ import annotations
 
@@ -18,11 +18,11 @@ from support.routine_parts import (
     with_reps,
     write_case,
 )
-from support.runners import invoke
+from support.runners import coach, invoke
 
 from coach.compose.composer import check_length
-from coach.errors import RoutineError
-from coach.routine.loading import parse_routine
+from coach.errors import RoutineError, UsageError
+from coach.routine.loading import load_routine, parse_routine
 
 CPU_BOUND = 5.0
 """CPU seconds a check may take. A check costs 0.1-0.3 s here; CPU time (not the clock) is
@@ -42,7 +42,6 @@ def refused(result, seconds: float, path: str, expected: str) -> None:
     """`assert_refused`, and within the CPU bound."""
     assert_refused(result.output, result.exit_code, path, expected)
     assert seconds < CPU_BOUND, seconds
-
 
 
 @pytest.mark.parametrize(("content", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
@@ -190,3 +189,35 @@ def test_a_fifo_is_refused_without_blocking(tmp_path):
     result, seconds = run_cli("check", str(fifo))
     refused(result, seconds, str(fifo),
                    "=: not a regular file; a routine is a YAML text file.")  # fmt: skip
+
+
+# --- the routine's path -------------------------------------------------------------------------
+
+
+def test_a_tilde_for_a_user_who_does_not_exist_is_a_usage_error():
+    with pytest.raises(UsageError) as caught:
+        load_routine("~nobody-here/r.yaml")
+    assert str(caught.value) == (
+        "routine file: ~nobody-here/r.yaml: there is no user named 'nobody-here'; write the path "
+        "in full."
+    )
+
+
+@pytest.mark.parametrize("args", [["check", "~nobody-here/r.yaml"], ["new", "~nobody-here/r.yaml"],
+                                  ["drills", "--routine", "~nobody-here/r.yaml"]],
+                         ids=["check", "new", "drills"])  # fmt: skip
+def test_a_real_process_refuses_a_tilde_for_a_user_who_does_not_exist(tmp_path, args):
+    done = coach(*args, cache=tmp_path / "cache", cwd=tmp_path)
+    what = "new routine file" if args[0] == "new" else "routine file"
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        f"coach: error: {what}: ~nobody-here/r.yaml: there is no user named 'nobody-here'; "
+        "write the path in full.\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_tilde_path_is_the_home_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    write_case(tmp_path, HEAD + DRILL)
+    assert load_routine("~/routine.yaml").path == tmp_path / "routine.yaml"

@@ -27,7 +27,6 @@ def make_track(path: Path, *sources: str) -> Path:
     return path
 
 
-
 def probe_folder(folder: Path) -> Path:
     """`folder` holding the probe track: 4 s of the first of TONES, then 4 s of the second."""
     make_track(folder / "1 probe.flac", *(f"sine=f={f}:d=4:sample_rate=44100" for f in TONES))
@@ -39,7 +38,6 @@ def noisy_folder(folder: Path) -> Path:
     make_track(folder / "01 noise.mp3", "anoisesrc=d=9:c=pink:a=0.5:r=44100")
     make_track(folder / "02 chord.ogg", "sine=f=220:d=7", "sine=f=330:d=7")
     return folder
-
 
 
 def tone_db(frames: np.ndarray, start: float, end: float, freq: float) -> float:

@@ -32,7 +32,6 @@ def with_reps(value: str) -> str:
     return HEAD + DRILL.replace("reps: 10", f"reps: {value}")
 
 
-
 def write_case(folder: Path, content: str | bytes) -> Path:
     path = folder / "routine.yaml"
     path.write_bytes(content.encode() if isinstance(content, str) else content)
