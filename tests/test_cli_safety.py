@@ -96,6 +96,7 @@ def test_any_columns_prints_every_line(tmp_path, routine, columns):
     assert helped.returncode == 0 and b"rehearse" in helped.stdout
 
 
+@pytest.mark.slow
 def test_a_usable_columns_is_kept(tmp_path):
     for columns in (100, 60):  # the help's panels are drawn across the whole width
         helped = coach("--help", cache=str(tmp_path / "cache"), env={"COLUMNS": str(columns)})

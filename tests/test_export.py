@@ -28,7 +28,6 @@ from coach.routine.model import default_routine_path
 from coach.samples import SAMPLE_RATE, to_samples
 
 needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
-ROUTINE = routine_bytes("side-lunge-and-calf-raise.yaml")
 
 
 def planned_chapters(script: Script) -> list[tuple[str, float, float]]:
@@ -41,7 +40,7 @@ def leftovers(folder: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def routine():
-    return parse_routine(ROUTINE, "test.yaml")
+    return parse_routine(routine_bytes("side-lunge-and-calf-raise.yaml"), "test.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -129,8 +128,9 @@ def test_mp3_is_reproducible(mp3, timeline, tmp_path):
 # --- OGG, M4A --------------------------------------------------------------------------
 
 
-TAG_ATOMS = {"title": "\xa9nam", "artist": "\xa9ART", "album": "\xa9alb", "genre": "\xa9gen"}
-"""The MP4 atoms of the tags; Ogg's comments go by the fields' own names."""
+# Each tag's MP4 atom and value (Ogg's comments go by the fields' own names).
+TAGS = {"title": ("\xa9nam", "Test routine"), "artist": ("\xa9ART", "coach"),
+        "album": ("\xa9alb", "coach"), "genre": ("\xa9gen", "Speech")}  # fmt: skip
 
 
 @needs_ffmpeg
@@ -143,10 +143,8 @@ def test_other_formats_carry_length_tags_and_chapters(timeline, tmp_path, ext):
     chapters = ffprobe_chapters(path)
     assert [c[0] for c in chapters] == [c.title for c in timeline.script.chapters]
     tags = mutagen.File(path).tags
-    atoms = TAG_ATOMS if ext == ".m4a" else {field: field for field in TAG_ATOMS}
-    assert {field: list(tags[atom]) for field, atom in atoms.items()} == {
-        "title": ["Test routine"], "artist": ["coach"], "album": ["coach"], "genre": ["Speech"],
-    }
+    for field, (atom, value) in TAGS.items():
+        assert list(tags[atom if ext == ".m4a" else field]) == [value], field
 
 
 # --- a drill alone, captions ----------------------------------------------------------
@@ -381,6 +379,7 @@ def test_coach_export_refuses_bad_destinations_before_rendering(tmp_path, args, 
     assert routine.read_text() == default_routine_path().read_text()
 
 
+@pytest.mark.slow
 def test_a_long_name_that_fits_exports(tmp_path):
     name = "x" * 240 + ".mp3"  # 244 characters: legal, and the temporary name must fit too
     result = coach("export", name, "--only", "wall-slide", "--engine", "espeak-ng",
@@ -389,6 +388,7 @@ def test_a_long_name_that_fits_exports(tmp_path):
     assert (tmp_path / name).stat().st_size > 1000
 
 
+@pytest.mark.slow
 def test_export_through_a_link_replaces_its_target_and_keeps_its_mode(tmp_path):
     (tmp_path / "real.mp3").write_bytes(b"old")
     (tmp_path / "real.mp3").chmod(0o640)

@@ -13,6 +13,7 @@ from support.runners import coach
 
 from coach.routine.model import default_routine_path
 
+pytestmark = pytest.mark.slow  # a real process per case: about 10 s in all
 ROOT = Path(__file__).resolve().parents[1]
 
 
