@@ -1,7 +1,7 @@
 # Every target starts from scripts/setup, so each works on a fresh Debian machine.
 PY := .venv/bin/python
 
-.PHONY: setup demo test bench
+.PHONY: setup demo test test-fast bench
 
 setup:
 	bash scripts/setup
@@ -14,6 +14,12 @@ demo: setup
 test: setup
 	.venv/bin/lint-imports --no-cache
 	$(PY) -m pytest -q -p no:cacheprovider -n auto --dist loadfile
+
+# The suite without the tests marked slow (real voices, real-time playback, many renders):
+# under a minute on two cores, for the edit-test loop. `make test` still runs them all.
+test-fast: setup
+	.venv/bin/lint-imports --no-cache
+	$(PY) -m pytest -q -p no:cacheprovider -m "not slow" -n auto --dist loadfile
 
 # The figures, then their tables in docs/benchmarks.md (written from the results, never by hand).
 bench:

@@ -1,4 +1,4 @@
-"""Fixtures shared by the tests: a session made with the one stand-in engine (stand_in.py)."""
+"""Fixtures shared by the tests: a session made with the stand-in engine (support/stand_in.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ os.environ["ORT_DISABLE_TELEMETRY"] = "1"  # before anything imports ONNX Runtim
 from collections.abc import Callable  # noqa: E402
 
 import pytest  # noqa: E402
-from stand_in import StandInSpeech  # noqa: E402
+from support.stand_in import StandInSpeech  # noqa: E402
 
 from coach.compose.options import SessionOptions  # noqa: E402
 from coach.routine.loading import parse_routine  # noqa: E402

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -12,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from support.runners import coach
 
 from coach.cache.store import (
     CACHE_ENV,
@@ -181,8 +180,6 @@ def assert_users_files_remain(folder: Path) -> None:
 
 @pytest.mark.parametrize("command", [["clear"], ["prune", "--max-mb", "0"]])
 def test_clear_and_prune_delete_only_the_caches_own_files(tmp_path, command):
-    from run_coach import coach
-
     folder = tmp_path / "here"
     users_files(folder)
     made = coach("script", "--only", "wall-slide", "--engine", "espeak-ng", "--cache-dir",
@@ -222,8 +219,7 @@ def test_a_bad_cache_folder_is_bad_input(tmp_path, monkeypatch, command, args, e
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     args = [a.replace("{file}", str(file)) for a in args]
-    done = subprocess.run([sys.executable, "-m", "coach", *command, *args], capture_output=True,
-                          text=True, cwd=tmp_path, env=os.environ)  # fmt: skip
+    done = coach(*command, *args, cwd=tmp_path)
     assert (done.returncode, done.stderr) == (2, f"coach: error: {message.format(file=file)}\n")
     assert file.read_text() == "mine" and sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
 
@@ -248,8 +244,6 @@ def test_tilde_is_the_home_folder(tmp_path, monkeypatch):
     ],
 )
 def test_cache_commands_answer_odd_values_in_one_line(tmp_path, args, status, message):
-    from run_coach import coach
-
     done = coach("cache", *args, cache=tmp_path / "cache")
     assert done.returncode == status and message in done.stderr, done.stderr
     assert "internal error" not in done.stderr and len(done.stderr) < 200
@@ -273,6 +267,7 @@ def warm_cache(tmp_path_factory):
     return folder, clips
 
 
+@pytest.mark.slow
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -1,37 +1,18 @@
 """The command line's own behaviour: what it prints for odd but valid input, and its refusals."""
 from __future__ import annotations
 
-import sys
-
-from typer.testing import CliRunner
-
-from coach.cli import app
-
-MARKUP = """\
-name: Test [/b] routine [red]
-drills:
-  - id: odd
-    name: Odd [bold]name[/bold]
-    instructions: Do [it].
-    reps: 2
-    equipment: ["[mat]"]
-"""
+from support.routines import routine_path
+from support.runners import COACH, invoke
 
 
 def test_routine_text_is_shown_as_written_never_as_markup(tmp_path):
-    routine = tmp_path / "odd.yaml"
-    routine.write_text(MARKUP)
-    runner = CliRunner()
-    listed = runner.invoke(app, ["drills", "--routine", str(routine)], terminal_width=200)
+    routine = routine_path("markup-lookalikes.yaml")
+    listed = invoke("drills", "--routine", str(routine), terminal_width=200)
     assert listed.exit_code == 0, listed.output
     assert "Test [/b] routine [red]" in listed.output
     assert "Odd [bold]name[/bold]" in listed.output and "[mat]" in listed.output
-    script = runner.invoke(
-        app,
-        ["script", "--routine", str(routine), "--engine", "espeak-ng",
-         "--cache-dir", str(tmp_path / "cache")],
-        terminal_width=200,
-    )
+    script = invoke("script", "--routine", str(routine), "--engine", "espeak-ng",
+                    "--cache-dir", str(tmp_path / "cache"), terminal_width=200)  # fmt: skip
     assert script.exit_code == 0, script.output
     assert "Do [it]." in script.output and "Odd [bold]name[/bold]" in script.output
 
@@ -39,9 +20,7 @@ def test_routine_text_is_shown_as_written_never_as_markup(tmp_path):
 def test_prune_refuses_negative_limits(tmp_path):
     (tmp_path / "cache").mkdir()
     for flag in ("--older-than", "--max-mb"):
-        result = CliRunner().invoke(
-            app, ["cache", "prune", "--cache-dir", str(tmp_path / "cache"), flag, "-1"]
-        )
+        result = invoke("cache", "prune", "--cache-dir", str(tmp_path / "cache"), flag, "-1")
         assert result.exit_code == 2
         assert result.stderr == f"coach: error: {flag}: must be a number, 0 or more, got -1.\n"
 
@@ -55,7 +34,7 @@ def test_ctrl_c_while_rendering_restores_the_cursor(tmp_path):
     pid, fd = pty.fork()
     if pid == 0:  # the child: coach in a terminal, rendering into an empty cache
         os.environ["COACH_CACHE_DIR"] = str(tmp_path / "cache")
-        os.execv(sys.executable, [sys.executable, "-m", "coach", "script", "--engine", "espeak-ng"])
+        os.execv(COACH[0], [*COACH, "script", "--engine", "espeak-ng"])
     seen, deadline = b"", time.monotonic() + 60
     while b"Rendering speech" not in seen and time.monotonic() < deadline:
         seen += os.read(fd, 4096)

@@ -1,9 +1,6 @@
 """Bad input, property-based: random damage to the built-in routine file never gives anything but
 a RoutineError (or a valid routine), and the CLI answers bad options before rendering anything,
 with one message, exit status 2 and no traceback.
-
-The number of examples each property tried is printed by the last test (run pytest with -s, or
-read the summary line): the README's reliability section quotes them.
 """
 
 from __future__ import annotations
@@ -18,40 +15,18 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
+from support.routines import routine_text
+from support.runners import invoke
 
-from coach.cli import app
 from coach.errors import RoutineError
 from coach.routine.loading import load_routine, parse_routine
 from coach.routine.model import default_routine_path
 
-runner = CliRunner()
 VALID = default_routine_path().read_bytes()
 LINES = VALID.decode().splitlines(keepends=True)
-FORMAT_2 = """\
-name: Circuit
-rest_seconds: 8
-rounds: 2
-round_rest_seconds: 20
-drills:
-  - name: Forearm plank
-    instructions: Elbows under the shoulders.
-    cues: [Squeeze the glutes.]
-    seconds: 30
-  - name: Side plank
-    instructions: Lift the hips.
-    sides: switch
-    seconds: 20
-  - name: Glute bridge
-    instructions: Drive through the heels.
-    reps: [6, 8]
-    sets: 2
-    set_rest_seconds: 10
-"""
+FORMAT_2 = routine_text("every-format-2-field.yaml")
 """A routine with every field of format 2: mutated as the built-in one is."""
 IDS = [d.id for d in load_routine().drills]
-RAN: Counter[str] = Counter()
-"""Examples run per property, for the summary test at the end."""
 
 PARSE_EXAMPLES = 1000
 CHECK_EXAMPLES = 250
@@ -153,26 +128,38 @@ def mutation(draw) -> bytes:
     return data
 
 
-@settings(max_examples=PARSE_EXAMPLES, deadline=None)
-@given(mutation())
-def test_a_damaged_routine_parses_or_raises_a_routine_error_naming_it(data):
-    RAN["parse_routine: damaged routine file"] += 1
+@pytest.mark.slow
+def test_a_damaged_routine_parses_or_raises_a_routine_error_naming_it():
+    outcomes: Counter[str] = Counter()
+
+    @settings(max_examples=PARSE_EXAMPLES, deadline=None)
+    @given(mutation())
+    def parses_or_is_refused(data):
+        outcomes[parsed_or_refused(data)] += 1
+
+    parses_or_is_refused()
+    assert sum(outcomes.values()) >= PARSE_EXAMPLES // 2, outcomes
+    # The damage is neither always fatal nor always harmless: both paths were tried.
+    assert outcomes["refused"] > 0 and outcomes["valid"] > 0, outcomes
+
+
+def parsed_or_refused(data: bytes) -> str:
+    """"valid" or "refused", after checking what the loader made of `data`."""
     try:
         routine = parse_routine(data, "damaged.yaml")
     except RoutineError as e:
-        RAN["  of which refused"] += 1
         message = str(e)
         assert message.startswith("damaged.yaml")
         assert "\n" not in message
         message.encode("utf-8")  # printable: no lone surrogates
-    else:
-        RAN["  of which still valid"] += 1
-        assert routine.drills
-        for drill in routine.drills:  # what is valid can be spoken and printed
-            for text in (drill.name, drill.instructions, *drill.cues, *drill.equipment):
-                assert text.strip()
-                text.encode("utf-8")  # no lone surrogates
-                assert not any(unicodedata.category(c) == "Cc" for c in text)
+        return "refused"
+    assert routine.drills
+    for drill in routine.drills:  # what is valid can be spoken and printed
+        for text in (drill.name, drill.instructions, *drill.cues, *drill.equipment):
+            assert text.strip()
+            text.encode("utf-8")  # no lone surrogates
+            assert not any(unicodedata.category(c) == "Cc" for c in text)
+    return "valid"
 
 
 @pytest.fixture(scope="module")
@@ -180,6 +167,7 @@ def work_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("input")
 
 
+@pytest.mark.slow
 @settings(
     max_examples=CHECK_EXAMPLES,
     deadline=None,
@@ -187,10 +175,9 @@ def work_dir(tmp_path_factory) -> Path:
 )
 @given(data=mutation())
 def test_check_answers_a_damaged_routine_with_ok_or_one_message(work_dir, data):
-    RAN["coach check / drills --json: damaged routine file"] += 1
     path = work_dir / "damaged.yaml"
     path.write_bytes(data)
-    result = runner.invoke(app, ["check", str(path)])
+    result = invoke("check", str(path))
     assert "Traceback" not in result.output
     assert result.exit_code in (0, 2), result.output
     if result.exit_code == 2:
@@ -199,7 +186,7 @@ def test_check_answers_a_damaged_routine_with_ok_or_one_message(work_dir, data):
         assert result.stderr.count("\n") == 1
     else:
         assert result.stdout.startswith(f"{path}: OK, ")
-        listed = runner.invoke(app, ["drills", "--routine", str(path), "--json"])
+        listed = invoke("drills", "--routine", str(path), "--json")
         assert listed.exit_code == 0, listed.output
         assert json.loads(listed.stdout)["drills"]
 
@@ -267,6 +254,7 @@ BAD_OPTIONS = {
 }
 
 
+@pytest.mark.slow
 @settings(
     max_examples=OPTION_EXAMPLES,
     deadline=None,
@@ -275,11 +263,10 @@ BAD_OPTIONS = {
 @given(choice=st.data())
 @pytest.mark.parametrize("label", list(BAD_OPTIONS))
 def test_script_refuses_a_bad_option_before_rendering(work_dir, label, choice):
-    RAN[f"coach script {label}"] += 1
     option, strategy, expected = BAD_OPTIONS[label]
     value = choice.draw(strategy, label=option)
     cache = work_dir / "cache"
-    result = runner.invoke(app, ["script", "--cache-dir", str(cache), f"{option}={value}"])
+    result = invoke("script", "--cache-dir", str(cache), f"{option}={value}")
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     assert result.stdout == ""
@@ -289,7 +276,7 @@ def test_script_refuses_a_bad_option_before_rendering(work_dir, label, choice):
 
 def test_skipping_every_drill_is_refused_before_rendering(work_dir):
     cache = work_dir / "cache-skip"
-    result = runner.invoke(app, ["script", "--cache-dir", str(cache), "--skip", ",".join(IDS)])
+    result = invoke("script", "--cache-dir", str(cache), "--skip", ",".join(IDS))
     assert result.exit_code == 2
     assert result.stderr == (
         "coach: error: No drills left to do: --only, --skip and --without removed them all.\n"
@@ -301,7 +288,7 @@ def test_a_bad_routine_given_to_script_is_refused_before_rendering(work_dir):
     cache = work_dir / "cache-routine"
     path = work_dir / "reversed.yaml"
     path.write_text(VALID.decode().replace("reps: [10, 12]", "reps: [12, 10]"))
-    result = runner.invoke(app, ["script", "--cache-dir", str(cache), "--routine", str(path)])
+    result = invoke("script", "--cache-dir", str(cache), "--routine", str(path))
     assert result.exit_code == 2
     line = next(n for n, text in enumerate(LINES, start=1) if "reps: [10, 12]" in text)
     assert result.stderr == (
@@ -309,17 +296,3 @@ def test_a_bad_routine_given_to_script_is_refused_before_rendering(work_dir):
         f"line {line}: the range [12, 10] is reversed; write [10, 12].\n"
     )
     assert not cache.exists() or not any(cache.rglob("*.*"))
-
-
-def test_zz_report_the_number_of_cases(capsys):
-    """Runs last in this file: print how many examples each property tried."""
-    if not RAN:
-        pytest.skip("the property tests did not run (this test was chosen alone)")
-    with capsys.disabled():
-        print("\nbad-input cases run:")
-        for name, count in RAN.items():
-            print(f"  {count:5d}  {name}")
-        print(f"  {sum(n for name, n in RAN.items() if not name.startswith(' ')):5d}  in all")
-    assert RAN["parse_routine: damaged routine file"] >= PARSE_EXAMPLES // 2
-    # The damage is neither always fatal nor always harmless: both paths were tried.
-    assert RAN["  of which refused"] > 0 and RAN["  of which still valid"] > 0

@@ -1,33 +1,18 @@
 """What the `coach` command writes when its surroundings are hostile: a standard output whose
 encoding cannot show the text, any COLUMNS, a full or closed standard stream. Every case runs
-the real console script and checks the exit status and the lines the user sees."""
+the real program and checks the exit status and the lines the user sees."""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support.routines import copy_routine
+from support.runners import coach as run_coach
 
-COACH = str(Path(sys.executable).with_name("coach"))
-ROUTINE = """\
-name: Rutina — fácil
-rest_seconds: 1
-drills:
-  - id: puente
-    name: Puente de glúteos
-    instructions: Sube la cadera, despacio.
-    reps: 2
-    rep_seconds: 1
-  - id: sentadilla
-    name: Sentadilla
-    instructions: Baja y sube.
-    reps: 2
-    rep_seconds: 1
-"""
 STDOUT_FULL = (
     "coach: error: standard output: no space left on device; send the output somewhere it can "
     "be written.\n"
@@ -36,24 +21,15 @@ STDOUT_FULL = (
 
 @pytest.fixture
 def routine(tmp_path) -> Path:
-    path = tmp_path / "rutina.yaml"
-    path.write_text(ROUTINE, encoding="utf-8")
-    return path
+    return copy_routine("spanish-accents.yaml", tmp_path, "rutina.yaml")
 
 
 def coach(*args: str, cache: str, env: dict[str, str | None] | None = None,
           **popen) -> subprocess.CompletedProcess:  # fmt: skip
-    """The console script with `args` and its clips in `cache`; `env` is added to the
-    environment (a None value removes that variable)."""
-    environment = {**os.environ, "COACH_CACHE_DIR": cache, "PYTHONUTF8": "1"}
-    for name, value in (env or {}).items():
-        if value is None:
-            environment.pop(name, None)
-        else:
-            environment[name] = value
-    popen.setdefault("stdout", subprocess.PIPE)
-    return subprocess.run([COACH, *args], env=environment, stderr=subprocess.PIPE,
-                          timeout=120, **popen)  # fmt: skip
+    """The real program with `args` and its clips in `cache`, in UTF-8 mode unless `env` says
+    otherwise; its streams as bytes, for the tests read exactly what reached them."""
+    return run_coach(*args, cache=cache, env={"PYTHONUTF8": "1", **(env or {})}, text=False,
+                     timeout=120, **popen)  # fmt: skip
 
 
 def text(stream: bytes) -> str:
@@ -104,6 +80,7 @@ def test_an_ascii_stdout_gets_the_timed_script(tmp_path, routine):
 # --- COLUMNS -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("columns", ["0", "-5", "junk", "", "99999999999", "²", "9" * 5000])
 def test_any_columns_prints_every_line(tmp_path, routine, columns):
     cache = str(tmp_path / "cache")
@@ -119,6 +96,7 @@ def test_any_columns_prints_every_line(tmp_path, routine, columns):
     assert helped.returncode == 0 and b"rehearse" in helped.stdout
 
 
+@pytest.mark.slow
 def test_a_usable_columns_is_kept(tmp_path):
     for columns in (100, 60):  # the help's panels are drawn across the whole width
         helped = coach("--help", cache=str(tmp_path / "cache"), env={"COLUMNS": str(columns)})
@@ -164,12 +142,11 @@ def test_a_closed_stdout_is_named(tmp_path):
      (["--debug", "check", "missing.yaml"], 2)],
 )  # fmt: skip
 def test_a_full_or_closed_stderr_keeps_the_exit_status(tmp_path, stderr, args, status):
-    environment = {**os.environ, "COACH_CACHE_DIR": str(tmp_path / "cache")}
     with open("/dev/full", "wb") as full:
-        result = subprocess.run(
-            [COACH, *args], env=environment, cwd=tmp_path, stdout=subprocess.PIPE,
+        result = run_coach(
+            *args, cache=tmp_path / "cache", cwd=tmp_path, text=False, timeout=60,
             stderr=full if stderr == "full" else None,
-            preexec_fn=(lambda: os.close(2)) if stderr == "closed" else None, timeout=60,
+            preexec_fn=(lambda: os.close(2)) if stderr == "closed" else None,
         )  # fmt: skip
     assert result.returncode == status
     assert (b"Leg mobility for runners" in result.stdout) == (status == 0)

@@ -9,8 +9,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from alsa_fixtures import SlowSpeech
-from stand_in import ROUTINE, StandInSpeech
+from support.devices import SlowSpeech
+from support.routines import routine_bytes
+from support.stand_in import StandInSpeech
 
 from coach.audio.live import LiveTimeline
 from coach.compose.options import SessionOptions
@@ -19,6 +20,9 @@ from coach.output.encode import BITEXACT, encoder_options
 from coach.output.export import _ffmetadata, export_timeline
 from coach.routine.loading import parse_routine
 from coach.session import open_session
+
+ROUTINE = routine_bytes("side-lunge-and-calf-raise.yaml")
+"""Two drills with sides, a hold, a cue and equipment: the stand-in session's routine."""
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
 
@@ -52,6 +56,7 @@ class Watched:
         return made
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("ext", "with_music"),
     [(".wav", False), (".wav", True), (".mp3", False), (".mp3", True), (".ogg", False),

@@ -8,13 +8,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from stand_in import ROUTINE
+from support.routines import routine_bytes, routine_text
+from support.runners import coach
 
 from coach.audio.timeline import Timeline
 from coach.compose.script import Script
@@ -23,25 +23,19 @@ from coach.output import encode
 from coach.output.export import export_timeline
 from coach.routine.loading import parse_routine
 
+ROUTINE = routine_bytes("side-lunge-and-calf-raise.yaml")
+"""Two drills with sides, a hold, a cue and equipment: the stand-in session's routine."""
+
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
 
-TINY = """name: Tiny
-drills:
-  - name: Reach
-    instructions: Reach up.
-    reps: 2
-    rep_seconds: 2
-"""
+TINY = routine_text("one-reach-19-seconds.yaml")
 """A 19-second session (with --brief), so a whole WAV fits in a small tmpfs."""
 SESSION = ("-r", "tiny.yaml", "--brief", "--engine", "espeak-ng")
 
 
 def run(*args: str, cwd: Path, cache: Path, **env: str) -> subprocess.CompletedProcess:
-    """The real `coach` command of this virtual environment."""
-    program = Path(sys.executable).with_name("coach")
-    return subprocess.run([str(program), *args, "--cache-dir", str(cache)], cwd=cwd,
-                          env={**os.environ, **env}, capture_output=True, text=True,
-                          timeout=300)  # fmt: skip
+    """The real `coach` command with `args`, its clips in `cache`, `env` added."""
+    return coach(*args, "--cache-dir", str(cache), cwd=cwd, env=env)
 
 
 def listing(folder: Path) -> dict[str, bytes]:
@@ -96,6 +90,7 @@ def fill(disk: Path, leave: int) -> None:
 # --- a full disk -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ext", [".mp3", ".ogg", ".m4a", ".wav"])
 @pytest.mark.parametrize("cache", ["warm", "cold"])
 def test_a_full_disk_keeps_the_old_file(work, small, warm, ext, cache):
@@ -337,6 +332,7 @@ def test_a_loop_of_links_is_refused(work):
     assert sorted(p.name for p in work.iterdir()) == ["loop.srt", "tiny.yaml"]
 
 
+@pytest.mark.slow
 def test_names_without_an_extension_and_dangling_links(work, warm):
     """The format and the name are what was typed: "link" (a link to a text file) means
     link.mp3; a link to a file of its own extension that does not exist yet makes that file."""
@@ -352,6 +348,7 @@ def test_names_without_an_extension_and_dangling_links(work, warm):
                                                       "notes", "tiny.yaml"]  # fmt: skip
 
 
+@pytest.mark.slow
 def test_a_home_folder_is_expanded_and_an_unknown_user_named(work, warm):
     result = run("export", "~/s.mp3", "--captions", "~/s.srt", *SESSION, cwd=work, cache=warm,
                  HOME=str(work))  # fmt: skip

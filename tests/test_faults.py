@@ -12,14 +12,14 @@ import random
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
-from run_coach import coach
+from support.runners import COACH, coach
 
+pytestmark = pytest.mark.slow  # a cold export of the real session first (`clean`)
 DRILL = "wall-slide"  # a short drill keeps each run quick
 TRACEBACK = "Traceback"
 
@@ -186,7 +186,7 @@ def test_export_killed_at_random_points_never_leaves_a_partial_file(tmp_path, cl
     survived, killed = 0, []
     for _ in range(8):
         process = subprocess.Popen(
-            [sys.executable, "-m", "coach", "export", str(out), "--only", "squat-to-stand"],
+            [*COACH, "export", str(out), "--only", "squat-to-stand"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -219,7 +219,7 @@ def test_export_stopped_by_a_signal_cleans_up_like_ctrl_c(tmp_path, signum, stat
     out.write_bytes(b"the old export")
     env = {**os.environ, "COACH_CACHE_DIR": str(cache)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "coach", "export", str(out)],  # cold: seconds of rendering
+        [*COACH, "export", str(out)],  # cold: seconds of rendering
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     deadline = time.monotonic() + 60

@@ -7,7 +7,9 @@ from itertools import pairwise
 
 import numpy as np
 import pytest
-from stand_in import beep_onset, stand_in_length
+from support.audio import beep_onset
+from support.routines import routine_bytes
+from support.stand_in import stand_in_length
 
 from coach.compose.beeps import ToneKind
 from coach.compose.composer import compose
@@ -19,27 +21,7 @@ from coach.routine.loading import load_routine, parse_routine
 from coach.routine.model import default_routine_path
 from coach.samples import SAMPLE_RATE, to_samples
 
-CIRCUIT = b"""
-name: Hip and core circuit
-rest_seconds: 8
-rounds: 2
-round_rest_seconds: 20
-drills:
-  - name: Forearm plank
-    instructions: Elbows under the shoulders, body in one long line.
-    cues: [Squeeze the glutes., Breathe out slowly.]
-    seconds: 30
-  - name: Side plank
-    instructions: Stack the feet and lift the hips.
-    sides: switch
-    seconds: 20
-  - name: Glute bridge
-    instructions: Drive through the heels and lift the hips.
-    reps: 8
-    rep_seconds: 2
-    sets: 2
-    set_rest_seconds: 10
-"""
+CIRCUIT = routine_bytes("hip-and-core-circuit.yaml")
 
 
 def script_of(data: bytes, **options):
@@ -198,6 +180,7 @@ def test_the_live_line_names_the_round_and_the_set(script):
     )
 
 
+@pytest.mark.slow
 def test_the_mp3_has_a_chapter_per_drill_per_round(tmp_path, stand_in_session):
     from mutagen.id3 import ID3
 

@@ -8,9 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from support.runners import invoke
 
-from coach.cli import app
 from coach.cli.failures import FLAGS
 
 PACKAGE = Path(__file__).resolve().parent.parent / "coach"
@@ -82,6 +81,6 @@ def test_every_option_an_error_names_has_a_flag():
     ],
 )
 def test_a_bad_option_is_named_by_its_flag(args, flag):
-    result = CliRunner().invoke(app, ["script", *args])
+    result = invoke("script", *args)
     assert result.exit_code == 2
     assert result.output.startswith(f"coach: error: {flag}: "), result.output

@@ -6,78 +6,45 @@ then a 17 kHz one: the voice (22.05 kHz) has nothing up there, so the music's le
 under the words.
 """
 
+
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
 import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
-from alsa_fixtures import file_device, reached_device
-from audio_checks import assert_beeps_on_time, decode, ebur128, ffprobe_chapters
 from mutagen.id3 import ID3
-from run_coach import coach
-from stand_in import ROUTINE, StandInSpeech
+from support.audio import assert_beeps_on_time, decode, ebur128
+from support.music import TONES, gaps, music_db, noisy_folder, probe_folder, tone_db
+from support.routines import routine_bytes
+from support.stand_in import StandInSpeech
 
 from coach.audio.bed import MUSIC_RATE, Bed
 from coach.audio.mix import FACTOR, Ducking, Music
 from coach.compose.composer import compose
 from coach.compose.options import SessionOptions
 from coach.compose.script import Script
-from coach.music.bed import MusicChoice, load_bed, make_playlist
+from coach.music.bed import MusicChoice
 from coach.output.export import export_timeline
 from coach.routine.loading import parse_routine
 from coach.session import open_session
 
+ROUTINE = routine_bytes("side-lunge-and-calf-raise.yaml")
+"""Two drills with sides, a hold, a cue and equipment: the stand-in session's routine."""
+
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
-FIXTURES = Path(__file__).with_name("alsa_fixtures.py")
-MINI = """\
-name: Mini
-rest_seconds: 0
-drills:
-  - id: calf
-    name: Calf
-    instructions: Rise.
-    reps: 2
-    rep_seconds: 1
-"""
-"""A routine whose session lasts a few seconds, for the tests that play one in real time."""
-TONES = (15000, 17000)
-"""The probe track: 4 s of the first tone, then 4 s of the second."""
-SESSION_SECONDS = 30.0
-"""A session's length for the beds made here without one: its bed holds a minute."""
-
-
-def make_track(path: Path, *sources: str) -> Path:
-    """A track of ffmpeg's lavfi `sources` played one after the other."""
-    inputs = [arg for source in sources for arg in ("-f", "lavfi", "-i", source)]
-    joined = "".join(f"[{n}]" for n in range(len(sources))) + f"concat=n={len(sources)}:v=0:a=1"
-    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *inputs,
-                    "-filter_complex", joined, str(path)], check=True)  # fmt: skip
-    return path
 
 
 @pytest.fixture(scope="module")
 def music(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("music")
-    make_track(folder / "1 probe.flac", *(f"sine=f={f}:d=4:sample_rate=44100" for f in TONES))
-    return folder
+    return probe_folder(tmp_path_factory.mktemp("music"))
 
 
 @pytest.fixture(scope="module")
 def noisy(tmp_path_factory) -> Path:
-    """A folder of two tracks: pink noise (MP3) then a chord (Ogg)."""
-    folder = tmp_path_factory.mktemp("noisy")
-    make_track(folder / "01 noise.mp3", "anoisesrc=d=9:c=pink:a=0.5:r=44100")
-    make_track(folder / "02 chord.ogg", "sine=f=220:d=7", "sine=f=330:d=7")
-    return folder
+    return noisy_folder(tmp_path_factory.mktemp("noisy"))
 
 
 @pytest.fixture(scope="module")
@@ -92,29 +59,6 @@ def mixed(music, tmp_path_factory):
         assert (w.getnchannels(), w.getframerate()) == (2, MUSIC_RATE)
         frames = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").reshape(-1, 2)
     return timeline, frames
-
-
-def tone_db(frames: np.ndarray, start: float, end: float, freq: float) -> float:
-    """The level (dB) of the tone `freq` in seconds `start` to `end` of stereo `frames`."""
-    window = frames[round(start * MUSIC_RATE) : round(end * MUSIC_RATE)].mean(axis=1)
-    taper = np.hanning(len(window))
-    spectrum = np.abs(np.fft.rfft(window * taper)) / taper.sum()  # any length: one scale
-    near = round(freq * len(window) / MUSIC_RATE)
-    return 20 * np.log10(spectrum[near - 3 : near + 4].max() + 1e-9)
-
-
-def music_db(frames: np.ndarray, start: float, end: float) -> float:
-    return max(tone_db(frames, start, end, f) for f in TONES)
-
-
-def gaps(script: Script, clear: float = 0.6, least: float = 0.2) -> list[tuple[float, float]]:
-    """Stretches (seconds) at least `clear` after one sound and 0.2 s before the next."""
-    rate, found = script.sample_rate, []
-    for before, after in zip(script.events, script.events[1:], strict=False):
-        start, end = before.end / rate + clear, after.start / rate - 0.2
-        if end - start >= least:
-            found.append((start, end))
-    return found
 
 
 # --- what a listener hears ----------------------------------------------------------------
@@ -164,6 +108,7 @@ def test_beeps_are_on_time_in_the_wav(mixed):
     assert_beeps_on_time(mono, timeline.script, tolerance=0.002)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ext", [".wav", ".mp3", ".m4a"])
 def test_mixes_measure_minus_16_lufs_under_minus_1_dbtp(ext, noisy, tmp_path, stand_in_session):
     session = open_session(parse_routine(ROUTINE, "test.yaml"), cache_dir=tmp_path,
@@ -266,206 +211,3 @@ def test_the_bed_loops_from_its_crossfade():
     got = bed.frames(3, 60)[:, 0].astype(int).tolist()
     expected = [t if t < 5 else 5 + (t - 5) % 15 for t in range(3, 60)]
     assert got == expected
-
-
-# --- the bed is made once ---------------------------------------------------------------
-
-
-def test_a_bed_is_kept_in_the_cache_and_rebuilt_when_damaged(noisy, tmp_path, monkeypatch):
-    import coach.music.bed
-
-    playlist = make_playlist(MusicChoice(noisy))
-    first = load_bed(playlist, tmp_path, SESSION_SECONDS)
-    made = np.array(first.samples)  # a copy: the bed is mapped from the file damaged below
-    assert first.tracks == ("01 noise.mp3", "02 chord.ogg")
-    (bed_file,) = tmp_path.glob("*.bed")
-    decode_track = coach.music.bed._decode
-    monkeypatch.setattr(coach.music.bed, "_decode", lambda *a: pytest.fail("decoded again"))
-    again = load_bed(playlist, tmp_path, SESSION_SECONDS)
-    assert np.array_equal(again.samples, made) and again.tracks == first.tracks
-    with open(bed_file, "r+b") as f:
-        f.truncate(bed_file.stat().st_size - 2)
-    monkeypatch.setattr(coach.music.bed, "_decode", decode_track)
-    assert np.array_equal(load_bed(playlist, tmp_path, SESSION_SECONDS).samples, made)
-    (noisy / "02 chord.ogg").rename(noisy / "02 chords.ogg")  # the same contents, renamed
-    try:
-        monkeypatch.setattr(coach.music.bed, "_decode", lambda *a: pytest.fail("decoded again"))
-        renamed = load_bed(make_playlist(MusicChoice(noisy)), tmp_path, SESSION_SECONDS)
-        assert renamed.tracks == ("01 noise.mp3", "02 chords.ogg")
-    finally:
-        (noisy / "02 chords.ogg").rename(noisy / "02 chord.ogg")
-
-
-def test_a_track_named_like_a_url_is_read_as_a_file(tmp_path):
-    track = make_track(tmp_path / "x.wav", "sine=f=440:d=2")
-    named = track.rename(tmp_path / "http:x.wav")
-    bed = load_bed(make_playlist(MusicChoice(named)), tmp_path / "cache", SESSION_SECONDS)
-    assert bed.tracks == ("http:x.wav",) and len(bed.samples) >= 2 * MUSIC_RATE - 1
-
-
-def test_folder_order_shuffle_and_seed(tmp_path):
-    (tmp_path / "²1.mp3").write_bytes(b"")  # a digit that is not a decimal one
-    for name in ("Track 10.mp3", "track 1.mp3", "Track 2.ogg", "cover.jpg", ".hidden.mp3"):
-        (tmp_path / name).write_bytes(b"")
-    names = lambda p: [t.name for t in p.tracks]  # noqa: E731
-    assert names(make_playlist(MusicChoice(tmp_path))) == ["track 1.mp3", "Track 2.ogg",
-                                                           "Track 10.mp3", "²1.mp3"]  # fmt: skip
-    orders = {tuple(names(make_playlist(MusicChoice(tmp_path, seed=s)))) for s in range(20)}
-    assert len(orders) > 1
-    shuffled = make_playlist(MusicChoice(tmp_path, shuffle=True))
-    assert shuffled.seed is not None
-    assert names(make_playlist(MusicChoice(tmp_path, seed=shuffled.seed))) == names(shuffled)
-
-
-# --- the commands ----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def voice_cache(tmp_path_factory) -> Path:
-    """A clip cache the commands below share: the first renders the mini session's speech."""
-    return tmp_path_factory.mktemp("voice")
-
-
-@pytest.fixture(scope="module")
-def mini(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("routine") / "mini.yaml"
-    path.write_text(MINI)
-    return path
-
-
-@pytest.mark.slow
-def test_coach_export_with_music_in_the_default_voice(noisy, mini, voice_cache, tmp_path):
-    result = coach("export", "mini.mp3", "--routine", str(mini), "--music", str(noisy),
-                   cache=voice_cache, cwd=tmp_path)  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    path = tmp_path / "mini.mp3"
-    integrated, peak = ebur128(path)
-    assert integrated == pytest.approx(-16, abs=1) and peak <= -1
-    assert [c[0] for c in ffprobe_chapters(path)] == ["Intro", "Calf", "Outro"]
-    assert ID3(path).getall("TXXX:comment")[0].text == ["Music: 01 noise.mp3, 02 chord.ogg"]
-    script = coach("script", "--json", "--routine", str(mini), "--music", str(noisy),
-                   cache=voice_cache, cwd=tmp_path)  # fmt: skip
-    recorded = json.loads(script.stdout)
-    assert recorded["music"]["tracks"] == ["01 noise.mp3", "02 chord.ogg"]
-    assert recorded["music"]["duck_db"] == 15 and recorded["music"]["sample_rate"] == MUSIC_RATE
-
-
-@pytest.mark.slow
-def test_coach_play_with_music_reaches_the_device_as_exported(music, mini, voice_cache, tmp_path):
-    common = ["--routine", str(mini), "--music", str(music)]
-    exported = coach("export", "session.wav", *common, cache=voice_cache, cwd=tmp_path)
-    assert exported.returncode == 0, exported.stderr
-    env = file_device(tmp_path, tmp_path / "out.raw") | {"COACH_CACHE_DIR": str(voice_cache)}
-    played = subprocess.run([sys.executable, "-m", "coach", "play", *common], env=env,
-                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
-    assert played.returncode == 0, played.stderr
-    with wave.open(str(tmp_path / "session.wav")) as w:
-        wav = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
-    assert np.array_equal(np.concatenate(reached_device(tmp_path / "out.raw")), wav)
-
-
-def test_a_session_made_while_playing_sends_the_exported_mix(music, tmp_path):
-    from alsa_fixtures import session
-
-    routine = tmp_path / "mini.yaml"
-    routine.write_text(MINI)
-    expected = session(parse_routine(MINI.encode(), "mini.yaml"), music=music,
-                       cache_dir=tmp_path / "cache").timeline()  # fmt: skip
-    played = subprocess.run(
-        [sys.executable, str(FIXTURES), str(routine), "--slow",
-         "--music", str(music), "--cache-dir", str(tmp_path / "cache")],
-        env=file_device(tmp_path, tmp_path / "out.raw"),
-        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert played.returncode == 0, played.stderr
-    got = reached_device(tmp_path / "out.raw")
-    assert len(got) > 1  # in pieces, while it was made
-    assert np.array_equal(np.concatenate(got), expected.samples.reshape(-1))
-
-
-# --- bad music ----------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def bad(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("bad")
-    (folder / "empty").mkdir()
-    (folder / "notes.mp3").write_text("not audio at all\n")
-    make_track(folder / "blip.wav", "sine=f=440:d=0.5")
-    (folder / "many").mkdir()
-    for n in range(501):
-        (folder / "many" / f"{n}.mp3").write_bytes(b"")
-    (folder / "mixed").mkdir()
-    shutil.copy(folder / "notes.mp3", folder / "mixed" / "1 notes.mp3")
-    make_track(folder / "mixed" / "2 tone.wav", "sine=f=440:d=3")
-    return folder
-
-
-@pytest.mark.parametrize(
-    ("music", "extra", "status", "message"),
-    [
-        ("nowhere.mp3", [], 2, "--music: {bad}/nowhere.mp3: no such file or folder."),
-        ("empty", [], 2, "--music: {bad}/empty: no tracks in this folder"),
-        ("notes.mp3", [], 2, "--music: {bad}/notes.mp3: ffmpeg cannot decode it as audio"),
-        ("blip.wav", [], 2,
-         "--music: {bad}/blip.wav: 0.50 s of audio; a track must last a second or more."),
-        ("many", [], 2, "--music: {bad}/many: more than 500 tracks"),
-        ("blip.wav", ["--music-duck", "6"], 2,
-         "--music-duck: must be between 12 and 40 dB, got 6."),
-        ("blip.wav", ["--music-level", "50"], 2,
-         "--music-level: must be between 12 and 40 dB, got 50."),
-        (None, ["--seed", "3"], 2, "--shuffle and --seed order the tracks of --music"),
-        ("~nobody-here/x.mp3", [], 2,
-         "--music: ~nobody-here/x.mp3: there is no user named 'nobody-here'; write the path"),
-    ],
-)  # fmt: skip
-def test_bad_music_is_one_line_and_writes_nothing(bad, tmp_path, music, extra, status, message):
-    given = ["--music", music if music.startswith("~") else str(bad / music)] if music else []
-    result = coach("export", "out.wav", *given, *extra, cache=tmp_path / "cache", cwd=tmp_path)
-    assert result.returncode == status
-    assert result.stderr.startswith("coach: error: " + message.format(bad=bad))
-    assert len(result.stderr.strip().splitlines()) == 1
-    assert not (tmp_path / "out.wav").exists()
-    assert not list(tmp_path.rglob("*.bed"))
-
-
-def test_music_without_ffmpeg_says_so(bad, tmp_path):
-    bare = tmp_path / "bin"
-    bare.mkdir()
-    result = coach("export", "out.wav", "--music", str(bad / "blip.wav"),
-                   cache=tmp_path / "cache", cwd=tmp_path, path=str(bare))  # fmt: skip
-    assert result.returncode == 1
-    assert result.stderr.startswith("coach: error: Music needs ffmpeg, which is not installed.")
-    assert not (tmp_path / "out.wav").exists()
-
-
-def test_ctrl_c_while_decoding_stops_at_once_and_keeps_nothing(tmp_path):
-    folder = tmp_path / "long"
-    folder.mkdir()
-    for n in range(12):
-        make_track(folder / f"{n:02d}.flac", f"sine=f={200 + 20 * n}:d=120:sample_rate=44100")
-    child = subprocess.Popen(  # the whole built-in session: it needs most of the tracks
-        [sys.executable, "-m", "coach", "cache", "warm", "--engine", "espeak-ng",
-         "--music", str(folder)],
-        env={**os.environ, "COACH_CACHE_DIR": str(tmp_path / "cache")},
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True,
-    )  # fmt: skip
-    time.sleep(1.5)  # decoding: 12 two-minute tracks take several seconds on two cores
-    os.killpg(child.pid, signal.SIGINT)  # Ctrl-C reaches the whole process group
-    stopped = time.monotonic()
-    _, err = child.communicate(timeout=30)
-    assert time.monotonic() - stopped < 2, "went on decoding"
-    assert child.returncode == 130 and err.endswith("coach: stopped.\n"), err
-    assert not list((tmp_path / "cache").glob("*.bed"))
-
-
-def test_a_track_that_fails_in_a_folder_is_skipped_with_a_warning(bad, tmp_path):
-    exported = coach("export", "out.wav", "--engine", "espeak-ng", "--only", "squat-to-stand",
-                     "--music", str(bad / "mixed"), cache=tmp_path / "cache", cwd=tmp_path)
-    assert exported.returncode == 0, exported.stderr
-    assert f"coach: warning: --music: skipped {bad}/mixed/1 notes.mp3: ffmpeg cannot decode" in (
-        exported.stderr
-    )
-    with wave.open(str(tmp_path / "out.wav")) as w:
-        assert w.getnchannels() == 2

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from run_coach import coach
-from stand_in import ROUTINE, StandInSpeech
-from test_music import gaps, make_track, music_db, tone_db
+from support.music import gaps, make_track, music_db, tone_db
+from support.routines import routine_bytes
+from support.runners import COACH, coach
+from support.stand_in import StandInSpeech
 
 from coach.audio.mix import Music
 from coach.audio.timeline import Timeline
@@ -37,6 +38,9 @@ from coach.music.bed import (
 )
 from coach.routine.loading import parse_routine
 from coach.session import music_seconds, open_session
+
+ROUTINE = routine_bytes("side-lunge-and-calf-raise.yaml")
+"""Two drills with sides, a hold, a cue and equipment: the stand-in session's routine."""
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
 FIRST, THEN = 15000, 17000
@@ -77,6 +81,7 @@ def assert_music_throughout(frames: np.ndarray, outro: float, duck_db: float = 1
     assert min(levels) > max(levels) - duck_db - 8, (min(levels), max(levels))
 
 
+@pytest.mark.slow
 def test_a_short_session_decodes_a_minute_of_a_long_track(long_track, tmp_path):
     """The coach itself, measured from outside: the bed in the cache holds one minute, the
     process tree stays small (the whole track decoded took 460 MB), and the music plays from the
@@ -88,7 +93,7 @@ def test_a_short_session_decodes_a_minute_of_a_long_track(long_track, tmp_path):
                "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss);"
                "sys.exit(done.returncode)")  # fmt: skip
     run = subprocess.run(
-        [sys.executable, "-c", measure, sys.executable, "-m", "coach", "export", "s.wav", *common],
+        [sys.executable, "-c", measure, *COACH, "export", "s.wav", *common],
         cwd=tmp_path, env={**os.environ, "COACH_CACHE_DIR": str(cache)},
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
@@ -104,6 +109,7 @@ def test_a_short_session_decodes_a_minute_of_a_long_track(long_track, tmp_path):
     assert_music_throughout(frames, chapters[-1]["start"])
 
 
+@pytest.mark.slow
 def test_a_session_longer_than_its_bed_hears_the_loop_crossfaded(long_track, tmp_path):
     """A bed of one minute under a session of 76 s: after the minute the bed goes on from its
     crossfade (2 s in: the first tone again), never from the track's next minute, and the music
@@ -128,6 +134,7 @@ def test_a_session_longer_than_its_bed_hears_the_loop_crossfaded(long_track, tmp
     assert_music_throughout(frames, script.chapters[-1].start / script.sample_rate)
 
 
+@pytest.mark.slow
 def test_the_bed_is_the_session_in_whole_minutes_and_kept_by_its_length(long_track, tmp_path):
     """Sessions within one minute share a bed; a longer one decodes again (a longer bed is not
     borrowed: its tracks are levelled over more music, and play must be export)."""
@@ -179,10 +186,9 @@ def test_music_in_the_home_folder_and_of_no_user(long_track, tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     shutil.copy(long_track, home / "song.flac")
-    env = {**os.environ, "HOME": str(home), "COACH_CACHE_DIR": str(tmp_path / "cache")}
-    script = subprocess.run([sys.executable, "-m", "coach", "script", "--json", "--engine",
-                             "espeak-ng", "--only", "wall-slide", "--music", "~/song.flac"],
-                            env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    script = coach("script", "--json", "--engine", "espeak-ng", "--only", "wall-slide",
+                   "--music", "~/song.flac", cache=tmp_path / "cache", env={"HOME": str(home)},
+                   timeout=120)  # fmt: skip
     assert script.returncode == 0, script.stderr
     assert json.loads(script.stdout)["music"]["path"] == str(home / "song.flac")
     bad = coach("export", "out.wav", "--music", "~nobody-here/x.mp3", cache=tmp_path / "c",

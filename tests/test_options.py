@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import pytest
-from alsa_fixtures import file_device
-from run_coach import coach
+from support.devices import file_device
+from support.routines import routine_path
+from support.runners import coach
 
 ROUTINE = "built-in routine leg-mobility.yaml"
 
@@ -32,6 +32,7 @@ def test_odd_option_values_are_bad_input_in_one_line(tmp_path, args, message):
     assert not (tmp_path / "cache").exists()
 
 
+@pytest.mark.slow
 def test_a_repeated_option_adds_to_the_list(tmp_path):
     both = ("--only", "wall-slide", "--only", "ankle-bounce,squat-to-stand")
     done = coach("script", "--json", *both, "--engine", "espeak-ng", cache=tmp_path)
@@ -39,6 +40,7 @@ def test_a_repeated_option_adds_to_the_list(tmp_path):
     assert chapters == ["squat-to-stand", "wall-slide", "ankle-bounce"]
 
 
+@pytest.mark.slow
 def test_volume_zero_says_the_session_is_silent(tmp_path):
     done = coach("export", str(tmp_path / "s.wav"), "--only", "wall-slide", "--volume", "0",
                  "--engine", "espeak-ng", cache=tmp_path / "cache")  # fmt: skip
@@ -46,13 +48,10 @@ def test_volume_zero_says_the_session_is_silent(tmp_path):
     assert done.stderr == "coach: warning: --volume 0 is silence; the session will not be heard.\n"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine, warned", [("flite", True), ("espeak-ng", False)])
 def test_text_the_voice_cannot_say_is_named_not_silently_dropped(tmp_path, engine, warned):
-    routine = tmp_path / "emoji.yaml"
-    routine.write_text("name: Emoji\ndrills:\n"
-                       "  - {name: Run, instructions: Run in place., reps: 1, rep_seconds: 0.5,"
-                       " cues: ['🏃 💪']}\n",
-                       encoding="utf-8")  # fmt: skip
+    routine = routine_path("emoji-cue.yaml")
     done = coach("script", "-r", str(routine), "--engine", engine, cache=tmp_path / "cache")
     assert done.returncode == 0, done.stderr
     warning = (f"coach: warning: drill run: the {engine} voice says nothing for '🏃 💪'; write it"
@@ -61,9 +60,7 @@ def test_text_the_voice_cannot_say_is_named_not_silently_dropped(tmp_path, engin
     if warned:  # `coach rehearse` (as `play`) makes the session while it plays, and warns the same
         device = {**file_device(tmp_path, tmp_path / "out.raw"),
                   "COACH_CACHE_DIR": str(tmp_path / "cache")}  # fmt: skip
-        command = [sys.executable, "-m", "coach", "rehearse", "run", "-r", str(routine),
-                   "--engine", engine]  # fmt: skip
-        played = subprocess.run(command, env=device, stdin=subprocess.DEVNULL,
-                                capture_output=True, text=True, timeout=120)  # fmt: skip
+        played = coach("rehearse", "run", "-r", str(routine), "--engine", engine, env=device,
+                       stdin=subprocess.DEVNULL, timeout=120)  # fmt: skip
         assert played.returncode == 0, played.stderr
         assert played.stderr == warning

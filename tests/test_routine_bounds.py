@@ -1,7 +1,7 @@
 """Routine files at their edges: numbers and tags of every form are read with their bounds (one
 line naming the file, the field and the line, never an internal error); `coach check` runs every
 rule a session runs, and a session runs them all before anything renders; texts hold no
-bidirectional controls or noncharacters; the routine's path goes through paths.user_path."""
+bidirectional controls or noncharacters."""
 
 from __future__ import annotations
 
@@ -11,20 +11,21 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from run_coach import coach
-from stand_in import StandInSpeech
-from test_format2 import CIRCUIT
-from test_routine import DRILL, HEAD, REPS_RULE, TIMED, many_drills, write_case
+from support.routine_parts import DRILL, HEAD, REPS_RULE, TIMED, many_drills, write_case
+from support.routines import routine_bytes
+from support.runners import coach
+from support.stand_in import StandInSpeech
 
 from coach.compose.composer import check_length, compose, estimated_length
 from coach.compose.options import SessionOptions
-from coach.errors import RoutineError, SessionTooLongError, UsageError
+from coach.errors import RoutineError, SessionTooLongError
 from coach.routine.fields import FIELDS
 from coach.routine.loading import load_routine, parse_routine
 from coach.samples import SAMPLE_RATE, to_samples
 from coach.session import open_session
 
 LIMIT = "the session would pass the 3-hour limit in"
+CIRCUIT = routine_bytes("hip-and-core-circuit.yaml")
 
 
 def one_line_naming(message: str, field: str, line: int) -> None:
@@ -93,6 +94,7 @@ def within_bounds(routine, field: str) -> None:
     assert all(isinstance(v, int) if whole else isinstance(v, float) for v in values), values
 
 
+@pytest.mark.slow
 @settings(max_examples=600, deadline=None)
 @given(field=st.sampled_from(sorted(NUMBER_PLACES)), value=number_text())
 def test_every_number_is_read_with_its_bounds_or_refused_naming_the_field(field, value):
@@ -197,6 +199,7 @@ def files_in(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.rglob("*")) if folder.exists() else []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("content", "expected"), [
     (TOO_LONG, f"{LIMIT} drill 1 of 1 (squat), round 53 of 100. Lower the reps, the seconds, "
                "the sets or the rounds."),
@@ -262,12 +265,12 @@ THREE_HOURS_OF_REPS = (
 def test_the_length_check_of_a_three_hour_routine_is_cheap(text):
     routine = parse_routine(text.encode(), "n.yaml")
     check_length.cache_clear()
-    start = time.perf_counter()
+    start = time.process_time()
     assert check_length(routine) > to_samples(2.7 * 3600)
-    assert time.perf_counter() - start < 1.5  # about 0.1-0.3 s on the 2-core machine
-    start = time.perf_counter()
+    assert time.process_time() - start < 5.0  # CPU (not the clock, which load stretches): 0.1-0.3 s
+    hits = check_length.cache_info().hits
     check_length(routine)  # the session asks again as it opens and composes: remembered
-    assert time.perf_counter() - start < 0.05
+    assert check_length.cache_info().hits == hits + 1
 
 
 # --- the estimate counts everything said -------------------------------------------------------
@@ -366,35 +369,3 @@ def test_a_real_process_names_the_field_of_a_number_that_was_an_internal_error(
         assert (done.returncode, done.stdout) == (2, ""), done.stderr
         assert done.stderr == f"coach: error: {path}{expected}\n"
     assert files_in(tmp_path / "cache") == [] and not (tmp_path / "s.wav").exists()
-
-
-# --- the routine's path -------------------------------------------------------------------------
-
-
-def test_a_tilde_for_a_user_who_does_not_exist_is_a_usage_error():
-    with pytest.raises(UsageError) as caught:
-        load_routine("~nobody-here/r.yaml")
-    assert str(caught.value) == (
-        "routine file: ~nobody-here/r.yaml: there is no user named 'nobody-here'; write the path "
-        "in full."
-    )
-
-
-@pytest.mark.parametrize("args", [["check", "~nobody-here/r.yaml"], ["new", "~nobody-here/r.yaml"],
-                                  ["drills", "--routine", "~nobody-here/r.yaml"]],
-                         ids=["check", "new", "drills"])  # fmt: skip
-def test_a_real_process_refuses_a_tilde_for_a_user_who_does_not_exist(tmp_path, args):
-    done = coach(*args, cache=tmp_path / "cache", cwd=tmp_path)
-    what = "new routine file" if args[0] == "new" else "routine file"
-    assert (done.returncode, done.stdout) == (2, "")
-    assert done.stderr == (
-        f"coach: error: {what}: ~nobody-here/r.yaml: there is no user named 'nobody-here'; "
-        "write the path in full.\n"
-    )
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_a_tilde_path_is_the_home_folder(tmp_path, monkeypatch):
-    monkeypatch.setenv("HOME", str(tmp_path))
-    write_case(tmp_path, HEAD + DRILL)
-    assert load_routine("~/routine.yaml").path == tmp_path / "routine.yaml"

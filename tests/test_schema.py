@@ -7,15 +7,14 @@ import json
 import jsonschema
 import pytest
 import yaml
-from test_cli_input import FORMAT_2
-from test_format2 import CIRCUIT
-from test_routine import CASES
-from typer.testing import CliRunner
+from support.malformed import CASES
+from support.routines import routine_bytes, routine_text
+from support.runners import invoke
 
-from coach.cli import app
 from coach.routine.model import default_routine_path
 
-runner = CliRunner()
+FORMAT_2 = routine_text("every-format-2-field.yaml")
+CIRCUIT = routine_bytes("hip-and-core-circuit.yaml")
 
 SESSION = "the session's length, from every drill together"
 TENTHS = "tenths of a second (JSON Schema's numbers are not decimal)"
@@ -49,7 +48,7 @@ schema could look; PyYAML reads them otherwise."""
 
 @pytest.fixture(scope="module")
 def schema() -> dict:
-    result = runner.invoke(app, ["schema"])
+    result = invoke("schema")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     jsonschema.Draft202012Validator.check_schema(doc)  # a valid draft 2020-12 schema
@@ -108,11 +107,11 @@ def test_the_schema_refuses_reps_with_seconds_and_alternate_timed_drills(schema)
 
 def test_new_writes_a_starter_that_checks_and_never_overwrites(schema, tmp_path):
     path = tmp_path / "mine.yaml"
-    result = runner.invoke(app, ["new", str(path)])
+    result = invoke("new", str(path))
     assert result.exit_code == 0, result.output
     wrote = f"Wrote {path}: a starter routine. Edit it, then `coach check {path}`.\n"
     assert result.stdout == wrote
-    checked = runner.invoke(app, ["check", str(path)])
+    checked = invoke("check", str(path))
     assert checked.stdout == f"{path}: OK, 3 drills.\n"
     text = path.read_text()
     assert text.startswith("# yaml-language-server: $schema=")
@@ -123,12 +122,12 @@ def test_new_writes_a_starter_that_checks_and_never_overwrites(schema, tmp_path)
     assert {d.get("sides") for d in drills} >= {"switch", "alternate"}
 
     path.write_text("name: keep me\n")
-    again = runner.invoke(app, ["new", str(path)])
+    again = invoke("new", str(path))
     assert again.exit_code == 2
     assert again.stderr == (
         f"coach: error: {path} already exists; coach new never replaces a file. Pick a new name.\n"
     )
     assert path.read_text() == "name: keep me\n"
-    missing = runner.invoke(app, ["new", str(tmp_path / "no" / "x.yaml")])
+    missing = invoke("new", str(tmp_path / "no" / "x.yaml"))
     assert missing.exit_code == 2 and "does not exist" in missing.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.yaml"]  # nothing else left

@@ -7,10 +7,11 @@ import subprocess
 from itertools import pairwise
 
 import pytest
-from run_coach import coach
+from support.runners import coach
 
 from coach.samples import SAMPLE_RATE
 
+pytestmark = pytest.mark.slow  # the built-in session with the real Piper voice
 ARTICLE = {  # id: (rep beeps per side, sides, hold seconds) as the article gives them
     "ankle-mobility": (8, "switch", 0),
     "walking-butt-kick": (5, "alternate", 1),

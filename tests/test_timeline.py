@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from stand_in import ROUTINE, StandInSpeech, beep_onset
+from support.audio import beep_onset
+from support.routines import routine_bytes
+from support.stand_in import StandInSpeech
 
 from coach.audio.levels import BEEP_LU, SPEECH_LUFS, clip_loudness
 from coach.audio.loudness import TARGET_LUFS, TRUE_PEAK_DBTP, loudness, true_peak
@@ -16,6 +18,9 @@ from coach.errors import OptionError
 from coach.routine.loading import parse_routine
 from coach.samples import SAMPLE_RATE, to_samples
 from coach.session import make_script, open_session
+
+ROUTINE = routine_bytes("side-lunge-and-calf-raise.yaml")
+"""Two drills with sides, a hold, a cue and equipment: the stand-in session's routine."""
 
 
 def sine(freq: float, seconds: float, amplitude: float = 1.0, phase: float = 0.0) -> np.ndarray:
@@ -102,6 +107,7 @@ def test_quiet_or_loud_speech_comes_out_the_same(routine, level):
         assert clip_loudness(sound) == pytest.approx(SPEECH_LUFS, abs=0.1), event.text
 
 
+@pytest.mark.slow
 def test_volume_scales_the_finished_session(routine, timeline):
     speech = StandInSpeech()
     half = Timeline(timeline.script, speech, volume=0.5)
@@ -166,6 +172,7 @@ class MeasuringSpeech(StandInSpeech):
         self.kept[text] = payload
 
 
+@pytest.mark.slow
 def test_stored_levels_give_the_same_session_and_damaged_ones_are_found_again(
     routine, timeline, monkeypatch
 ):

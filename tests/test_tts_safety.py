@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.routines import routine_bytes
+from support.runners import coach
 
 from coach.cache.store import DamagedClipError, read_bed, read_clip, write_bed, write_clip
 from coach.errors import EngineError
@@ -23,16 +25,7 @@ from coach.tts.engines import EspeakNgEngine
 from coach.tts.pyttsx3_engine import Pyttsx3Engine
 from coach.tts.speech import PIECE_CHARS, joined, pieces, sentences, spoken_text
 
-ROUTINE = b"""
-name: Tiny
-rest_seconds: 2
-drills:
-  - name: Side lunge
-    instructions: Step out wide and sit into the hip.
-    cues: [Chest up.]
-    reps: 2
-    rep_seconds: 2
-"""
+ROUTINE = routine_bytes("one-side-lunge.yaml")
 
 
 def routine(tmp_path: Path, text: bytes = ROUTINE) -> Path:
@@ -44,15 +37,15 @@ def routine(tmp_path: Path, text: bytes = ROUTINE) -> Path:
 def export(tmp_path: Path, name: str, cache: Path, *args: str, env: dict | None = None):
     """`coach export NAME.wav` of the tiny routine with eSpeak NG (unless `args` say otherwise)."""
     out = tmp_path / f"{name}.wav"
-    cmd = [sys.executable, "-m", "coach", "export", str(out), "-r", str(routine(tmp_path)),
-           "--engine", "espeak-ng", *args, "--cache-dir", str(cache)]  # fmt: skip
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+    done = coach("export", str(out), "-r", str(routine(tmp_path)), "--engine", "espeak-ng",
+                 *args, "--cache-dir", str(cache), env=env, timeout=120)  # fmt: skip
     return done, out
 
 
 # --- 1. a cache file is the one its name says ----------------------------------------------
 
 
+@pytest.mark.slow
 def test_two_clips_swapped_between_their_names_are_rendered_again(tmp_path):
     cache = tmp_path / "cache"
     done, clean = export(tmp_path, "clean", cache)
@@ -101,13 +94,14 @@ def full_tmpdir(tmp_path):
         subprocess.run(["umount", "-l", str(folder)], check=False)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ["espeak-ng", "flite"])
 def test_a_program_engine_needs_no_room_in_tmpdir(tmp_path, full_tmpdir, engine):
     done, clean = export(tmp_path, "clean", tmp_path / "c1", "--engine", engine)
     assert done.returncode == 0, done.stderr
     before = sorted(os.listdir(full_tmpdir))
     done, full = export(tmp_path, "full", tmp_path / "c2", "--engine", engine,
-                        env={**os.environ, "TMPDIR": str(full_tmpdir)})  # fmt: skip
+                        env={"TMPDIR": str(full_tmpdir)})  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert full.read_bytes() == clean.read_bytes()  # no clip cut short
     assert sorted(os.listdir(full_tmpdir)) == before
@@ -117,7 +111,7 @@ def test_pyttsx3_says_the_temporary_folder_is_full(tmp_path, full_tmpdir):
     before = sorted(os.listdir(full_tmpdir))
     start = time.monotonic()
     done, out = export(tmp_path, "out", tmp_path / "c", "--engine", "pyttsx3",
-                       env={**os.environ, "TMPDIR": str(full_tmpdir)})  # fmt: skip
+                       env={"TMPDIR": str(full_tmpdir)})  # fmt: skip
     assert time.monotonic() - start < 15  # not the 20 s time limit of a clip
     assert (done.returncode, done.stderr) == (1, (
         f"coach: error: no space left in {full_tmpdir} (the temporary folder, $TMPDIR) for the"
@@ -220,9 +214,7 @@ NOBODY = "~nobody-here/x"
     ],
 )
 def test_a_path_of_a_user_who_does_not_exist_is_bad_input(tmp_path, args, env, where):
-    full = {**os.environ, "COACH_CACHE_DIR": str(tmp_path / "cache"), **env}
-    done = subprocess.run([sys.executable, "-m", "coach", *args], capture_output=True, text=True,
-                          env=full, cwd=tmp_path)  # fmt: skip
+    done = coach(*args, cache=tmp_path / "cache", env=env, cwd=tmp_path)
     named = NOBODY + (".onnx" if where == "--voice" else "")
     assert (done.returncode, done.stderr) == (2, (
         f"coach: error: {where}: {named}: there is no user named 'nobody-here'; write the path"
@@ -281,6 +273,7 @@ core at once, so on one core the peak is one piece's, on any machine. The peak i
 counts the parent's memory at the fork, here a test worker's."""
 
 
+@pytest.mark.slow
 def test_piper_renders_a_long_sentence_in_bounded_memory(tmp_path):
     text = (f"name: Long\ndrills:\n  - name: Squat\n    instructions: {LONG_SENTENCE}\n"
             "    reps: 1\n    rep_seconds: 2\n").encode()
@@ -298,15 +291,14 @@ def tree(folder: Path) -> set[str]:
     return {str(p.relative_to(folder)) for p in folder.rglob("*")}
 
 
+@pytest.mark.slow
 def test_a_piper_export_writes_only_its_cache_and_its_output(tmp_path):
     home, tmp, out = tmp_path / "home", tmp_path / "tmp", tmp_path / "out"
     for folder in (home, tmp, out):
         folder.mkdir()
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("XDG_") and k != "ORT_DISABLE_TELEMETRY"}  # fmt: skip
-    env.update(HOME=str(home), TMPDIR=str(tmp))
-    done = subprocess.run([sys.executable, "-m", "coach", "export", str(out / "s.wav"), "-r",
-                           str(routine(tmp_path)), "--cache-dir", str(tmp_path / "cache")],
-                          capture_output=True, text=True, cwd=tmp_path, env=env)  # fmt: skip
+    unset = {k: None for k in os.environ if k.startswith("XDG_") or k == "ORT_DISABLE_TELEMETRY"}
+    done = coach("export", str(out / "s.wav"), "-r", str(routine(tmp_path)), "--cache-dir",
+                 str(tmp_path / "cache"), cwd=tmp_path,
+                 env={**unset, "HOME": str(home), "TMPDIR": str(tmp)})  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert (tree(home), tree(tmp), tree(out)) == (set(), set(), {"s.wav"})

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import numpy as np
 from pydub import AudioSegment
-from stand_in import beep_onset
 
+from coach.audio.tones import tone_samples
+from coach.compose.beeps import TONES, ToneKind
 from coach.compose.script import Script
 from coach.samples import SAMPLE_RATE, to_samples
 
@@ -63,3 +64,23 @@ def ffprobe_chapters(path: Path) -> list[tuple[str, float, float]]:
         (c["tags"]["title"], float(c["start_time"]), float(c["end_time"]))
         for c in json.loads(out)["chapters"]
     ]
+
+
+def beep_onset(audio: np.ndarray, kind: ToneKind, planned: int) -> int:
+    """Where a beep of `kind` starts in `audio`, searched for from 30 ms before `planned` on.
+
+    The audio is demodulated at the tone's first pitch and smoothed over 2 ms; the onset is where
+    the envelope first reaches half the beep's level, less the lag this has on the bare tone.
+    """
+    lead = to_samples(0.03)
+    bare = np.concatenate([np.zeros(lead), tone_samples(kind)])
+    return _half_level(audio, kind, max(0, planned - lead)) - (_half_level(bare, kind, 0) - lead)
+
+
+def _half_level(audio: np.ndarray, kind: ToneKind, start: int) -> int:
+    freq, seconds = TONES[kind].pips[0]
+    window = audio[start : start + to_samples(0.03 + seconds)].astype(np.float64)
+    t = np.arange(len(window)) / SAMPLE_RATE
+    width = to_samples(0.002)
+    envelope = np.abs(np.convolve(window * np.exp(-2j * np.pi * freq * t), np.ones(width), "same"))
+    return start + int(np.argmax(envelope >= envelope.max() / 2))

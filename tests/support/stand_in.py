@@ -1,4 +1,4 @@
-"""Helpers for the timeline and export tests: a deterministic clip source and a beep finder."""
+"""The tests' one stand-in speech engine: deterministic, voice-like clips, made at once."""
 
 from __future__ import annotations
 
@@ -6,27 +6,7 @@ import zlib
 
 import numpy as np
 
-from coach.audio.tones import tone_samples
-from coach.compose.beeps import TONES, ToneKind
 from coach.samples import SAMPLE_RATE, to_samples
-
-ROUTINE = b"""
-name: Test routine
-rest_seconds: 4
-drills:
-  - name: Side lunge
-    instructions: Step out wide and sit into the hip.
-    cues: [Chest up.]
-    reps: 3
-    sides: switch
-    rep_seconds: 2.5
-    hold_seconds: 1
-  - name: Calf raise
-    instructions: Rise onto your toes and lower slowly.
-    reps: 4
-    rep_seconds: 2
-    equipment: [wall]
-"""
 
 
 def stand_in_length(text: str, seconds: float = 0.15, per_char: float = 0.065) -> int:
@@ -61,23 +41,3 @@ class StandInSpeech:
     def clips(self, texts: list[str]) -> dict[str, np.ndarray]:
         self.asked.append(list(texts))
         return {text: self.clip(text) for text in texts}
-
-
-def beep_onset(audio: np.ndarray, kind: ToneKind, planned: int) -> int:
-    """Where a beep of `kind` starts in `audio`, searched for from 30 ms before `planned` on.
-
-    The audio is demodulated at the tone's first pitch and smoothed over 2 ms; the onset is where
-    the envelope first reaches half the beep's level, less the lag this has on the bare tone.
-    """
-    lead = to_samples(0.03)
-    bare = np.concatenate([np.zeros(lead), tone_samples(kind)])
-    return _half_level(audio, kind, max(0, planned - lead)) - (_half_level(bare, kind, 0) - lead)
-
-
-def _half_level(audio: np.ndarray, kind: ToneKind, start: int) -> int:
-    freq, seconds = TONES[kind].pips[0]
-    window = audio[start : start + to_samples(0.03 + seconds)].astype(np.float64)
-    t = np.arange(len(window)) / SAMPLE_RATE
-    width = to_samples(0.002)
-    envelope = np.abs(np.convolve(window * np.exp(-2j * np.pi * freq * t), np.ones(width), "same"))
-    return start + int(np.argmax(envelope >= envelope.max() / 2))

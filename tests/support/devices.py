@@ -1,10 +1,11 @@
-"""An ALSA device backed by a file, a tiny routine and short stand-in clips, for player tests.
+"""An ALSA device backed by a file and short stand-in clips, for the player's tests.
 
-Run as a script, it plays a session of a routine with the stand-in clips, the way `coach play`
-would (keys and display when standard input is a terminal): made whole first, or with `--live`
-made while it plays, `--slow` making each clip take longer to render than to play:
+Run as a module (`fixture_player` gives the command), it plays a session of a routine with the
+stand-in clips, the way `coach play` would (keys and display when standard input is a
+terminal): made whole first, or with `--live` made while it plays, `--slow` making each clip
+take longer to render than to play:
 
-    python tests/alsa_fixtures.py ROUTINE [--only DRILL] [--rehearse DRILL] [--live] [--slow]
+    python -m support.devices ROUTINE [--only DRILL] [--rehearse DRILL] [--live] [--slow]
         [--music PATH --cache-dir DIR]
 """
 from __future__ import annotations
@@ -16,36 +17,20 @@ import time
 from pathlib import Path
 
 import numpy as np
-from stand_in import StandInSpeech
 
 from coach.compose.options import SessionOptions
 from coach.music.bed import MusicChoice
 from coach.routine.loading import load_routine
 from coach.routine.model import Routine
+from coach.samples import SAMPLE_RATE
 from coach.session import Session, open_session
-
-TINY_ROUTINE = """\
-name: Tiny
-rest_seconds: 1
-drills:
-  - id: ankle-circle
-    name: Ankle circle
-    instructions: Circle the ankle.
-    cues: [Slowly.]
-    reps: 2
-    rep_seconds: 1
-  - id: walking-spiderman
-    name: Walking spiderman
-    instructions: Lunge and reach.
-    reps: 2
-    rep_seconds: 1
-"""
+from support.routines import copy_routine
+from support.stand_in import StandInSpeech
 
 
 def write_routine(folder: Path) -> Path:
-    path = folder / "tiny.yaml"
-    path.write_text(TINY_ROUTINE)
-    return path
+    """The player tests' routine, two drills of two one-second reps, as `folder`/tiny.yaml."""
+    return copy_routine("ankle-circle-and-spiderman.yaml", folder, "tiny.yaml")
 
 
 class SlowSpeech(StandInSpeech):
@@ -79,6 +64,35 @@ def session(
     return open_session(routine, options, cache_dir=cache_dir, music=choice, clips=clips)
 
 
+TESTS = Path(__file__).resolve().parents[1]
+
+
+def fixture_player(routine: Path, *args: str) -> list[str]:
+    """The command that plays `routine` with the stand-in clips (this module, run as one); the
+    environments of `file_device` and `no_device` let it import the tests' helpers."""
+    return [sys.executable, "-m", "support.devices", str(routine), *args]
+
+
+def _environment() -> dict[str, str]:
+    """This environment with tests/ first on PYTHONPATH, for `fixture_player`."""
+    path = os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": path}
+
+
+def seconds(samples: int) -> float:
+    return samples / SAMPLE_RATE
+
+
+def chapter(timeline, drill_id: str):
+    """The chapter of the drill `drill_id` in `timeline`'s script."""
+    return next(c for c in timeline.script.chapters if c.id == drill_id)
+
+
+def rep_sets(script) -> list[tuple[int, int]]:
+    """Where each set of reps starts and ends in `script`, in samples."""
+    return [(s.start, s.end) for s in script.sets]
+
+
 def file_device(folder: Path, out: Path, slave: str = "{ type null }") -> dict[str, str]:
     """The environment that makes ALSA's `default` a PCM writing every byte it gets to a file.
 
@@ -97,7 +111,7 @@ def file_device(folder: Path, out: Path, slave: str = "{ type null }") -> dict[s
         "    truncate false\n"
         "}\n"
     )
-    return {**os.environ, "ALSA_CONFIG_PATH": str(config)}
+    return {**_environment(), "ALSA_CONFIG_PATH": str(config)}
 
 
 def reached_device(out: Path) -> list[np.ndarray]:
@@ -110,13 +124,13 @@ def no_device(folder: Path) -> dict[str, str]:
     """The environment where ALSA's `default` is a sound card that does not exist."""
     config = folder / "asound-none.conf"
     config.write_text("pcm.!default { type hw card 7 }\n")
-    return {**os.environ, "ALSA_CONFIG_PATH": str(config)}
+    return {**_environment(), "ALSA_CONFIG_PATH": str(config)}
 
 
 def main() -> None:
     from coach.cli.failures import exit_status, worded
-    from coach.errors import CoachError
     from coach.cli.terminal import play
+    from coach.errors import CoachError
     from coach.routine.model import find_drill
 
     parser = argparse.ArgumentParser()

@@ -1,0 +1,1 @@
+"""Helpers the tests share: stand-in engine, runners, routines, devices, audio checks."""
