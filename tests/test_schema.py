@@ -125,7 +125,8 @@ def test_new_writes_a_starter_that_checks_and_never_overwrites(schema, tmp_path)
     again = invoke("new", str(path))
     assert again.exit_code == 2
     assert again.stderr == (
-        f"coach: error: {path} already exists; coach new never replaces a file. Pick a new name.\n"
+        f"coach: error: {path} already exists; a starter routine is never written over a file. "
+        "Pick a new name.\n"
     )
     assert path.read_text() == "name: keep me\n"
     missing = invoke("new", str(tmp_path / "no" / "x.yaml"))

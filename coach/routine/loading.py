@@ -56,7 +56,8 @@ def write_starter_routine(path: Path | str, what: str = "new routine file") -> N
     for a `~user` that does not exist; `what` names where the path was given)."""
     path = user_path(path, what)
     starter = Path(str(resources.files("coach.routine") / "builtin" / "starter.yaml")).read_bytes()
-    taken = f"{path} already exists; coach new never replaces a file. Pick a new name."
+    taken = (f"{path} already exists; a starter routine is never written over a file. "
+             "Pick a new name.")  # fmt: skip
     if path.exists() or path.is_symlink():
         raise UsageError(taken)
     if not path.parent.is_dir():
