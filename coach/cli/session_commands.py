@@ -24,6 +24,7 @@ from coach.cli.options import (
 from coach.cli.progress import ProgressBar, progress_bar
 from coach.cli.terminal import play as play_in_terminal
 from coach.compose.script import EventKind
+from coach.playback.outputs import BACKENDS, check_backend
 from coach.routine.model import find_drill
 from coach.samples import to_seconds
 from coach.session import Session, read_routine
@@ -114,11 +115,19 @@ def export(
     )
 
 
+AudioOption = Annotated[
+    str | None,
+    typer.Option(help=f"The audio output: {' or '.join(BACKENDS)} (default: PortAudio, one "
+                 "stream for the session, when installed)."),
+]  # fmt: skip
+
+
 @app.command()
 @session_command(show_progress=False)
-def play(session: Session) -> None:
+def play(session: Session, audio: AudioOption = None) -> None:
     """Play the session through the default audio device."""
-    play_in_terminal(session.live())
+    check_backend(audio)
+    play_in_terminal(session.live(), audio)
 
 
 @app.command()
@@ -126,12 +135,14 @@ def play(session: Session) -> None:
 def rehearse(
     drill: Annotated[str, typer.Argument(help="The drill: its id, name, or a unique part of it.")],
     chosen: dict[str, Any],
+    audio: AudioOption = None,
 ) -> None:
     """Learn one drill: its full instructions, every cue, and one guided set."""
+    check_backend(audio)
     found = find_drill(read_routine(chosen["routine"]), drill)
     session = make_session(chosen | {"only": [found.id]}, show_progress=False, rehearse=True)
     with running(session):
-        play_in_terminal(session.live())
+        play_in_terminal(session.live(), audio)
 
 
 @app.command()

@@ -8,6 +8,7 @@ import select
 import sys
 import termios
 import tty
+from contextlib import ExitStack
 from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
@@ -15,7 +16,8 @@ from rich.live import Live
 from rich.text import Text
 
 from coach.cli.consoles import err
-from coach.playback.player import play_timeline
+from coach.playback.outputs import open_output
+from coach.playback.player import Player
 
 if TYPE_CHECKING:
     from coach.audio.live import LiveTimeline
@@ -75,10 +77,17 @@ class LiveDisplay:
             self._live.update(Text(text), refresh=True)
 
 
-def play(timeline: Timeline | LiveTimeline, stdin: TextIO | None = None) -> None:
-    """Play a session: with keys and the live line when `stdin` is the terminal this process is
-    in the foreground of, straight through otherwise."""
+def play(timeline: Timeline | LiveTimeline, backend: str | None = None,
+         stdin: TextIO | None = None) -> None:  # fmt: skip
+    """Play a session through the audio output `backend` (default: PortAudio when installed):
+    with keys and the live line when `stdin` is the terminal this process is in the foreground
+    of, straight through otherwise."""
     stdin = stdin if stdin is not None else sys.stdin
+    chosen = open_output(backend, timeline.until(0).format)
+    if chosen.fallback:
+        err.print(f"coach: {chosen.fallback}; playing through simpleaudio, which opens the "
+                  "device again for each part (install libportaudio2 for one stream).",
+                  markup=False)  # fmt: skip
     interactive = stdin.isatty()
     if interactive and not _in_foreground(stdin.fileno()):  # the terminal would stop us (SIGTTOU)
         interactive = False
@@ -87,11 +96,11 @@ def play(timeline: Timeline | LiveTimeline, stdin: TextIO | None = None) -> None
             "for keys, run it in the foreground (with `timeout`, add --foreground).",
             markup=False,
         )
-    if not interactive:
-        play_timeline(timeline)
-        return
-    with TerminalKeys(stdin.fileno()) as keys, LiveDisplay() as display:
-        play_timeline(timeline, keys=keys, display=display)
+    with ExitStack() as stack:
+        stack.callback(chosen.output.close)
+        keys = stack.enter_context(TerminalKeys(stdin.fileno())) if interactive else None
+        display = stack.enter_context(LiveDisplay()) if interactive else None
+        Player(timeline, chosen.output, keys=keys, display=display).run()
 
 
 def _in_foreground(fd: int) -> bool:

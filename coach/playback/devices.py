@@ -29,6 +29,9 @@ class AudioOutput(Protocol):
     def busy(self) -> bool:
         """Whether the last `play` is still sounding."""
 
+    def close(self) -> None:
+        """Stop, and let go of the device; returns once it is closed."""
+
 
 class KeySource(Protocol):
     """Keys pressed by the user; reading also paces the player's loop."""
@@ -56,7 +59,7 @@ class SimpleaudioOutput:
 
         self.stop()
         try:
-            with _quiet_stderr():  # ALSA prints its own lines; the error below says it all
+            with quiet_stderr():  # ALSA prints its own lines; the error below says it all
                 play = simpleaudio.play_buffer
                 self._playing = play(pcm, self.channels, SAMPLE_WIDTH, self.sample_rate)
         except SimpleaudioError as e:
@@ -74,9 +77,12 @@ class SimpleaudioOutput:
     def busy(self) -> bool:
         return self._playing is not None and self._playing.is_playing()
 
+    def close(self) -> None:
+        self.stop()
+
 
 @contextmanager
-def _quiet_stderr() -> Iterator[None]:
+def quiet_stderr() -> Iterator[None]:
     """Send file descriptor 2 to /dev/null for the duration."""
     sys.stderr.flush()
     saved = os.dup(2)

@@ -1,14 +1,14 @@
-"""The player: a Timeline through the default audio device, with keys and a live display.
+"""The player: a Timeline through an audio output, steered by keys and shown on a display.
 
 It plays the very samples the exporter writes: a whole session as one buffer, and a session
 still being made (live.py) a chapter at a time until it is whole, waiting in silence at a
-chapter's end when the next one is not ready. Each chapter ends in the voice's silence (with
-music, the bed is ducked there), so the moment between two pieces, while the device is
-reopened, never falls inside a sound; and there are few (a device may shorten it by its
-buffer: about 60 ms through PulseAudio). Within a piece nothing is slept between clips, so the
-session cannot drift. simpleaudio cannot report its position, so the position is kept on a
-monotonic clock, started again with every piece; pause stops the device and remembers the
-offset, and every jump (resume, next, restart) starts a piece at a sample offset.
+chapter's end when the next one is not ready. Within a piece nothing is slept between clips,
+so the session cannot drift. The output is PortAudio's one stream (stream.py), which takes each
+piece after the last without a sample between, or simpleaudio, which opens the device for each
+piece: every chapter ends in the voice's silence (with music, the bed is ducked there), so the
+moment it reopens never falls inside a sound. The position is kept on a monotonic clock,
+started again with every piece; pause stops the output and remembers the offset, and every
+jump (resume, next, restart) starts a piece at a sample offset.
 
 The audio output, the clock, the key source and the display are injected: the command line
 hands in a terminal's keys and its live line, tests their stand-ins.
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from coach.audio.timeline import Timeline
 from coach.compose.script import Script
-from coach.playback.devices import AudioOutput, Display, KeySource, NoKeys, SimpleaudioOutput
+from coach.playback.devices import AudioOutput, Display, KeySource, NoKeys
 from coach.playback.status import chapter_index, resume_offset, status_at
 
 if TYPE_CHECKING:
@@ -197,16 +197,3 @@ class _Ahead(threading.Thread):
         if self._failed is not None:
             raise self._failed
         return self._made
-
-
-def play_timeline(
-    timeline: Timeline | LiveTimeline, output: AudioOutput | None = None,
-    keys: KeySource | None = None, display: Display | None = None,
-) -> None:  # fmt: skip
-    """Play a session through `output` (the default audio device when None), steered by `keys`
-    and shown on `display` when given. Raises AudioDeviceError when there is no device or it
-    fails."""
-    if output is None:  # the format of the session's first samples: all have the same
-        first = timeline.until(0)
-        output = SimpleaudioOutput(first.format.rate, first.format.channels)
-    Player(timeline, output, keys=keys, display=display).run()

@@ -120,6 +120,35 @@ def reached_device(out: Path) -> list[np.ndarray]:
     return [np.fromfile(p, dtype="<i2") for p in files]
 
 
+PROBE = SAMPLE_RATE // 10
+"""Samples of sound that identify a place in a session (a tenth of a second)."""
+
+
+def play_start(heard: np.ndarray, session: np.ndarray, offset: int, after: int = 0) -> int | None:
+    """Where in `heard` (what one opening of a device got) `session` plays from sample
+    `offset`, past sample `after`: found by the first tenth of a second of sound from there
+    (the silence before it is counted back); None while it has not been heard."""
+    lead = int(np.flatnonzero(session[offset:])[0])
+    probe = session[offset + lead : offset + lead + PROBE].tobytes()
+    found = heard.tobytes().find(probe, 2 * (after + lead))
+    while found >= 0 and found % 2:  # a match must start on a sample, not between two bytes
+        found = heard.tobytes().find(probe, found + 1)
+    return None if found < 0 else found // 2 - lead
+
+
+def assert_plays(heard: np.ndarray, session: np.ndarray, plays: list[tuple[int, int]]) -> None:
+    """Everything `heard` holds is the session played from each (offset, start in `heard`) of
+    `plays` until the next one starts, or silence: a jump cuts a play anywhere, a pause or a
+    jump may add silence, and nothing else is heard."""
+    for (offset, start), (_, end) in zip(plays, [*plays[1:], (0, len(heard))], strict=True):
+        assert start <= end, (offset, start, end)
+        got = heard[start:end]
+        want = session[offset : offset + len(got)]
+        same = int(np.argmax(got[: len(want)] != want)) if np.any(got[: len(want)] != want) \
+            else len(want)  # fmt: skip
+        assert not np.any(got[same:]), f"from sample {offset}: sound that is not the session"
+
+
 def no_device(folder: Path) -> dict[str, str]:
     """The environment where ALSA's `default` is a sound card that does not exist."""
     config = folder / "asound-none.conf"
@@ -141,6 +170,7 @@ def main() -> None:
     parser.add_argument("--slow", action="store_true", help="implies --live")
     parser.add_argument("--music", type=Path)
     parser.add_argument("--cache-dir", type=Path)
+    parser.add_argument("--audio", help="the audio output, as `coach play --audio`")
     args = parser.parse_args()
     routine = load_routine(args.routine)
     delay = 0.3 if args.slow else 0.0
@@ -151,7 +181,7 @@ def main() -> None:
         else:
             made = session(routine, args.only, delay=delay, music=args.music,
                            cache_dir=args.cache_dir)  # fmt: skip
-        play(made.live() if args.live or args.slow else made.timeline())
+        play(made.live() if args.live or args.slow else made.timeline(), args.audio)
     except CoachError as e:  # as the CLI does
         print(f"coach: error: {worded(e)}", file=sys.stderr)
         sys.exit(exit_status(e))
