@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import queue
 import threading
+import time
 from typing import TYPE_CHECKING
 
 from jeepney import (
@@ -46,7 +47,8 @@ NO_TRACK = "/org/mpris/MediaPlayer2/TrackList/NoTrack"
 """The spec's track id for "nothing playing": before the first `show`."""
 
 CONNECT_TIMEOUT = 1.0
-"""Seconds to connect and authenticate to the bus: past it, no media controls."""
+"""Seconds to connect and authenticate to the bus: past it, no media controls. (jeepney gives
+the bus's greeting after that 10 s more, for a bus that lets one in and then never answers.)"""
 CALL_TIMEOUT = 2.0
 """Seconds to wait for the bus daemon's answer to a call (asking for and releasing the name)."""
 SEND_TIMEOUT = 1.0
@@ -62,7 +64,10 @@ _METHODS = {
 """Every method served: (its arguments, basic types one a letter; its one result or ""), for
 the dispatch and the introspection."""
 _KEYS = {"PlayPause": " ", "Next": "n", "Previous": "p", "Stop": "q"}
-"""The player's key for each method that always has one (Play and Pause depend on the state)."""
+"""The player's key for each method that always has one."""
+_TOGGLES = {("Play", "Paused"), ("Pause", "Playing")}
+"""(method, PlaybackStatus) where Play or Pause sends the pause key: only when it changes the
+state, since the key toggles."""
 _WRITABLE = {"Rate", "Volume"}
 """Writable by the spec; coach plays at one rate and volume, so a new value is ignored."""
 
@@ -257,9 +262,7 @@ class MprisPlayer:
         if interface == PLAYER:
             with self._lock:
                 state = self.properties.playback_status
-            key = _KEYS.get(member) or {("Play", "Paused"): " ", ("Pause", "Playing"): " "}.get(
-                (member, state)
-            )
+            key = _KEYS.get(member) or (" " if (member, state) in _TOGGLES else None)
             if key:
                 self.keys.put(key)
         return new_method_return(call)  # Raise, Quit, Seek, SetPosition, OpenUri: no effect
@@ -307,10 +310,11 @@ def _introspect_parent(call: Message, path: str) -> Message:
 def _call(connection: DBusConnection, message: Message) -> tuple:
     """Call the bus daemon and wait, at most CALL_TIMEOUT, for its answer (while no thread
     receives on `connection`); what else arrives meanwhile is dropped."""
+    deadline = time.monotonic() + CALL_TIMEOUT
     serial = next(connection.outgoing_serial)
     connection.send(message, serial=serial)
     while True:
-        reply = connection.receive(timeout=CALL_TIMEOUT)
+        reply = connection.receive(timeout=max(0.0, deadline - time.monotonic()))
         if reply.header.fields.get(HeaderFields.reply_serial) == serial:
             return unwrap_msg(reply)
 
