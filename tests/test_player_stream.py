@@ -9,11 +9,13 @@ import time
 
 import numpy as np
 import pytest
+from support.bus import BusClient, private_bus
 from support.devices import (
     assert_plays,
     chapter,
     file_device,
     fixture_player,
+    play_start,
     reached_device,
     rep_sets,
     seconds,
@@ -22,6 +24,7 @@ from support.devices import (
 )
 from support.terminal import Terminal
 
+from coach.playback.mpris import BUS_NAME, PLAYER
 from coach.routine.loading import load_routine
 from coach.samples import SAMPLE_RATE
 
@@ -133,3 +136,55 @@ def test_an_unknown_audio_output_is_bad_input(tmp_path):
         "coach: error: Unknown audio output 'jack'; the outputs are: portaudio, simpleaudio.\n"
     )
     assert not list(tmp_path.glob("o*")) and not (tmp_path / "c").exists()  # nothing made
+
+
+def _until(check, what: str, timeout: float = 20):
+    """Poll `check` until it gives something other than None or False (0 is an answer): that;
+    a failure naming `what` past the timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (found := check()) is not None and found is not False:
+            return found
+        time.sleep(0.02)
+    raise AssertionError(f"never: {what}")
+
+
+@pytest.mark.slow
+def test_media_keys_steer_the_player_over_mpris(tmp_path, routine, timeline):
+    samples = timeline.samples
+    ankle = chapter(timeline, "ankle-circle")
+    out = tmp_path / "out.raw"
+    with private_bus() as address:
+        player = subprocess.Popen(
+            fixture_player(write_routine(tmp_path)), stdin=subprocess.DEVNULL,
+            env={**file_device(tmp_path, out), "DBUS_SESSION_BUS_ADDRESS": address},
+        )  # fmt: skip
+        client = BusClient(address)
+        try:
+            _until(lambda: client.has_owner(BUS_NAME), "the player on the bus")
+
+            def heard_from(offset: int, after: int = 0) -> int:
+                def start() -> int | None:
+                    heard = reached_device(out)
+                    return play_start(heard[0], samples, offset, after) if heard else None
+
+                return _until(start, f"sample {offset} heard")
+
+            def title() -> str:
+                return client.get(BUS_NAME, PLAYER, "Metadata")[1]["xesam:title"][1]
+
+            intro = heard_from(0)
+            assert title() == "Intro"
+            assert client.get(BUS_NAME, PLAYER, "Metadata")[1]["xesam:album"][1] == routine.name
+            client.call(BUS_NAME, PLAYER, "Next")  # a headset's "next" button
+            drill = heard_from(ankle.start, intro + 1)
+            _until(lambda: title() == "Drill 1 of 2: Ankle circle", "the drill's title")
+            client.call(BUS_NAME, PLAYER, "PlayPause")
+            _until(lambda: client.get(BUS_NAME, PLAYER, "PlaybackStatus")[1] == "Paused", "paused")
+            client.call(BUS_NAME, PLAYER, "Stop")
+            assert player.wait(timeout=20) == 0
+        finally:
+            client.close()
+            player.kill()
+    (heard,) = reached_device(out)  # one opening, whatever the buttons did
+    assert_plays(heard, samples, [(0, intro), (ankle.start, drill)])

@@ -1,5 +1,6 @@
 """The terminal a session plays in: its keys, read one at a time, and the live line that shows
-where the session is. `play` decides whether there is a terminal to use at all."""
+where the session is. `play` decides whether there is a terminal to use at all, and adds the
+media controls of the desktop (MPRIS) when there is a session bus."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from rich.live import Live
 from rich.text import Text
 
 from coach.cli.consoles import err
+from coach.playback.devices import Displays, MergedKeys, NoKeys
 from coach.playback.outputs import open_output
 from coach.playback.player import Player
 
@@ -81,9 +83,12 @@ def play(timeline: Timeline | LiveTimeline, backend: str | None = None,
          stdin: TextIO | None = None) -> None:  # fmt: skip
     """Play a session through the audio output `backend` (default: PortAudio when installed):
     with keys and the live line when `stdin` is the terminal this process is in the foreground
-    of, straight through otherwise."""
+    of, and steered by media keys and headset buttons (MPRIS) when there is a session bus."""
+    from coach.playback.mpris import open_mpris  # jeepney only for the commands that play
+
     stdin = stdin if stdin is not None else sys.stdin
-    chosen = open_output(backend, timeline.until(0).format)
+    first = timeline.until(0)
+    chosen = open_output(backend, first.format)
     if chosen.fallback:
         err.print(f"coach: {chosen.fallback}; playing through simpleaudio, which opens the "
                   "device again for each part (install libportaudio2 for one stream).",
@@ -98,8 +103,14 @@ def play(timeline: Timeline | LiveTimeline, backend: str | None = None,
         )
     with ExitStack() as stack:
         stack.callback(chosen.output.close)
-        keys = stack.enter_context(TerminalKeys(stdin.fileno())) if interactive else None
-        display = stack.enter_context(LiveDisplay()) if interactive else None
+        media = open_mpris(first.script.routine)  # headset buttons and media keys, if a bus
+        if media is not None:
+            stack.callback(media.close)
+        terminal = stack.enter_context(TerminalKeys(stdin.fileno())) if interactive else None
+        live = stack.enter_context(LiveDisplay()) if interactive else None
+        keys = MergedKeys(terminal or NoKeys(), media) if media else terminal
+        displays = [d for d in (live, media) if d is not None]
+        display = Displays(*displays) if displays else None
         Player(timeline, chosen.output, keys=keys, display=display).run()
 
 

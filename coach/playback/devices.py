@@ -96,6 +96,39 @@ def quiet_stderr() -> Iterator[None]:
         os.close(devnull)
 
 
+class MergedKeys:
+    """Keys from several sources at once (the terminal's, the media controls'): the queued ones
+    are looked at without waiting, the first is read in short slices, so a key from any of
+    them waits at most one slice."""
+
+    SLICE = 0.02
+
+    def __init__(self, first: KeySource, *queued: KeySource) -> None:
+        self.first, self.queued = first, queued
+
+    def read(self, timeout: float) -> str | None:
+        deadline = time.monotonic() + timeout
+        while True:
+            for source in self.queued:
+                if (key := source.read(0)) is not None:
+                    return key
+            left = deadline - time.monotonic()
+            key = self.first.read(max(0.0, min(self.SLICE, left)))
+            if key is not None or left <= self.SLICE:
+                return key
+
+
+class Displays:
+    """Several displays shown the same status (the live line, the media controls)."""
+
+    def __init__(self, *displays: Display) -> None:
+        self.displays = displays
+
+    def show(self, status: Status) -> None:
+        for display in self.displays:
+            display.show(status)
+
+
 class NoKeys:
     """No terminal: no keys; reading just waits."""
 

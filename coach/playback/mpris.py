@@ -95,7 +95,7 @@ class _Properties:
         metadata = {
             "mpris:trackid": ("o", f"/org/coach/chapter/{number}"),
             "mpris:length": ("x", length),
-            "xesam:title": ("s", _part_title(status)),
+            "xesam:title": ("s", status.part),
             "xesam:album": ("s", self.routine_name),
             "xesam:artist": ("as", ["coach"]),
         }
@@ -132,14 +132,6 @@ class _Properties:
 
 def _microseconds(seconds: float) -> int:
     return round(seconds * 1_000_000)
-
-
-def _part_title(status: Status) -> str:
-    """The part playing as the live line heads it, without the set and rep, which change too
-    often for a track's title."""
-    if status.drill_number is None:
-        return status.chapter.title
-    return f"Drill {status.drill_number} of {status.drill_count}: {status.chapter.title}"
 
 
 def _introspection(properties: _Properties) -> str:

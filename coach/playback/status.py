@@ -26,12 +26,17 @@ class Status:
     estimated: bool = False
     """Whether `session_left` is an estimate: the session is still being made."""
 
+    @property
+    def part(self) -> str:
+        """The part playing ("Drill 3 of 9: Overhead lunge walk", "Intro"): the live line's
+        head, and a media player's track title."""
+        if self.drill_number is None:
+            return self.chapter.title
+        return f"Drill {self.drill_number} of {self.drill_count}: {self.chapter.title}"
+
     def render(self) -> str:
         """Two lines: where the session is, then the time left in the part and the session."""
-        if self.drill_number is None:
-            head = self.chapter.title
-        else:
-            head = f"Drill {self.drill_number} of {self.drill_count}: {self.chapter.title}"
+        head = self.part
         if self.set is not None:
             head += f" · set {self.set}"
         if self.rep is not None:
