@@ -6,16 +6,17 @@ Starts a private PulseAudio server (its own runtime folder, so it touches no oth
 sink at the session rate, a keep-alive stream of silence (so the sink renders in small blocks)
 and ALSA's `default` routed to it by libasound2-plugins. Then:
 
-- start-up: N times, plays a short beep through SimpleaudioOutput and times the call against the
+- start-up: N times, plays a short beep through simpleaudio and times the call against the
   moment its first sample reached the sink;
 - the session: plays the session (the built-in routine, `--only` some drills; real speech from
   the clip cache) with the Player, and finds every beep of the script in the recording by
   cross-correlation with the timeline's own samples. The error of a beep is when it sounded
   minus when the script says, after the play call; its spread is the timing error, its trend
   over the session the drift. The session is played as `coach play` plays it (`live.py`): a
-  chapter at a time until it is whole, then the rest as one buffer; the offset of the last
-  chapter's beeps from the first's, over the chapters between, is the drift per chapter, which
-  includes what each reopening of the device adds.
+  chapter at a time until it is whole, then the rest as one buffer, through the output
+  `--audio` names (PortAudio's one stream by default; the openings of the device are counted);
+  the offset of the last chapter's beeps from the first's, over the chapters between, is the
+  drift per chapter, which includes what each reopening of the device would add.
 
 A recorded sample is put on the monotonic clock by the arrival times of parec's chunks around
 it (the earliest bounds it), so times include parec's own small capture delay, and a sink
@@ -42,7 +43,9 @@ from coach.audio.tones import tone_samples
 from coach.compose.beeps import ToneKind
 from coach.compose.options import SessionOptions
 from coach.playback.devices import SimpleaudioOutput
+from coach.playback.outputs import BACKENDS, open_output
 from coach.playback.player import Player
+from coach.playback.stream import PortAudioOutput
 from coach.routine.loading import load_routine
 from coach.samples import SAMPLE_RATE
 from coach.session import open_session
@@ -163,13 +166,16 @@ def bench_startup(pulse: Pulse, runs: int) -> list[float]:
     return found
 
 
-def bench_session(pulse: Pulse, only: tuple[str, ...]) -> dict:
+def bench_session(pulse: Pulse, only: tuple[str, ...], backend: str) -> dict:
     routine = load_routine()
     session = open_session(routine, SessionOptions(only=only))
     timeline = session.timeline()  # the samples to find; the player makes its own, the same
     script = timeline.script
+    output = open_output(backend, timeline.format).output
     started = time.monotonic()  # the player's clock starts, and it calls play, microseconds later
-    Player(session.live(), SimpleaudioOutput()).run()
+    Player(session.live(), output).run()
+    output.close()
+    openings = output.openings if isinstance(output, PortAudioOutput) else None
     time.sleep(1.5)
     recording = pulse.recording()
     errors, times, chapters = [], [], []
@@ -190,6 +196,8 @@ def bench_session(pulse: Pulse, only: tuple[str, ...]) -> dict:
     steps = np.median(errors_ms[np.array(chapters) == last]) - np.median(
         errors_ms[np.array(chapters) == first])
     return {
+        "audio": backend,
+        "openings": openings,
         "session_seconds": script.duration,
         "beeps": sum(1 for e in script.events if e.kind == "beep"),
         "beeps_found": len(errors),
@@ -210,10 +218,12 @@ def main() -> None:
         "--only", default="", help="Drill ids of the session, comma-separated (default: all)."
     )
     parser.add_argument("--starts", type=int, default=10, help="Start-up measurements.")
+    parser.add_argument("--audio", default="portaudio", choices=BACKENDS,
+                        help="The output the session plays through (default: portaudio).")
     args = parser.parse_args()
     only = tuple(i for i in args.only.split(",") if i)
     with tempfile.TemporaryDirectory(prefix="coach-pulse-") as folder, Pulse(Path(folder)) as pulse:
-        os.environ.update(pulse.env)  # simpleaudio's ALSA `default` finds this server
+        os.environ.update(pulse.env)  # ALSA's `default` (PortAudio's, simpleaudio's) finds it
         startups_ms = [s * 1000 for s in bench_startup(pulse, args.starts)]
         result = {
             "startup_ms": {
@@ -221,7 +231,7 @@ def main() -> None:
                 "median": float(np.median(startups_ms)),
                 "max": float(np.max(startups_ms)),
             },
-            "session": bench_session(pulse, only),
+            "session": bench_session(pulse, only, args.audio),
         }
     args.out.write_text(json.dumps(result, indent=1))
     session = result["session"]
@@ -231,7 +241,8 @@ def main() -> None:
         f"max {result['startup_ms']['max']:.1f} ms ({len(startups_ms)} runs)"
     )
     print(
-        f"session of {session['session_seconds']:.0f} s, "
+        f"session of {session['session_seconds']:.0f} s through {session['audio']} "
+        f"({session['openings'] or 'a new'} opening(s) of the device), "
         f"{session['beeps_found']}/{session['beeps']} beeps found: "
         f"offset median {session['median_offset_ms']:.1f} ms, "
         f"error median {session['median_abs_error_ms']:.1f} ms, "

@@ -19,6 +19,7 @@ simpleaudio: samples are still to be heard.
 
 from __future__ import annotations
 
+import ctypes
 import threading
 import time
 from collections.abc import Callable
@@ -39,7 +40,27 @@ def load_portaudio() -> object:
     with quiet_stderr():
         import sounddevice
 
+    _quiet_alsa()
     return sounddevice
+
+
+_ALSA_ERROR = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int,
+                               ctypes.c_char_p)  # fmt: skip
+
+
+@_ALSA_ERROR
+def _ignore_alsa_error(file: bytes, line: int, function: bytes, err: int, fmt: bytes) -> None:
+    """ALSA's messages are dropped: PortAudio reports the errors that matter."""
+
+
+def _quiet_alsa() -> None:
+    """Keep ALSA from writing to standard error while the stream plays: a stream that waits for
+    a chapter still being made underruns, harmlessly, and ALSA would print a line over the
+    live line each time. Where there is no ALSA (macOS, Windows) there is nothing to quiet."""
+    try:
+        ctypes.CDLL("libasound.so.2").snd_lib_error_set_handler(_ignore_alsa_error)
+    except OSError:
+        pass
 
 
 class PortAudioOutput:

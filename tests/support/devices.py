@@ -73,7 +73,7 @@ def fixture_player(routine: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "support.devices", str(routine), *args]
 
 
-def _environment() -> dict[str, str]:
+def player_environment() -> dict[str, str]:
     """This environment with tests/ first on PYTHONPATH, for `fixture_player`."""
     path = os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")]))
     return {**os.environ, "PYTHONPATH": path}
@@ -111,7 +111,7 @@ def file_device(folder: Path, out: Path, slave: str = "{ type null }") -> dict[s
         "    truncate false\n"
         "}\n"
     )
-    return {**_environment(), "ALSA_CONFIG_PATH": str(config)}
+    return {**player_environment(), "ALSA_CONFIG_PATH": str(config)}
 
 
 def reached_device(out: Path) -> list[np.ndarray]:
@@ -153,7 +153,7 @@ def no_device(folder: Path) -> dict[str, str]:
     """The environment where ALSA's `default` is a sound card that does not exist."""
     config = folder / "asound-none.conf"
     config.write_text("pcm.!default { type hw card 7 }\n")
-    return {**_environment(), "ALSA_CONFIG_PATH": str(config)}
+    return {**player_environment(), "ALSA_CONFIG_PATH": str(config)}
 
 
 def main() -> None:
