@@ -25,4 +25,5 @@ test-fast: setup
 bench:
 	SETUP_BENCH=1 bash scripts/setup
 	$(PY) scripts/bench.py --json bench/results.json
-	$(PY) scripts/bench_tables.py bench/results.json docs/benchmarks.md
+	$(PY) scripts/bench_player.py bench/player.json
+	$(PY) scripts/bench_tables.py bench/results.json docs/benchmarks.md --player bench/player.json

@@ -75,6 +75,18 @@ def machine_line(results: dict) -> list[str]:
             f"({results['length_ratio']:.2f}× as long)."]
 
 
+def player_table(player: dict) -> list[str]:
+    """The session as heard at a real-time sink (scripts/bench_player.py's results)."""
+    s = player["session"]
+    openings = "a new one per piece" if s["openings"] is None else str(s["openings"])
+    rows = [[f"{minutes(s['session_seconds'])} through {s['audio']}", openings,
+             f"{s['beeps_found']} of {s['beeps']}", f"{s['median_abs_error_ms']:.1f} ms",
+             f"{s['worst_error_ms']:.1f} ms", f"{s['drift_over_session_ms']:.1f} ms",
+             f"{s['drift_per_chapter_ms']:.1f} ms"]]  # fmt: skip
+    return markdown(["session played", "device openings", "beeps found", "beep error (median)",
+                     "worst", "drift over the session", "per chapter"], "llrrrrr", rows)
+
+
 def tables(results: dict) -> dict[str, list[str]]:
     return {"machine": machine_line(results), "figures": figures_table(results),
             "engines": engines_table(results)}
@@ -84,7 +96,7 @@ def rewrite(page: str, filled: dict[str, list[str]]) -> str:
     """`page` with the lines between each pair of markers replaced by its table."""
     for name, lines in filled.items():
         between = re.compile(rf"(<!-- bench:{name} -->\n).*?(<!-- /bench:{name} -->)", re.S)
-        page, found = between.subn(lambda m: m[1] + "\n".join(lines) + "\n" + m[2],
+        page, found = between.subn(lambda m, lines=lines: m[1] + "\n".join(lines) + "\n" + m[2],
                                    page)
         if found != 1:
             raise SystemExit(f"bench_tables: the page needs one pair of `bench:{name}` markers, "
@@ -96,10 +108,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results", type=Path, help="the JSON that scripts/bench.py wrote")
     parser.add_argument("page", type=Path, help="the Markdown page to rewrite")
+    parser.add_argument("--player", type=Path, help="the JSON that scripts/bench_player.py wrote")
     args = parser.parse_args()
-    results = json.loads(args.results.read_text(encoding="utf-8"))
+    filled = tables(json.loads(args.results.read_text(encoding="utf-8")))
+    if args.player is not None:
+        filled["player"] = player_table(json.loads(args.player.read_text(encoding="utf-8")))
     page = args.page.read_text(encoding="utf-8")
-    args.page.write_text(rewrite(page, tables(results)), encoding="utf-8")
+    args.page.write_text(rewrite(page, filled), encoding="utf-8")
 
 
 if __name__ == "__main__":
