@@ -316,6 +316,9 @@ class Output:
     def busy(self) -> bool:
         return False
 
+    def heard(self) -> None:
+        return None
+
 
 def test_the_player_steered_over_the_bus(bus, client, tmp_path):
     """The player as it is, with an MprisPlayer as its keys and its display: paused from the

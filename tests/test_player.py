@@ -62,6 +62,9 @@ class Output:
     def busy(self) -> bool:
         return False  # like a file: takes every sample at once
 
+    def heard(self) -> None:
+        return None  # the clock says
+
 
 class Keys:
     """Presses each key at its time on the fake clock; reading moves the clock."""
@@ -290,6 +293,9 @@ def test_the_next_piece_is_made_while_one_plays(routine):
 
         def busy(self):
             return False
+
+        def heard(self):
+            return None
 
     class QuitAfterTwo:
         def read(self, timeout):

@@ -29,6 +29,9 @@ class AudioOutput(Protocol):
     def busy(self) -> bool:
         """Whether the last `play` is still sounding."""
 
+    def heard(self) -> int | None:
+        """Frames of the last `play` heard so far; None for an output that cannot say."""
+
     def close(self) -> None:
         """Stop, and let go of the device; returns once it is closed."""
 
@@ -76,6 +79,10 @@ class SimpleaudioOutput:
 
     def busy(self) -> bool:
         return self._playing is not None and self._playing.is_playing()
+
+    def heard(self) -> None:
+        """simpleaudio does not say where it is."""
+        return None
 
     def close(self) -> None:
         self.stop()

@@ -6,9 +6,11 @@ chapter's end when the next one is not ready. Within a piece nothing is slept be
 so the session cannot drift. The output is PortAudio's one stream (stream.py), which takes each
 piece after the last without a sample between, or simpleaudio, which opens the device for each
 piece: every chapter ends in the voice's silence (with music, the bed is ducked there), so the
-moment it reopens never falls inside a sound. The position is kept on a monotonic clock,
-started again with every piece; pause stops the output and remembers the offset, and every
-jump (resume, next, restart) starts a piece at a sample offset.
+moment it reopens never falls inside a sound. The position is what the output says it has
+played (the stream: the samples handed to the device less what it still holds), or, where it
+cannot say (simpleaudio), kept on a monotonic clock started again with every piece; pause
+stops the output and remembers the offset, and every jump (resume, next, restart) starts a
+piece at a sample offset.
 
 The audio output, the clock, the key source and the display are injected: the command line
 hands in a terminal's keys and its live line, tests their stand-ins.
@@ -74,10 +76,15 @@ class Player:
         return self.timeline.script
 
     def position(self) -> int:
-        """The sample playing now, by the clock."""
+        """The sample playing now: as far as the output says it has played this piece, or by
+        the clock from when the piece was handed to it, for an output that cannot say."""
         if self.paused:
             return self._offset
-        elapsed = round((self.clock() - self._started) * self.timeline.sample_rate)
+        frames = self.output.heard()
+        if frames is None:
+            elapsed = round((self.clock() - self._started) * self.timeline.sample_rate)
+        else:
+            elapsed = frames // self.timeline.format.frames_per_sample
         return min(self._piece_end, self._offset + elapsed)
 
     def run(self) -> None:

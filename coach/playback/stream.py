@@ -84,6 +84,8 @@ class PortAudioOutput:
         self._failure: BaseException | None = None
         self._heard_until = 0.0
         """When, by the clock, the device will have played all it was handed."""
+        self._latency = 0.0
+        """Seconds between a write and the speaker, as the device reports it."""
         self.openings = 0
         """How often the device was opened: one for a whole session."""
 
@@ -111,6 +113,14 @@ class PortAudioOutput:
         self._raise_failure()
         with self._changed:
             return self._at < len(self._pcm) or self.clock() < self._heard_until
+
+    def heard(self) -> int:
+        """Frames of the last `play` heard so far: those handed to the device, less those it
+        still holds by the clock and its own latency (what it reports)."""
+        with self._changed:
+            heard_at = self._heard_until + self._latency  # when the last frame handed is heard
+            in_flight = round(max(0.0, heard_at - self.clock()) * self.sample_rate)
+            return max(0, self._at // self._frame - in_flight)
 
     def close(self) -> None:
         """Let the device play what it holds, then close it; returns once it is closed."""
@@ -142,6 +152,7 @@ class PortAudioOutput:
                 self._stream.start()
         except (sd.PortAudioError, ValueError) as e:
             raise AudioDeviceError(f"No audio device could be opened ({e}).") from None
+        self._latency = self._stream.latency
         self.openings += 1
         self._writer = threading.Thread(target=self._write_all, daemon=True)
         self._writer.start()
