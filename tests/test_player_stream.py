@@ -181,6 +181,11 @@ def test_media_keys_steer_the_player_over_mpris(tmp_path, routine, timeline):
             client.call(BUS_NAME, PLAYER, "Next")  # a headset's "next" button
             drill = heard_from(ankle.start, intro + 1)
             _until(lambda: title() == "Drill 1 of 2: Ankle circle", "the drill's title")
+            metadata = client.get(BUS_NAME, PLAYER, "Metadata")[1]
+            position = client.get(BUS_NAME, PLAYER, "Position")
+            assert position[0] == "x" and 0 <= position[1] <= metadata["mpris:length"][1]
+            client.call(BUS_NAME, PLAYER, "Previous")  # "previous": the drill again
+            again = heard_from(ankle.start, drill + 1)
             client.call(BUS_NAME, PLAYER, "PlayPause")
             _until(lambda: client.get(BUS_NAME, PLAYER, "PlaybackStatus")[1] == "Paused", "paused")
             client.call(BUS_NAME, PLAYER, "Stop")
@@ -189,7 +194,7 @@ def test_media_keys_steer_the_player_over_mpris(tmp_path, routine, timeline):
             client.close()
             player.kill()
     (heard,) = reached_device(out)  # one opening, whatever the buttons did
-    assert_plays(heard, samples, [(0, intro), (ankle.start, drill)])
+    assert_plays(heard, samples, [(0, intro), (ankle.start, drill), (ankle.start, again)])
 
 
 @pytest.mark.slow
