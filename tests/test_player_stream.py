@@ -106,6 +106,7 @@ def test_simpleaudio_opens_the_device_for_each_part_when_asked(tmp_path, routine
     assert "PortAudio" not in played.stderr  # asked for: no word of a fallback
 
 
+@pytest.mark.slow
 def test_without_portaudio_it_falls_back_to_simpleaudio_and_says_so(tmp_path, routine):
     """A `sounddevice` that cannot load PortAudio, as on a machine without libportaudio2."""
     missing = tmp_path / "no-portaudio"
