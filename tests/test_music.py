@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import shutil
 import wave
-from pathlib import Path
 
 import numpy as np
 import pytest
 from mutagen.id3 import ID3
 from support.audio import assert_beeps_on_time, decode, ebur128
-from support.music import TONES, gaps, music_db, noisy_folder, probe_folder, tone_db
+from support.fixtures import music_folder, noisy_music  # noqa: F401 - module fixtures
+from support.music import (
+    TONES,
+    gaps,
+    music_db,
+    tone_db,
+)
 from support.routines import routine_bytes
 from support.stand_in import StandInSpeech
 
@@ -36,15 +41,6 @@ ROUTINE = routine_bytes("side-lunge-and-calf-raise.yaml")
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
 
-
-@pytest.fixture(scope="module")
-def music(tmp_path_factory) -> Path:
-    return probe_folder(tmp_path_factory.mktemp("music"))
-
-
-@pytest.fixture(scope="module")
-def noisy(tmp_path_factory) -> Path:
-    return noisy_folder(tmp_path_factory.mktemp("noisy"))
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,11 @@ import pytest
 from mutagen.id3 import ID3
 from support.audio import ebur128, ffprobe_chapters
 from support.devices import file_device, fixture_player, reached_device
-from support.music import SESSION_SECONDS, make_track, noisy_folder, probe_folder
+from support.fixtures import music_folder, noisy_music  # noqa: F401 - module fixtures
+from support.music import (
+    SESSION_SECONDS,
+    make_track,
+)
 from support.routines import copy_routine, routine_bytes
 from support.runners import COACH, coach
 
@@ -30,15 +34,6 @@ pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ff
 MINI = "one-calf-few-seconds.yaml"
 """A routine whose session lasts a few seconds, for the tests that play one in real time."""
 
-
-@pytest.fixture(scope="module")
-def music(tmp_path_factory) -> Path:
-    return probe_folder(tmp_path_factory.mktemp("music"))
-
-
-@pytest.fixture(scope="module")
-def noisy(tmp_path_factory) -> Path:
-    return noisy_folder(tmp_path_factory.mktemp("noisy"))
 
 
 # --- the bed is made once ---------------------------------------------------------------

@@ -7,7 +7,13 @@ import re
 import time
 
 import pytest
-from support.devices import chapter, rep_sets, seconds, session, write_routine
+from support.devices import (
+    chapter,
+    rep_sets,
+    seconds,
+    session,
+)
+from support.fixtures import player_routine, player_timeline  # noqa: F401 - module fixtures
 from support.routines import routine_bytes
 
 from coach.cli.terminal import live_line
@@ -16,20 +22,8 @@ from coach.compose.script import ChapterKind
 from coach.errors import OptionError
 from coach.playback.player import Player
 from coach.playback.status import Status, resume_offset, status_at
-from coach.routine.loading import load_routine
 from coach.routine.model import find_drill
 from coach.samples import SAMPLE_RATE
-
-
-@pytest.fixture(scope="module")
-def routine(tmp_path_factory):
-    return load_routine(write_routine(tmp_path_factory.mktemp("routine")))
-
-
-@pytest.fixture(scope="module")
-def timeline(routine):
-    return session(routine).timeline()
-
 
 # --- fakes -------------------------------------------------------------------------
 

@@ -23,22 +23,12 @@ from support.devices import (
     session,
     write_routine,
 )
+from support.fixtures import player_routine, player_timeline  # noqa: F401 - module fixtures
 from support.pulse import pulse_sink
 from support.terminal import Terminal
 
 from coach.playback.mpris import BUS_NAME, PLAYER
-from coach.routine.loading import load_routine
 from coach.samples import SAMPLE_RATE
-
-
-@pytest.fixture(scope="module")
-def routine(tmp_path_factory):
-    return load_routine(write_routine(tmp_path_factory.mktemp("routine")))
-
-
-@pytest.fixture(scope="module")
-def timeline(routine):
-    return session(routine).timeline()
 
 
 @pytest.mark.slow
