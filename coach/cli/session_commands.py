@@ -80,13 +80,15 @@ def _clock(seconds: float) -> str:
 def export(
     session: Session,
     destination: Annotated[
-        str, typer.Argument(metavar="OUT", help="Output file: .mp3, .wav, .ogg or .m4a.")
+        str,
+        typer.Argument(metavar="OUT", help="Output file: .mp3, .wav, .ogg, .m4a, or .html (a "
+                       "page that plays the session on a phone)."),
     ] = "session.mp3",
     captions: Annotated[
         str | None, typer.Option(help="Also write captions: .srt, .vtt or .lrc.")
     ] = None,
 ) -> None:
-    """Export the session as an audio file (MP3 with chapters by default)."""
+    """Export the session as an audio file (MP3 with chapters by default) or a phone page."""
     from coach.output.export import audio_path, check_captions, export_timeline
 
     # Refuse a bad destination before rendering anything: never over the user's own files.
@@ -106,7 +108,8 @@ def export(
             bar(done, total)
 
     try:  # written as it is made: encoding overlaps rendering
-        result = export_timeline(session.live(), path, progress=report, captions=captions_path)
+        result = export_timeline(session.live(), path, progress=report, captions=captions_path,
+                                 routine=session.routine)
     finally:
         if bar is not None:
             bar.close()

@@ -75,6 +75,20 @@ INTRO_ID, OUTRO_ID = "_intro", "_outro"
 """The intro's and outro's chapter ids: a drill id has no "_", so a drill may be called intro."""
 
 
+PREVIOUS_WINDOW = 2.0
+"""Seconds within which a second "previous" goes to the chapter before, not to the start of this
+one: in the player and on the phone page alike."""
+
+
+def part_title(title: str, drill_number: int | None, drill_count: int) -> str:
+    """What a part of the session is called where it plays ("Drill 3 of 9: Overhead lunge walk",
+    "Intro"): the live line's head, a media player's track title, the phone page's heading.
+    `drill_number` is None for the intro and the outro."""
+    if drill_number is None:
+        return title
+    return f"Drill {drill_number} of {drill_count}: {title}"
+
+
 @dataclass(frozen=True)
 class Chapter:
     """A stretch of the session: the intro, one drill (with the rest after it), or the outro."""

@@ -1,5 +1,5 @@
-"""The exporter: a session to an audio file (by default MP3 with ID3 tags and chapters);
-captions.
+"""The exporter: a session to an audio file (by default MP3 with ID3 tags and chapters), or to
+a phone page (page.py) that plays it offline; captions.
 
 Every file is written beside its destination under a hidden temporary name, checked, and renamed
 over it only once complete, so an interrupted or failed export leaves the destination as it
@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 from coach.compose.script import EventKind, Script
 from coach.errors import ExportError, UsageError
 from coach.output.encode import ENCODERS, Source, encode, no_space, write_wav
+from coach.output.page import page_data, write_page
+from coach.routine.model import Routine
 from coach.system import ffmpeg
 from coach.system.atomic import written_together
 from coach.system.leftovers import own_name, own_names, sweep
@@ -30,7 +32,9 @@ from coach.system.progress import Progress
 if TYPE_CHECKING:
     from coach.audio.timeline import Timeline
 
-FORMATS = (".mp3", ".wav", ".ogg", ".m4a")
+PAGE = ".html"
+"""The phone page: the MP3 inside one HTML file (page.py)."""
+FORMATS = (".mp3", ".wav", ".ogg", ".m4a", PAGE)
 CAPTION_FORMATS = (".srt", ".vtt", ".lrc")
 ARTIST = "coach"
 PART_NAME_CHARS = 200
@@ -69,21 +73,23 @@ def audio_path(out: str | Path, protect: Protected = ()) -> Path:
             f"Cannot export to {path.name}: unknown extension {path.suffix!r}. "
             f"Use one of {', '.join(FORMATS)}."
         )
-    if fmt in ENCODERS:
+    if fmt in ENCODERS or fmt == PAGE:
         ffmpeg.located(f"Exporting {fmt}", "export to .wav, which needs no ffmpeg", ExportError)
     _check_folder(path)
     return path
 
 
 def export_timeline(
-    source: Source, out: Path, *, progress: Progress | None = None, captions: Path | None = None
-) -> ExportResult:
+    source: Source, out: Path, *, progress: Progress | None = None, captions: Path | None = None,
+    routine: Routine | None = None,
+) -> ExportResult:  # fmt: skip
     """Write the session to `out` in the format of its extension (see `audio_path`), and its
     `captions` (see `check_captions`) when given: both or neither.
 
     `source` may be a session still being made: it is written, and encoded, as it is made.
     `progress` is called once the session is whole, with (samples written, samples of the
     session), and once more with both the session's length when the files are in place.
+    `routine` is the session's: a phone page shows its drills' instructions and cues.
     """
     path = audio_path(out)
     targets = [path] if captions is None else [path, check_captions(captions)]
@@ -92,6 +98,8 @@ def export_timeline(
         if fmt == ".wav":
             with open(parts[0], "wb") as file:
                 whole = write_wav(source, file, report)
+        elif fmt == PAGE:
+            whole = _write_page(source, parts[0], path, routine, report)
         else:
             metadata = functools.partial(_ffmetadata, fmt=fmt)
             whole = encode(source, parts[0], fmt, metadata, report)
@@ -99,6 +107,23 @@ def export_timeline(
             _write_text(parts[1], _caption_text(whole.script, targets[1]))
     report(whole.script.length, whole.script.length)
     return ExportResult(path, whole.script.duration, path.stat().st_size, whole.script)
+
+
+def _write_page(
+    source: Source, part: Path, path: Path, routine: Routine | None, report: Progress
+) -> Timeline:
+    """The phone page for `path` into `part`: the session encoded as an MP3 (with its tags and
+    chapters, as `.mp3` writes it) into `part`, which then moves aside, under another own
+    temporary name, while the page is written from it. Returns the whole timeline."""
+    whole = encode(source, part, ".mp3", functools.partial(_ffmetadata, fmt=".mp3"), report)
+    audio = part.with_name(own_name(f".{_part_stem(path)}.", ".part"))
+    os.replace(part, audio)
+    try:
+        with open(audio, "rb") as mp3, open(part, "xb") as page:
+            write_page(page, page_data(whole.script, routine, ARTIST), mp3)
+    finally:
+        audio.unlink(missing_ok=True)
+    return whole
 
 
 def write_captions(script: Script, out: Path) -> Path:

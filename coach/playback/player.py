@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from coach.audio.timeline import Timeline
-from coach.compose.script import Script
+from coach.compose.script import PREVIOUS_WINDOW, Script
 from coach.playback.devices import AudioOutput, Display, KeySource, NoKeys
 from coach.playback.status import chapter_index, resume_offset, status_at
 
@@ -37,8 +37,6 @@ DRAIN_TICK = 0.002
 """Seconds between two looks at the device as a piece ends: the next starts this soon after."""
 MAX_PIECE_BYTES = 128 << 20
 """A piece holds at most this much: 50 minutes of voice, 12 of voice and music."""
-PREVIOUS_WINDOW = 2.0
-"""Seconds within which a second `p` goes to the drill before."""
 
 
 # --- the player ----------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from coach.compose.script import Chapter, ChapterKind, Script
+from coach.compose.script import Chapter, ChapterKind, Script, part_title
 
 
 @dataclass(frozen=True)
@@ -30,9 +30,7 @@ class Status:
     def part(self) -> str:
         """The part playing ("Drill 3 of 9: Overhead lunge walk", "Intro"): the live line's
         head, and a media player's track title."""
-        if self.drill_number is None:
-            return self.chapter.title
-        return f"Drill {self.drill_number} of {self.drill_count}: {self.chapter.title}"
+        return part_title(self.chapter.title, self.drill_number, self.drill_count)
 
     def render(self) -> str:
         """Two lines: where the session is, then the time left in the part and the session."""
