@@ -344,7 +344,7 @@ def test_coach_export_volume_lowers_the_level_without_rendering_again(tmp_path):
 
 
 BAD_TARGETS = [
-    (("session.flac",), 2, "'.flac'. Use one of .mp3, .wav, .ogg, .m4a."),
+    (("session.flac",), 2, "'.flac'. Use one of .mp3, .wav, .ogg, .m4a, .html."),
     (("session.mp3", "--captions", "c.txt"), 2, "Use one of .srt, .vtt, .lrc."),
     (("nowhere/session.wav",), 1, "Cannot write nowhere/session.wav: the folder nowhere does not"),
     (("",), 2, "The name of the output file is empty; give one, e.g. session.mp3."),

@@ -83,8 +83,9 @@ one: in the player and on the phone page alike."""
 def part_title(title: str, drill_number: int | None, drill_count: int) -> str:
     """What a part of the session is called where it plays ("Drill 3 of 9: Overhead lunge walk",
     "Intro"): the live line's head, a media player's track title, the phone page's heading.
-    `drill_number` is None for the intro and the outro."""
-    if drill_number is None:
+    `drill_number` is None for the intro and the outro; a session of one drill says its name
+    alone, as the voice does."""
+    if drill_number is None or drill_count == 1:
         return title
     return f"Drill {drill_number} of {drill_count}: {title}"
 

@@ -101,6 +101,7 @@
     const line = lineAt(t, chapter);
     setText("line", line.text);
     $("line").classList.toggle("said", line.said);
+    $("instructions").hidden = line.text === chapter.instructions;  // shown once is enough
     if (!dragging) $("seek").value = String(t);
     setText("elapsed", clock(t));
   }
