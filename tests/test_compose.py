@@ -16,6 +16,7 @@ from coach.compose.script import INTRO_ID, OUTRO_ID, ChapterKind, EventKind
 from coach.compose.track import BEEP_GAP
 from coach.compose.wording import set_sentence
 from coach.errors import NoDrillsLeftError, OptionError
+from coach.language.catalogue import language
 from coach.routine.loading import load_routine, parse_routine
 from coach.samples import SAMPLE_RATE, to_samples
 
@@ -288,7 +289,7 @@ def test_bad_options_are_refused_without_naming_a_flag(options, message):
 
 def test_set_sentence():
     routine = load_routine()
-    sentences = {d.id: set_sentence(d, d.rep_count()) for d in routine.drills}
+    sentences = {d.id: set_sentence(d, d.rep_count(), language("en")) for d in routine.drills}
     assert sentences["walking-butt-kick"] == "5 reps each side, alternating sides, hold 1 second."
     assert sentences["squat-to-stand"] == "10 reps, hold 2 seconds."
     assert sentences["hanging-twist"] == "12 reps each side, one side at a time."

@@ -133,7 +133,7 @@ def test_the_largest_file_is_refused_within_a_second(tmp_path):
 def test_a_valid_file_passes_check(tmp_path):
     path = write_case(tmp_path, HEAD + DRILL + "    sides: alternate\n    hold_seconds: 0\n")
     result, _ = run_cli("check", str(path))
-    assert (result.exit_code, result.stdout) == (0, f"{path}: OK, 1 drills.\n")
+    assert (result.exit_code, result.stdout) == (0, f"{path}: OK, 1 drill.\n")
 
 
 def test_debug_shows_the_traceback(tmp_path):

@@ -1,9 +1,11 @@
 """The pass that turns written text into what is said, table-tested."""
+
 from __future__ import annotations
 
 import pytest
 
 from coach.compose.wording import count_phrase
+from coach.language.catalogue import language
 from coach.tts.speakable import decimal_words, number_words, ordinal_words, speakable
 
 
@@ -69,4 +71,4 @@ def test_decimal_words():
      (None, 10, True, "Last one.")],
 )  # fmt: skip
 def test_counts_sound_like_a_coach(side, rep, last, text):
-    assert count_phrase(side, rep, last) == text
+    assert count_phrase(side, rep, last, language("en")) == text

@@ -46,7 +46,8 @@ BAD_INPUT = (RoutineError, UsageError, OptionError, NoDrillsLeftError, SessionTo
 
 FLAGS = {"only": "--only", "skip": "--skip", "without": "--without", "rest_seconds": "--rest",
          "pace": "--pace", "volume": "--volume", "cache_dir": "--cache-dir", "music": "--music",
-         "music_duck": "--music-duck", "music_level": "--music-level"}  # fmt: skip
+         "music_duck": "--music-duck", "music_level": "--music-level",
+         "language": "--language"}  # fmt: skip
 """The flag of each session option, by the name the session gives it in an OptionError
 (tests/test_layers.py checks that every name an OptionError is raised with is here)."""
 

@@ -18,12 +18,14 @@ from coach.cli.failures import command
 from coach.cli.progress import ProgressBar, progress_bar
 from coach.compose.options import SessionOptions
 from coach.errors import UsageError, excerpt
+from coach.language.catalogue import known_tags
 from coach.music.bed import DEFAULT_DUCK_DB, DEFAULT_LEVEL_DB, MusicChoice
 from coach.session import Session, open_session
 from coach.system.paths import user_path
 from coach.tts import DEFAULT_ENGINE, ENGINES, VoiceSettings
 
 ENGINE_HELP = f"Speech engine: {', '.join(ENGINES)} (default {DEFAULT_ENGINE})."
+LANGUAGES = ", ".join(known_tags())
 CacheDirOption = Annotated[
     str | None,
     typer.Option(help="Clip cache folder (default: $COACH_CACHE_DIR or ./audio_cache)."),
@@ -55,6 +57,8 @@ OPTIONS: dict[str, tuple[Any, Any]] = {
     "brief": (_option(bool, "Name, set and counts only; no instructions or cues."),
               _DEFAULTS.brief),
     "lower": (_option(bool, "Use the lower end of rep ranges."), _DEFAULTS.lower),
+    "language": (_option(str | None, f"The language the coach speaks, over the routine's own: "
+                         f"{LANGUAGES}."), None),
     "engine": (_option(str, ENGINE_HELP), DEFAULT_ENGINE),
     "voice": (_option(str | None,
                       "Voice id (see `coach voices`); for piper also a path to a .onnx voice."),
@@ -75,7 +79,7 @@ OPTIONS: dict[str, tuple[Any, Any]] = {
 annotation and its default."""
 
 REHEARSAL_OPTIONS = (
-    "routine", "pace", "lower", "engine", "voice", "rate", "volume", "cache_dir", "music",
+    "routine", "pace", "lower", "language", "engine", "voice", "rate", "volume", "cache_dir", "music",
     "shuffle", "seed", "music_duck", "music_level",
 )  # fmt: skip
 """What `rehearse` takes: a rehearsal is one set of one drill, so no drill choice, rest or
@@ -106,6 +110,7 @@ def make_session(chosen: dict[str, Any], show_progress: bool, rehearse: bool = F
         brief=chosen["brief"],
         lower=chosen["lower"],
         rehearse=rehearse,
+        language=chosen["language"],
     )
     music = chosen["music"]
     if music is None and (chosen["shuffle"] or chosen["seed"] is not None):

@@ -14,7 +14,8 @@ from rich.text import Text
 from coach.cli.app import app
 from coach.cli.consoles import out
 from coach.cli.failures import command
-from coach.cli.options import RoutineOption
+from coach.cli.options import LANGUAGES, RoutineOption
+from coach.language.catalogue import DEFAULT_LANGUAGE
 from coach.routine.fields import json_schema
 from coach.routine.loading import write_starter_routine
 from coach.routine.model import Drill
@@ -74,14 +75,20 @@ def drills(
 def check(file: Annotated[Path, typer.Argument(help="The routine file to validate.")]) -> None:
     """Validate a routine file."""
     loaded = read_routine(file)
-    out.print(f"{file}: OK, {len(loaded.drills)} drills.", markup=False)
+    count = len(loaded.drills)
+    out.print(f"{file}: OK, {count} drill{'' if count == 1 else 's'}.", markup=False)
 
 
 @app.command()
 @command
-def new(file: Annotated[Path, typer.Argument(help="The routine file to create.")]) -> None:
+def new(
+    file: Annotated[Path, typer.Argument(help="The routine file to create.")],
+    language: Annotated[
+        str, typer.Option(help=f"The language of its texts, which the coach speaks: {LANGUAGES}.")
+    ] = DEFAULT_LANGUAGE,
+) -> None:
     """Write a commented starter routine to FILE (never over an existing file)."""
-    write_starter_routine(file)
+    write_starter_routine(file, spoken=language)
     out.print(f"Wrote {file}: a starter routine. Edit it, then `coach check {file}`.", markup=False)
 
 

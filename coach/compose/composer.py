@@ -27,8 +27,9 @@ from coach.compose.script import (
 )
 from coach.compose.timed_sets import lay_timed_set
 from coach.compose.track import BEAT, GAP, SpeechLength, Track
-from coach.compose.wording import list_phrase, plural, set_sentence
+from coach.compose.wording import list_phrase, set_sentence
 from coach.errors import RoutineError, SessionTooLongError
+from coach.language.catalogue import language
 from coach.routine.model import MAX_SESSION_SECONDS, Drill, Routine
 from coach.samples import SAMPLE_RATE, to_samples
 
@@ -72,7 +73,8 @@ def compose(
     """
     session = session_routine(routine, options)
     minutes = check_length(routine, options) / SAMPLE_RATE / 60
-    return _Composer(session, options, Track(speech_length), chapter_done).run(minutes)
+    track = Track(speech_length, language(session.language))
+    return _Composer(session, options, track, chapter_done).run(minutes)
 
 
 def estimated_length(text: str) -> int:
@@ -96,9 +98,9 @@ def check_length(routine: Routine, options: SessionOptions = OWN_OPTIONS) -> int
     naming the file and what makes it long when the routine's own session is too long;
     SessionTooLongError when the options make it so. Cached: a session needs it when it opens
     and each time it is composed."""
-    track = Track(estimated_length)
-    composer = _Composer(session_routine(routine, options), options, track,
-                         limit=to_samples(MAX_SESSION_SECONDS))  # fmt: skip
+    session = session_routine(routine, options)
+    track = Track(estimated_length, language(session.language))
+    composer = _Composer(session, options, track, limit=to_samples(MAX_SESSION_SECONDS))
     try:
         return composer.run(minutes=0).length  # the number said is not known yet: 2 characters
     except _PastLimit as past:
@@ -131,13 +133,14 @@ class _Composer:
 
     def __post_init__(self) -> None:
         self.rep_sets = RepSetLayout(self.track, self.options)
+        self.words = self.track.words
 
     def run(self, minutes: float) -> Script:
         """The whole script, the intro saying the session lasts about `minutes`."""
         self.track.cursor = LEAD_IN
         self.intro(minutes)
         self.within_limit("the intro")
-        self.chapter_end(INTRO_ID, "Intro", 0, ChapterKind.INTRO)
+        self.chapter_end(INTRO_ID, self.words.say("intro"), 0, ChapterKind.INTRO)
         rounds = self.routine.rounds
         for round_number in range(1, rounds + 1):
             self.track.round = round_number if rounds > 1 else None
@@ -148,7 +151,8 @@ class _Composer:
         self.outro()
         self.track.cursor += TAIL
         self.within_limit("the outro")
-        return self.chapter_end(OUTRO_ID, "Outro", outro_start, ChapterKind.OUTRO, last=True)
+        outro = self.words.say("outro")
+        return self.chapter_end(OUTRO_ID, outro, outro_start, ChapterKind.OUTRO, last=True)
 
     def chapter_end(
         self, id: str, title: str, start: int, kind: ChapterKind, last: bool = False
@@ -175,43 +179,44 @@ class _Composer:
             raise _PastLimit(where + rounds)
 
     def intro(self, minutes: float) -> None:
-        say, pause, drills = self.track.say, self.track.pause, self.routine.drills
+        say, pause, words = self.track.say, self.track.pause, self.words
+        drills = self.routine.drills
         if self.options.rehearse:
-            say(f"Rehearsal: {drills[0].name}.")
+            say(words.say("rehearsal", name=drills[0].name))
             pause()
             return
-        say(f"{self.routine.name}.")
+        say(words.say("named", name=self.routine.name))
         pause()
-        say(f"{plural(len(drills), 'drill')}, about {plural(max(1, round(minutes)), 'minute')}.")
+        say(words.say("session_size", drills=words.count("drills", len(drills)),
+                      minutes=words.count("minutes", max(1, round(minutes)))))  # fmt: skip
         equipment = list(dict.fromkeys(e for d in drills for e in d.equipment))
         if equipment:
             pause()
-            say(f"Have ready: {list_phrase(equipment)}.")
+            say(words.say("have_ready", items=list_phrase(equipment, words)))
         pause()
 
     def outro(self) -> None:
         self.track.pause()
-        self.track.say(
-            "Rehearsal done."
-            if self.options.rehearse
-            else "That's the warm-up done. Have a great run."
-        )
+        self.track.phrase("rehearsal_done" if self.options.rehearse else "done")
 
     def drill(self, number: int, drill: Drill) -> None:
         """One drill in one round: its name, how to do it, its sets, and the rest after it."""
         track, drills, rounds = self.track, self.routine.drills, self.routine.rounds
         start, total, round_under_way = track.cursor, len(drills), track.round
+        words = self.words
         if round_under_way and round_under_way > 1 and number == 1:
-            track.say(f"Round {round_under_way} of {rounds}.", drill.id)
+            track.say(words.say("round_of", number=round_under_way, total=rounds), drill.id)
             track.pause()
         if not self.options.rehearse:  # a rehearsal's intro has named the drill
-            title = drill.name if total == 1 else f"Drill {number} of {total}: {drill.name}"
-            track.say(f"{title}.", drill.id)
+            title = drill.name if total == 1 else words.say(
+                "drill_of", number=number, total=total, name=drill.name)  # fmt: skip
+            track.say(words.say("named", name=title), drill.id)
             track.pause()
         if not self.options.brief and (round_under_way or 1) == 1:  # said in the first round
             track.say(drill.instructions, drill.id)
             track.pause()
-        track.say(set_sentence(drill, drill.rep_count(self.options.lower), drill.sets), drill.id)
+        reps = drill.rep_count(self.options.lower)
+        track.say(set_sentence(drill, reps, words, drill.sets), drill.id)
         track.pause()
         cues = () if self.options.brief else drill.cues
         where = f"drill {number} of {total} ({drill.id})"
@@ -231,15 +236,16 @@ class _Composer:
             self.rest(drill, drills[0], self.routine.round_rest)
         self.within_limit(where)
         chapter_id = drill.id if round_under_way is None else f"{drill.id}_{round_under_way}"
-        title = drill.name if round_under_way is None else f"{drill.name}, round {round_under_way}"
+        title = drill.name if round_under_way is None else words.say(
+            "chapter_round", name=drill.name, number=round_under_way)  # fmt: skip
         self.chapter_end(chapter_id, title, start, ChapterKind.DRILL)
 
     def set_rest(self, drill: Drill, set_number: int) -> None:
         """Between sets: "Rest.", then "Set 2 of 3." so that the count-in starts when the rest
         is over."""
         track, rest_start = self.track, self.track.cursor
-        track.say("Rest.", drill.id)
-        announce = f"Set {set_number} of {drill.sets}."
+        track.phrase("rest", drill.id)
+        announce = self.words.say("set_of", number=set_number, total=drill.sets)
         rest_over = rest_start + to_samples(self.routine.set_rest(drill))
         track.cursor = max(track.cursor + GAP, rest_over - track.speech_length(announce) - GAP)
         track.say(announce, drill.id)
@@ -248,13 +254,14 @@ class _Composer:
     def rest(self, drill: Drill, following: Drill, rest: float) -> None:
         """Rest between drills: "Rest. Next up: ...", equipment, a count-out, the rest-over beep."""
         track, rest_start = self.track, self.track.cursor
-        track.say("Rest." if rest else "Next drill.", drill.id)
+        words = self.words
+        track.phrase("rest" if rest else "next_drill", drill.id)
         track.pause()
-        track.say(f"Next up: {following.name}.", drill.id)
+        track.say(words.say("next_up", name=following.name), drill.id)
         needed = [e for e in following.equipment if e not in drill.equipment]
         if needed:
             track.pause()
-            track.say(f"You'll need the {list_phrase(needed)}.", drill.id)
+            track.say(words.say("you_will_need", items=list_phrase(needed, words)), drill.id)
         track.cursor = max(track.cursor + GAP, rest_start + to_samples(rest) - 3 * BEAT)
         track.count_down(drill.id, ToneKind.REST_OVER)
         track.pause()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from coach.errors import NoDrillsLeftError, OptionError, exact
+from coach.language.catalogue import UnknownLanguageError, known_tags, language
 from coach.routine.model import Drill, Routine, loose_key
 
 PACE_RANGE = (0.5, 3.0)
@@ -32,6 +33,8 @@ class SessionOptions:
     """Use the lower end of rep ranges."""
     rehearse: bool = False
     """Teach one drill: full instructions, every cue before the set, one guided set."""
+    language: str | None = None
+    """The language the coach speaks, over the routine's own (a tag: "de", "en-GB")."""
 
 
 def session_routine(routine: Routine, options: SessionOptions) -> Routine:
@@ -45,7 +48,8 @@ def session_routine(routine: Routine, options: SessionOptions) -> Routine:
     chosen_rest = options.rest_seconds
     rest = routine.rest_seconds if chosen_rest is None else chosen_rest
     rounds = 1 if options.rehearse else routine.rounds
-    return replace(routine, drills=drills, rest_seconds=rest, rounds=rounds)
+    spoken = routine.language if options.language is None else language(options.language).tag
+    return replace(routine, drills=drills, rest_seconds=rest, rounds=rounds, language=spoken)
 
 
 def select_drills(routine: Routine, options: SessionOptions) -> list[Drill]:
@@ -88,6 +92,15 @@ def check_options(options: SessionOptions) -> None:
         raise OptionError(
             "pace", f"must be between {low:g} and {high:g}, got {exact(options.pace)}."
         )
+    if options.language is not None:
+        try:
+            language(options.language)
+        except UnknownLanguageError:
+            raise OptionError(
+                "language",
+                f"{options.language!r} is not a language the coach speaks; use one "
+                f"of {', '.join(known_tags())}.",
+            ) from None
     if options.rest_seconds is not None and not (0 <= options.rest_seconds <= 600):
         raise OptionError(
             "rest_seconds", f"must be between 0 and 600 seconds, got {exact(options.rest_seconds)}."

@@ -68,7 +68,7 @@ class RepSetLayout:
                 switch_at = track.cursor
                 track.beep(ToneKind.SWITCH, switch_at, drill.id)
                 track.pause(BEEP_GAP)
-                track.say("Switch sides.", drill.id)
+                track.phrase("switch_sides", drill.id)
                 track.cursor = max(track.cursor + GAP, switch_at + CHANGEOVER)
             block_start = track.cursor
             for index, (side, rep) in enumerate(block):
@@ -79,7 +79,7 @@ class RepSetLayout:
                 if count:
                     track.say(count, drill.id, at=at + TONES[ToneKind.REP].length + BEEP_GAP)
                 if self.hold_fits(drill, period - rep_len):
-                    track.say("Hold.", drill.id, at=at + rep_len)
+                    track.phrase("hold", drill.id, at=at + rep_len)
                 if (block_number, index) in extras:
                     text, offset = extras[(block_number, index)]
                     track.say(text, drill.id, at=at + offset)
@@ -92,7 +92,7 @@ class RepSetLayout:
     def count_in(self, drill: Drill) -> None:
         self.track.count_down(drill.id, ToneKind.GO)
         self.track.pause(BEEP_GAP)
-        self.track.say("Go.", drill.id)
+        self.track.phrase("go", drill.id)
         self.track.pause()
 
     def fitting_count(self, side: str | None, rep: int, last: bool, room: int) -> str:
@@ -104,13 +104,16 @@ class RepSetLayout:
         if rep > MAX_SPOKEN_COUNT and not last:
             return ""
         usable = room - TONES[ToneKind.REP].length - 2 * BEEP_GAP
-        candidates = (count_phrase(side, rep, last), count_phrase(None, rep, last), str(rep))
+        words = self.track.words
+        candidates = (count_phrase(side, rep, last, words), count_phrase(None, rep, last, words),
+                      str(rep))  # fmt: skip
         # Asked in order: a shorter form's clip is wanted (and rendered) only when needed.
         return next((t for t in candidates if self.track.speech_length(t) <= usable), "")
 
     def hold_fits(self, drill: Drill, hold: int) -> bool:
         """Whether "Hold." can be said within the hold."""
-        return drill.hold_seconds > 0 and self.track.speech_length("Hold.") + BEEP_GAP <= hold
+        hold_said = self.track.speech_length(self.track.words.say("hold"))
+        return drill.hold_seconds > 0 and hold_said + BEEP_GAP <= hold
 
     def plan_extras(
         self, drill: Drill, blocks: list[Block], cues: tuple[str, ...], rep_len: int, period: int
@@ -124,13 +127,14 @@ class RepSetLayout:
         speech_length = self.track.speech_length
         beep = TONES[ToneKind.REP].length
         says_hold = self.hold_fits(drill, period - rep_len)
+        hold_length = speech_length(self.track.words.say("hold")) if says_hold else 0
         gaps: dict[tuple[int, int], tuple[int, int]] = {}  # (free samples, where the text starts)
         for b, block in enumerate(blocks):
             for index, (side, rep) in enumerate(block[:-1]):
                 count = self.fitting_count(side, rep, False, rep_len)
                 after_count = beep + BEEP_GAP + (speech_length(count) if count else 0)
                 count_gap = (rep_len if drill.hold_seconds else period) - after_count
-                after_hold = rep_len + (speech_length("Hold.") if says_hold else 0)
+                after_hold = rep_len + hold_length
                 hold_gap = period - after_hold if drill.hold_seconds else 0
                 start = after_count if count_gap >= hold_gap else after_hold
                 gaps[(b, index)] = (max(count_gap, hold_gap) - 2 * BEEP_GAP, start + BEEP_GAP)
@@ -150,7 +154,7 @@ class RepSetLayout:
 
         reps_total = sum(len(b) for b in blocks)
         if len(blocks) == 1 and reps_total >= HALFWAY_MIN_REPS and not self.options.rehearse:
-            place("Halfway.", (0, reps_total // 2 - 1))
+            place(self.track.words.say("halfway"), (0, reps_total // 2 - 1))
         for i, cue in enumerate(cues):
             block = i % len(blocks)
             size = len(blocks[block])

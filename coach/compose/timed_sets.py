@@ -28,16 +28,17 @@ def lay_timed_set(track: Track, drill: Drill, cues: tuple[str, ...], rehearse: b
         if index:
             switch = track.beep(ToneKind.SWITCH, track.cursor, drill.id)
             track.pause(BEEP_GAP)
-            track.say("Switch sides.", drill.id)
+            track.phrase("switch_sides", drill.id)
             track.cursor = max(track.cursor + GAP, switch.start + CHANGEOVER - 3 * BEAT)
             go = track.count_down(drill.id, ToneKind.GO)
         end = go.start + work
         free = _Free(go.end + BEEP_GAP, end - 3 * BEAT)
-        wanted = [("Go.", go.end + BEEP_GAP, False)]  # (text, when, or later if taken)
+        say = track.words.say
+        wanted = [(say("go"), go.end + BEEP_GAP, False)]  # (text, when, or later if taken)
         if drill.seconds > 15:
-            wanted.append(("10 seconds left.", end - to_samples(10), False))
+            wanted.append((say("ten_seconds_left"), end - to_samples(10), False))
         if drill.seconds >= 20:
-            wanted.append(("Halfway.", go.start + work // 2, False))
+            wanted.append((say("halfway"), go.start + work // 2, False))
         mine = cues[index::sides]
         wanted += [(cue, go.start + work * (k + 1) // (len(mine) + 1), True)
                    for k, cue in enumerate(mine)]  # fmt: skip

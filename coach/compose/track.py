@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from coach.compose.beeps import TONES, ToneKind
 from coach.compose.script import Event, EventKind, RepSet
+from coach.language.catalogue import Language
 from coach.samples import to_samples
 
 SpeechLength = Callable[[str], int]
@@ -33,9 +34,11 @@ class Track:
     """The sounds laid so far, in the order they were added, and where the next may start.
 
     Clip lengths come from `speech_length` (the TTS layer, an estimate, or a stand-in in
-    tests): nothing is rendered here."""
+    tests): nothing is rendered here. What the coach adds is said in `words`, the session's
+    language."""
 
     speech_length: SpeechLength
+    words: Language
     cursor: int = 0
     """The sample where the next sound may start: past every sound laid so far, and on by each
     pause. A layout may move it further on, never back before a sound."""
@@ -53,6 +56,10 @@ class Track:
         length = self.speech_length(text)
         return self._add(Event(start, length, EventKind.SPEECH, text=text, drill=drill,
                                round=self.round, set=self.set))  # fmt: skip
+
+    def phrase(self, key: str, drill: str | None = None, at: int | None = None) -> Event:
+        """Speak the catalogue's phrase `key` ("go": "Go.") as `say` does."""
+        return self.say(self.words.say(key), drill, at)
 
     def beep(
         self,

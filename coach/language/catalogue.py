@@ -79,9 +79,12 @@ def known_tags() -> list[str]:
 
 
 def language(tag: str) -> Language:
-    """The language of `tag`, in any case ("en-gb" is "en-GB"); UnknownLanguageError for a tag
-    with no catalogue."""
-    canonical = {t.lower(): t for t in _tags()}.get(str(tag).lower())
+    """The language of `tag`, in any case ("en-gb" is "en-GB"); a region with no catalogue of
+    its own is its language's ("de-AT" is "de"). UnknownLanguageError for a language with no
+    catalogue."""
+    known = {t.lower(): t for t in _tags()}
+    wanted = str(tag).lower().replace("_", "-")
+    canonical = known.get(wanted) or known.get(wanted.split("-")[0])
     if canonical is None:
         raise UnknownLanguageError(str(tag))
     return _language(canonical)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from coach.language.catalogue import DEFAULT_LANGUAGE, known_tags
 from coach.routine.model import MAX_REPS, MIN_REP_SECONDS, Sides
 
 MAX_REST_SECONDS = 3600
@@ -31,6 +32,8 @@ class Kind(StrEnum):
     REPS = "reps"
     """A whole number, or a [min, max] range of them."""
     SIDES = "sides"
+    LANGUAGE = "language"
+    """A language tag with a catalogue (coach/language)."""
     DRILLS = "drills"
 
 
@@ -68,6 +71,10 @@ ROUTINE_FIELDS = {
     "name": Field(Kind.TEXT, "The routine's name, said first.", True, max_chars=80),
     "description": Field(
         Kind.TEXT, "What the routine is for (not spoken).", default="", max_chars=600
+    ),
+    "language": Field(
+        Kind.LANGUAGE, "The language of its texts, which the coach speaks too: a tag such as "
+        "de, es, fr or en-GB (default {default}).", default=DEFAULT_LANGUAGE,
     ),
     "rest_seconds": Field(
         Kind.NUMBER, "Rest between drills, in seconds (default {default:g}).", default=10.0,
@@ -184,6 +191,8 @@ def _property(field: Field) -> dict:
                                     "maxItems": 2}]}  # fmt: skip
     elif field.kind is Kind.SIDES:
         schema = {"enum": [*(s.value for s in Sides), None]}
+    elif field.kind is Kind.LANGUAGE:
+        schema = {"enum": [*known_tags(), None]}
     else:
         schema = {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/drill"}}
     return {"description": field.description, **schema}

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import stat
 from importlib import resources
 from pathlib import Path
 
-from coach.errors import RoutineError, UsageError
+from coach.errors import OptionError, RoutineError, UsageError
+from coach.language.catalogue import DEFAULT_LANGUAGE, UnknownLanguageError, known_tags, language
 from coach.routine.model import MAX_FILE_BYTES, Routine, default_routine_path
 from coach.routine.validate import Validator
 from coach.routine.yaml_text import load_document
@@ -49,13 +51,27 @@ def parse_routine(data: bytes, source: str, path: Path | None = None) -> Routine
     return Validator(source).routine(document, path)
 
 
-def write_starter_routine(path: Path | str, what: str = "new routine file") -> None:
+def write_starter_routine(
+    path: Path | str, what: str = "new routine file", spoken: str = DEFAULT_LANGUAGE
+) -> None:
     """Write a commented starter routine (a counted drill with sets, a timed one, sides) to
     `path`, which must not exist: written beside it and linked into place, so an existing file
-    is never replaced and no half-written one is left. UsageError when the name is taken (or
-    for a `~user` that does not exist; `what` names where the path was given)."""
+    is never replaced and no half-written one is left. Its `language` is `spoken` (a tag).
+    UsageError when the name is taken (or for a `~user` that does not exist; `what` names where
+    the path was given); OptionError for a language with no catalogue."""
     path = user_path(path, what)
-    starter = Path(str(resources.files("coach.routine") / "builtin" / "starter.yaml")).read_bytes()
+    try:
+        tag = language(spoken).tag
+    except UnknownLanguageError:
+        known = ", ".join(known_tags())
+        raise OptionError(
+            "language", f"{spoken!r} is not a language the coach speaks; use one of {known}."
+        ) from None
+    starter_file = resources.files("coach.routine") / "builtin" / "starter.yaml"
+    starter = re.sub(  # the value, its comment kept in its column
+        r"^language: \S+ *", lambda line: f"language: {tag}".ljust(len(line[0])),
+        starter_file.read_text(encoding="utf-8"), count=1, flags=re.M,
+    ).encode()  # fmt: skip
     taken = (f"{path} already exists; a starter routine is never written over a file. "
              "Pick a new name.")  # fmt: skip
     if path.exists() or path.is_symlink():

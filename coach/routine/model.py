@@ -93,6 +93,8 @@ class Routine:
     """The whole list of drills, this many times."""
     round_rest_seconds: float | None
     """The rest between rounds; None for `rest_seconds`."""
+    language: str
+    """The language the coach speaks it in: a canonical tag with a catalogue ("en", "de")."""
     source: str
     """Where the routine came from, for messages."""
     path: Path | None

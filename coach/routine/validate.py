@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from coach.errors import RoutineError
+from coach.language.catalogue import UnknownLanguageError, known_tags, language
 from coach.routine.fields import DRILL_FIELDS, FIELDS, ID_PATTERN, ROUTINE_FIELDS, Kind
 from coach.routine.model import Drill, Routine, Sides, slug
 from coach.routine.numbers import NumberFields, place, shown
@@ -50,6 +51,7 @@ class Validator(NumberFields, TextFields):
             Kind.COUNT: self.count,
             Kind.REPS: self.reps,
             Kind.SIDES: self.sides,
+            Kind.LANGUAGE: self.language,
             Kind.DRILLS: self.drills,
         }
         return readers[FIELDS[key].kind](raw, key, where)
@@ -141,6 +143,21 @@ class Validator(NumberFields, TextFields):
             raise self.fail(
                 place(where, key),
                 f"{shown(raw[key])} is not a side mode; use none, alternate or switch.",
+                raw.lines[key],
+            ) from None
+
+    def language(self, raw: Mapping, key: str, where: str) -> str:
+        """The language's canonical tag ("en-gb" is "en-GB"); the field's default when absent
+        (or empty)."""
+        if key not in raw or raw[key] is None:
+            return FIELDS[key].default
+        try:
+            return language(str(raw[key])).tag
+        except UnknownLanguageError:
+            raise self.fail(
+                place(where, key),
+                f"{shown(raw[key])} is not a language the coach speaks; use one of "
+                f"{', '.join(known_tags())}.",
                 raw.lines[key],
             ) from None
 

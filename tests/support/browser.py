@@ -57,9 +57,8 @@ def chromium(dark: bool = False, pixel_ratio: int = 2) -> Iterator[webdriver.Chr
     for flag in FLAGS:
         options.add_argument(flag)
     width, height = PHONE
-    options.add_experimental_option(
-        "mobileEmulation", {"deviceMetrics": {"width": width, "height": height, "pixelRatio": pixel_ratio}}
-    )
+    metrics = {"width": width, "height": height, "pixelRatio": pixel_ratio}
+    options.add_experimental_option("mobileEmulation", {"deviceMetrics": metrics})
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     try:
