@@ -72,8 +72,9 @@ def test_no_english_word_the_coach_adds_is_left_in_a_session(tag, stand_in_sessi
     session = stand_in_session(routine_bytes(ROUTINES[tag]))
     assert session.routine.language == tag
     script = json.loads(session.script.to_json())
-    own = [session.routine.name, *(t for d in session.routine.drills
-                                   for t in (d.name, d.instructions, *d.cues, *d.equipment))]  # fmt: skip
+    drills = session.routine.drills
+    texts = (t for d in drills for t in (d.name, d.instructions, *d.cues, *d.equipment))
+    own = [session.routine.name, *texts]
     added = [e["text"] for e in script["events"] if e["kind"] == "speech"]
     added += [c["title"] for c in script["chapters"]]
     left = []

@@ -79,8 +79,8 @@ OPTIONS: dict[str, tuple[Any, Any]] = {
 annotation and its default."""
 
 REHEARSAL_OPTIONS = (
-    "routine", "pace", "lower", "language", "engine", "voice", "rate", "volume", "cache_dir", "music",
-    "shuffle", "seed", "music_duck", "music_level",
+    "routine", "pace", "lower", "language", "engine", "voice", "rate", "volume", "cache_dir",
+    "music", "shuffle", "seed", "music_duck", "music_level",
 )  # fmt: skip
 """What `rehearse` takes: a rehearsal is one set of one drill, so no drill choice, rest or
 brevity."""

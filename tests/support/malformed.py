@@ -160,8 +160,8 @@ SHAPE_CASES: list[tuple[str, str | bytes, str]] = [
     (
         "unknown-top-level-key",
         "name: Test\ncolour: blue\ndrills:\n" + DRILL,
-        "=, line 2: unknown field 'colour'. Known fields: name, description, rest_seconds, "
-        "rounds, round_rest_seconds, drills.",
+        "=, line 2: unknown field 'colour'. Known fields: name, description, language, "
+        "rest_seconds, rounds, round_rest_seconds, drills.",
     ),
 ]
 

@@ -218,8 +218,8 @@ VALUE_CASES: list[tuple[str, str | bytes, str]] = [
     (
         "merge-key",
         "name: Test\n<<: {rest_seconds: 3}\ndrills:\n" + DRILL,
-        "=, line 2: unknown field '<<'. Known fields: name, description, rest_seconds, rounds, "
-        "round_rest_seconds, drills.",
+        "=, line 2: unknown field '<<'. Known fields: name, description, language, rest_seconds, "
+        "rounds, round_rest_seconds, drills.",
     ),
     (
         "billion-laughs",
