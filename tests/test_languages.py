@@ -30,9 +30,10 @@ def placeholders(phrase: str | dict) -> dict:
 @pytest.mark.parametrize("tag", CATALOGUES)
 def test_every_catalogue_has_every_phrase_with_the_same_placeholders(tag):
     english, other = _read("en"), _read(tag)
-    assert set(other["phrases"]) == set(english["phrases"])
-    for key, phrase in english["phrases"].items():
-        assert placeholders(other["phrases"][key]) == placeholders(phrase), key
+    for table in ("phrases", "page"):
+        assert set(other[table]) == set(english[table])
+        for key, phrase in english[table].items():
+            assert placeholders(other[table][key]) == placeholders(phrase), key
     about = other["language"]
     assert set(about) == {"name", "espeak", "piper", "iso639_2", "decimal", "plural"}
     assert about["plural"] in PLURAL_RULES and len(about["iso639_2"]) == 3

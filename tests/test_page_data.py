@@ -42,7 +42,7 @@ def test_each_chapter_carries_its_title_and_drill_and_each_timed_set_its_work(st
 def test_the_mp3_is_streamed_into_the_page_in_pieces_that_join_exactly():
     mp3 = bytes(range(256)) * (2 * BASE64_CHUNK // 256) + b"tail"  # two pieces and a rest
     page = io.BytesIO()
-    write_page(page, {"routine": "R", "x": 1}, io.BytesIO(mp3))
+    write_page(page, {"routine": "R", "language": "en"}, io.BytesIO(mp3))
     found = re.search(rb'id="sound">([A-Za-z0-9+/=]*)</script>', page.getvalue())
     assert base64.b64decode(found.group(1), validate=True) == mp3
 
@@ -50,7 +50,8 @@ def test_the_mp3_is_streamed_into_the_page_in_pieces_that_join_exactly():
 def test_no_text_can_close_the_pages_script_or_change_its_markup():
     routine = '</script><script>alert(1)</script> <!-- & "quoted"'
     page = io.BytesIO()
-    write_page(page, {"routine": routine, "speech": [[0, 1, "<b>hi</b>"]]}, io.BytesIO(b"x"))
+    data = {"routine": routine, "language": "en", "speech": [[0, 1, "<b>hi</b>"]]}
+    write_page(page, data, io.BytesIO(b"x"))
     html = page.getvalue().decode()
     assert html.count("</script>") == 3 and html.count("<script") == 3
     assert json.loads(DATA.search(html).group(1))["routine"] == routine

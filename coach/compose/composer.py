@@ -166,7 +166,8 @@ class _Composer:
         if self.chapter_done is None and not last:
             return None
         script = Script(self.routine.name, track.cursor, tuple(self.in_order),
-                        tuple(self.chapters), tuple(track.sets))  # fmt: skip
+                        tuple(self.chapters), tuple(track.sets),
+                        language=self.routine.language)  # fmt: skip
         if self.chapter_done is not None:
             self.chapter_done(script, last)
         return script

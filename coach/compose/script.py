@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from coach.compose.beeps import TONES, ToneKind
+from coach.language.catalogue import DEFAULT_LANGUAGE, Language
 from coach.samples import SAMPLE_RATE, to_seconds
 
 
@@ -80,14 +81,14 @@ PREVIOUS_WINDOW = 2.0
 one: in the player and on the phone page alike."""
 
 
-def part_title(title: str, drill_number: int | None, drill_count: int) -> str:
+def part_title(title: str, drill_number: int | None, drill_count: int, words: Language) -> str:
     """What a part of the session is called where it plays ("Drill 3 of 9: Overhead lunge walk",
-    "Intro"): the live line's head, a media player's track title, the phone page's heading.
-    `drill_number` is None for the intro and the outro; a session of one drill says its name
-    alone, as the voice does."""
+    "Intro"), in `words`: the live line's head, a media player's track title, the phone page's
+    heading. `drill_number` is None for the intro and the outro; a session of one drill says
+    its name alone, as the voice does."""
     if drill_number is None or drill_count == 1:
         return title
-    return f"Drill {drill_number} of {drill_count}: {title}"
+    return words.say("drill_of", number=drill_number, total=drill_count, name=title)
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,8 @@ class Script:
     sets: tuple[RepSet, ...] = ()
     """Every guided set, in order: what the player resumes at and the display counts."""
     sample_rate: int = SAMPLE_RATE
+    language: str = DEFAULT_LANGUAGE
+    """The tag of the language the coach speaks in it ("en", "de")."""
 
     @property
     def duration(self) -> float:
@@ -168,6 +171,7 @@ class Script:
         music under it (music.py's `Playlist.to_json`)."""
         doc = {
             "routine": self.routine,
+            "language": self.language,
             "sample_rate": self.sample_rate,
             "duration": self.duration,
             "chapters": [c.to_json() for c in self.chapters],

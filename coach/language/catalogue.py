@@ -1,9 +1,10 @@
 """The catalogues: every phrase the coach adds to a routine's own texts, per language, with the
 language's plural rule, its decimal sign and what speaks it (the eSpeak NG voice, the Piper
-voices' language code, the ISO 639-2 code that files are tagged with).
+voices' language code, the ISO 639-2 code that files are tagged with); and the phone page's
+labels.
 
 One TOML file per language in catalogues/ (its name is the language's tag): adding a language
-is adding a file; `tests/test_catalogues.py` checks that it has every phrase English has, with
+is adding a file; `tests/test_languages.py` checks that it has every phrase English has, with
 the same placeholders. A phrase is looked up by key, never by its English text, and a missing
 key is an error, never English in its place.
 """
@@ -51,6 +52,9 @@ class Language:
     """The decimal sign of a number said aloud ("," in German: "1,5 Sekunden")."""
     plural_rule: str
     phrases: Mapping[str, str | Mapping[str, str]]
+    """What the coach says."""
+    page: Mapping[str, str]
+    """What the phone page shows around it (its labels, with `{placeholders}`)."""
 
     def say(self, key: str, **values: object) -> str:
         """The phrase `key` with its placeholders filled: `say("next_up", name="Lunge")`."""
@@ -71,6 +75,14 @@ class Language:
     def number(self, value: float) -> str:
         """`value` as said: a whole number plainly, else with this language's decimal sign."""
         return f"{value:g}".replace(".", self.decimal)
+
+
+def file_language(tag: str) -> str | None:
+    """The ISO 639-2 code that files of a session in `tag` are tagged with; None for the
+    default language, whose files carry no language tag (as they did before there were
+    others), so the built-in session's files stay byte for byte the same."""
+    spoken = language(tag)
+    return None if spoken.tag == DEFAULT_LANGUAGE else spoken.iso639_2
 
 
 def known_tags() -> list[str]:
@@ -123,4 +135,5 @@ def _language(tag: str) -> Language:
         decimal=about["decimal"],
         plural_rule=about["plural"],
         phrases=catalogue["phrases"],
+        page=catalogue["page"],
     )

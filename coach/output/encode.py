@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from coach.audio.timeline import STRETCH_SECONDS
 from coach.errors import ExportError
+from coach.language.catalogue import file_language
 from coach.samples import SAMPLE_WIDTH
 from coach.system import ffmpeg
 from coach.system.leftovers import own_name, own_names, sweep
@@ -153,6 +154,7 @@ def encode(
             _write_scratch(tags, metadata(first), temporary)
         encoding = ["-f", "wav", "-max_size", "65536", "-i", "pipe:0", *described, "-map", "0:a",
                     *BITEXACT, *encoder_options(fmt, first.format.channels),
+                    *_stream_language(first.script.language),
                     str(audio if streaming else part)]  # fmt: skip
         with open(log, "wb") as errors, ffmpeg.running(encoding, stdin=subprocess.PIPE,
                                                        stderr=errors) as encoder:  # fmt: skip
@@ -169,6 +171,13 @@ def encode(
                 _check(_finish(copier, whole), fmt, log, places)
         _read_back(part, fmt, whole, log, places)
     return whole
+
+
+def _stream_language(tag: str) -> list[str]:
+    """ffmpeg's option tagging the audio stream with the session's language (an M4A keeps it
+    only there, in the track's header); none for the default language (`file_language`)."""
+    code = file_language(tag)
+    return [] if code is None else ["-metadata:s:a:0", f"language={code}"]
 
 
 def _feed(encoder: subprocess.Popen, source: Source, report: Progress) -> Timeline | None:

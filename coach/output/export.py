@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from coach.compose.script import EventKind, Script
 from coach.errors import ExportError, UsageError
+from coach.language.catalogue import file_language
 from coach.output.encode import ENCODERS, Source, encode, no_space, write_wav
 from coach.output.page import page_data, write_page
 from coach.routine.model import Routine
@@ -160,7 +161,11 @@ def _caption_text(script: Script, out: Path) -> str:
     ]
     if fmt == ".srt":
         cues = [f"{n}\n{cue}" for n, cue in enumerate(cues, start=1)]
-    return "\n".join(["WEBVTT\n"] * (fmt == ".vtt") + cues)
+        return "\n".join(cues)
+    header = "WEBVTT\n"
+    if file_language(script.language) is not None:
+        header += f"Language: {script.language}\n"  # a header line, which players skip
+    return "\n".join([header, *cues])
 
 
 def _one_line(text: str) -> str:
@@ -325,6 +330,8 @@ def _ffmetadata(timeline: Timeline, fmt: str) -> str:
     ]
     if timeline.music is not None:
         lines.append(f"comment={escape('Music: ' + ', '.join(timeline.music.bed.tracks))}")
+    if (code := file_language(script.language)) is not None:
+        lines.append(f"language={code}")  # ID3's TLAN, a Vorbis comment
     if fmt == ".ogg":
         for n, chapter in enumerate(script.chapters, start=1):
             lines += [

@@ -27,13 +27,14 @@ from coach.compose.script import (
     Script,
     part_title,
 )
+from coach.language.catalogue import language
 from coach.routine.model import Drill, Routine
 
 AUDIO_MARK = "<!-- coach:audio -->"
 """Where the template takes the audio's base64 text."""
 BASE64_CHUNK = 3 * 64 * 1024
 """Bytes of MP3 encoded at a time: a multiple of 3, so the pieces join into one base64 text."""
-PLACES = ("title", "style", "data", "script")
+PLACES = ("lang", "title", "style", "data", "script")
 """What the template's `<!-- coach:NAME -->` marks take, besides the audio."""
 
 
@@ -42,7 +43,7 @@ def page_data(script: Script, routine: Routine | None, artist: str) -> dict:
     each set with its reps or timed work, and every spoken line; `artist` is what the phone's
     media controls name as the artist, as the audio files' tags do."""
     drills = {drill.id: drill for drill in routine.drills} if routine else {}
-    rate = script.sample_rate
+    rate, words = script.sample_rate, language(script.language)
 
     def seconds(samples: int) -> float:
         return round(samples / rate, 3)
@@ -54,7 +55,7 @@ def page_data(script: Script, routine: Routine | None, artist: str) -> dict:
         number += chapter.kind is ChapterKind.DRILL
         shown = number if chapter.kind is ChapterKind.DRILL else None
         chapters.append({
-            "title": part_title(chapter.title, shown, count),
+            "title": part_title(chapter.title, shown, count, words),
             "name": chapter.title,
             "start": seconds(chapter.start),
             "end": seconds(chapter.end),
@@ -68,7 +69,8 @@ def page_data(script: Script, routine: Routine | None, artist: str) -> dict:
             shown |= {"set": rep_set.set, "sets": drill.sets}
         if rep_set.seconds is None:
             shown |= {
-                "reps": [[seconds(at), side, rep] for at, side, rep in rep_set.reps],
+                "reps": [[seconds(at), side and words.say(side), rep]
+                         for at, side, rep in rep_set.reps],  # fmt: skip
                 "repsEnd": seconds(rep_set.reps_end),
                 "repCount": max(rep for _, _, rep in rep_set.reps),
             }
@@ -78,6 +80,8 @@ def page_data(script: Script, routine: Routine | None, artist: str) -> dict:
     speech = [e for e in script.events if e.kind is EventKind.SPEECH]
     return {
         "routine": script.routine,
+        "language": script.language,
+        "labels": dict(words.page),
         "artist": artist,
         "duration": seconds(script.length),
         "previousWindow": PREVIOUS_WINDOW,
@@ -115,6 +119,7 @@ def write_page(page: BinaryIO, data: dict, mp3: BinaryIO) -> None:
     """The page, with `data` (see `page_data`) and the MP3 read from `mp3`, into `page`."""
     template = _asset("page.html")
     filled = {
+        "lang": html.escape(data["language"]),
         "title": html.escape(data["routine"]),
         "style": _asset("page.css"),
         "data": _script_text(json.dumps(data, ensure_ascii=False, separators=(",", ":"))),

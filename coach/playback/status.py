@@ -6,6 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from coach.compose.script import Chapter, ChapterKind, Script, part_title
+from coach.language.catalogue import DEFAULT_LANGUAGE, language
+
+TERMINAL = language(DEFAULT_LANGUAGE)
+"""The live line and the media keys' player speak the terminal's language: English, as every
+other message of the command line does."""
 
 
 @dataclass(frozen=True)
@@ -30,7 +35,7 @@ class Status:
     def part(self) -> str:
         """The part playing ("Drill 3 of 9: Overhead lunge walk", "Intro"): the live line's
         head, and a media player's track title."""
-        return part_title(self.chapter.title, self.drill_number, self.drill_count)
+        return part_title(self.chapter.title, self.drill_number, self.drill_count, TERMINAL)
 
     def render(self) -> str:
         """Two lines: where the session is, then the time left in the part and the session."""

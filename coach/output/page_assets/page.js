@@ -25,6 +25,9 @@
   };
   const capital = (text) => text.charAt(0).toUpperCase() + text.slice(1);
   const now = () => audio.currentTime;
+  // The page's words come from the session language's catalogue, `{name}` filled in.
+  const label = (key, values = {}) =>
+    data.labels[key].replace(/\{(\w+)\}/g, (_, name) => String(values[name]));
 
   // The chapter at a time: the first that has not ended (the last one past the end).
   function chapterAt(t) {
@@ -35,22 +38,23 @@
   // Set, side, rep or time left while a set is under way; else the time left in the part.
   function detailAt(t, chapter) {
     const set = data.sets.find((s) => s.start <= t && t < s.end);
-    if (!set) return `${clock(chapter.end - t)} left in this part`;
-    const parts = set.sets ? [`Set ${set.set} of ${set.sets}`] : [];
+    if (!set) return label("left_in_part", { time: clock(chapter.end - t) });
+    const parts = set.sets ? [label("set_of", { number: set.set, total: set.sets })] : [];
     if (set.work) {
       const index = set.work.findIndex(([start, end]) => start <= t && t < end);
       if (index >= 0) {
-        if (set.work.length > 1) parts.push(index ? "Second side" : "First side");
-        parts.push(`${clock(set.work[index][1] - t)} left`);
+        if (set.work.length > 1) parts.push(label(index ? "second_side" : "first_side"));
+        parts.push(label("time_left", { time: clock(set.work[index][1] - t) }));
       }
     } else {
       const done = set.reps.filter(([at]) => at <= t);
       if (done.length && t < set.repsEnd) {
         const [, side, rep] = done[done.length - 1];
-        parts.push(`${side ? capital(side) + " · r" : "R"}ep ${rep} of ${set.repCount}`);
+        const counted = { side: side && capital(side), rep, total: set.repCount };
+        parts.push(label(side ? "side_rep" : "rep", counted));
       }
     }
-    return parts.length ? parts.join(" · ") : "Get ready";
+    return parts.length ? capital(parts.join(" · ")) : label("get_ready");
   }
 
   // The line being said now; between lines, the last one said in this part, dimmed.
@@ -72,9 +76,9 @@
       return item;
     }));
     const kit = chapter.equipment || [];
-    $("equipment").textContent = kit.length ? `You need: ${kit.join(", ")}` : "";
+    $("equipment").textContent = kit.length ? label("you_need", { items: kit.join(", ") }) : "";
     const after = chapters[chapters.indexOf(chapter) + 1];
-    $("next").textContent = after ? `Next: ${after.title}` : "Last part";
+    $("next").textContent = after ? label("next", { title: after.title }) : label("last_part");
   }
 
   function setText(id, text) {
@@ -210,6 +214,11 @@
   }
 
   $("routine").textContent = data.routine;
+  $("chapters-heading").textContent = label("parts");
+  $("how").setAttribute("aria-label", label("how"));
+  $("seek").setAttribute("aria-label", label("position"));
+  $("previous").setAttribute("aria-label", label("previous_drill"));
+  $("next-drill").setAttribute("aria-label", label("next_drill"));
   $("total").textContent = clock(data.duration);
   const seek = $("seek");
   seek.max = String(data.duration);
@@ -223,7 +232,7 @@
   const playButton = $("play");
   function playing(on) {
     playButton.classList.toggle("playing", on);
-    playButton.setAttribute("aria-label", on ? "Pause" : "Play");
+    playButton.setAttribute("aria-label", label(on ? "pause" : "play"));
     if (media) media.playbackState = on ? "playing" : "paused";
     position();
   }
@@ -241,5 +250,6 @@
 
   audio.src = audioUrl();
   registerHandlers();
+  playing(false);
   show();
 })();
