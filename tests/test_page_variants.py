@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from selenium.webdriver.common.by import By
 from support.browser import chromium, open_page, seek, text
 from support.fixtures import music_folder  # noqa: F401  (the `music` fixture)
 from support.routines import copy_routine
@@ -154,3 +155,19 @@ def test_a_page_is_refused_where_any_export_is(tmp_path, args, status, message):
     assert {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()} == before
     assert (tmp_path / "read-only.html").read_bytes() == b"keep me"
     assert (tmp_path / "routine.html").read_text() == default_routine_path().read_text()
+
+
+@pytest.mark.slow
+def test_a_german_page_is_in_german(tmp_path, browser):
+    copy_routine("german-circuit.yaml", tmp_path, "zirkel.yaml")
+    script = exported(tmp_path, "zirkel.html", "-r", "zirkel.yaml", "--only", "ausfallschritt")
+    open_page(browser, tmp_path / "zirkel.html")
+    assert browser.execute_script("return document.documentElement.lang") == "de"
+    assert text(browser, "chapters-heading") == "Teile"
+    rep = next(e for e in script["events"] if e.get("tone") == "rep" and e["side"] == "right")
+    seek(browser, rep["start"] + 0.05)
+    assert text(browser, "detail") == f"Rechts · Wiederholung {rep['rep']} von 4"
+    assert text(browser, "part") == "Übung 1 von 2: Ausfallschritt, Runde 1"
+    assert text(browser, "next") == "Als Nächstes: Übung 2 von 2: Ausfallschritt, Runde 2"
+    label = browser.find_element(By.ID, "play").get_attribute("aria-label")
+    assert label == "Abspielen"
