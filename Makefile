@@ -8,7 +8,7 @@ setup:
 
 demo: setup
 	mkdir -p out
-	$(PY) -m coach export out/leg-mobility.mp3 --captions out/leg-mobility.srt
+	$(PY) -m coach export out/leg-mobility.mp3 --captions out/leg-mobility.srt --cache-dir audio_cache
 
 # A worker per core, each taking whole files (module fixtures are made once, counts kept whole).
 test: setup

@@ -6,6 +6,18 @@ import os
 
 os.environ["ORT_DISABLE_TELEMETRY"] = "1"  # before anything imports ONNX Runtime (issue 20)
 
+import atexit  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+
+# The user's own cache and config file are never read or written by the tests: the platform's
+# folders are a temporary home of this run's (a test that needs others sets its own).
+_HOME = tempfile.mkdtemp(prefix="coach-tests-home-")
+atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
+os.environ["XDG_CACHE_HOME"] = os.path.join(_HOME, "cache")
+os.environ["XDG_CONFIG_HOME"] = os.path.join(_HOME, "config")
+os.environ.pop("COACH_CONFIG", None)
+
 from collections.abc import Callable  # noqa: E402
 
 import pytest  # noqa: E402

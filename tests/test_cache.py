@@ -14,12 +14,14 @@ from support.runners import coach
 
 from coach.cache.store import (
     CACHE_ENV,
+    CacheSource,
     DamagedClipError,
     cache_info,
     clear_cache,
     clip_key,
     clip_path,
     default_cache_dir,
+    locate_cache,
     prune_cache,
     read_clip,
     read_sidecar,
@@ -31,12 +33,17 @@ from coach.cache.store import (
 CLIP = np.arange(-500, 500, dtype=np.int16)
 
 
-def test_default_cache_dir_prefers_explicit_then_environment(monkeypatch, tmp_path):
+def test_the_cache_folder_is_the_flag_then_the_variable_then_the_config_then_the_platforms(
+    monkeypatch, tmp_path
+):
     monkeypatch.delenv(CACHE_ENV, raising=False)
-    assert default_cache_dir() == Path("audio_cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert locate_cache() == (tmp_path / "xdg" / "coach", CacheSource.DEFAULT)
+    assert locate_cache(None, tmp_path / "conf") == (tmp_path / "conf", CacheSource.CONFIG)
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "env"))
+    assert locate_cache(None, tmp_path / "conf") == (tmp_path / "env", CacheSource.VARIABLE)
+    assert locate_cache(tmp_path / "flag", "x") == (tmp_path / "flag", CacheSource.FLAG)
     assert default_cache_dir() == tmp_path / "env"
-    assert default_cache_dir(tmp_path / "flag") == tmp_path / "flag"
 
 
 def test_key_covers_every_part_and_hides_the_text(tmp_path):
@@ -206,7 +213,7 @@ def test_a_folder_the_cache_makes_is_tagged_for_backup_tools(tmp_path):
 @pytest.mark.parametrize(
     "args, env, message",
     [
-        (["--cache-dir", ""], {}, "--cache-dir: is empty; name a folder, e.g. ./audio_cache."),
+        (["--cache-dir", ""], {}, "--cache-dir: is empty; name a folder, e.g. ~/.cache/coach."),
         ([], {CACHE_ENV: ""}, "COACH_CACHE_DIR is set but empty; unset it or name a folder."),
         (["--cache-dir", "{file}"], {}, "--cache-dir: {file} is not a folder."),
     ],

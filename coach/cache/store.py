@@ -26,9 +26,11 @@ import stat
 import struct
 import time
 import zlib
+from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
+import platformdirs
 
 from coach.errors import OptionError, UsageError
 from coach.samples import CHANNELS, SAMPLE_RATE, SAMPLE_WIDTH
@@ -86,19 +88,44 @@ def _name_hash(path: Path) -> bytes:
     return hashlib.sha256(path.stem.encode()).digest()
 
 
-def default_cache_dir(explicit: str | Path | None = None) -> Path:
-    """The cache folder: `explicit` (`--cache-dir`), else `$COACH_CACHE_DIR`, else ./audio_cache.
+class CacheSource(StrEnum):
+    """What chose the cache folder."""
+
+    FLAG = "flag"
+    VARIABLE = "variable"
+    CONFIG = "config"
+    DEFAULT = "default"
+
+
+def locate_cache(
+    explicit: str | Path | None = None, configured: str | Path | None = None
+) -> tuple[Path, CacheSource]:
+    """The cache folder and what chose it: `explicit` (`--cache-dir`), else `$COACH_CACHE_DIR`,
+    else `configured` (the config file's `cache-dir`), else the platform's user cache folder
+    for coach (~/.cache/coach, or $XDG_CACHE_HOME/coach, on Linux): never the current folder,
+    which would fill whatever folder a session was started from.
 
     `~` is expanded (`user_path`: UsageError for "~nobody/x"). An empty name is an OptionError:
     it would mean the current folder.
     """
     if explicit is not None:
         if not str(explicit).strip():
-            raise OptionError("cache_dir", "is empty; name a folder, e.g. ./audio_cache.")
-        return user_path(explicit, "--cache-dir")
-    if CACHE_ENV in os.environ and not os.environ[CACHE_ENV].strip():
-        raise UsageError(f"{CACHE_ENV} is set but empty; unset it or name a folder.")
-    return user_path(os.environ.get(CACHE_ENV) or "audio_cache", f"${CACHE_ENV}")
+            raise OptionError("cache_dir", "is empty; name a folder, e.g. ~/.cache/coach.")
+        return user_path(explicit, "--cache-dir"), CacheSource.FLAG
+    if CACHE_ENV in os.environ:
+        if not os.environ[CACHE_ENV].strip():
+            raise UsageError(f"{CACHE_ENV} is set but empty; unset it or name a folder.")
+        return user_path(os.environ[CACHE_ENV], f"${CACHE_ENV}"), CacheSource.VARIABLE
+    if configured is not None:
+        if not str(configured).strip():
+            raise OptionError("cache_dir", "is empty; name a folder, e.g. ~/.cache/coach.")
+        return user_path(configured, "cache-dir"), CacheSource.CONFIG
+    return Path(platformdirs.user_cache_dir("coach", appauthor=False)), CacheSource.DEFAULT
+
+
+def default_cache_dir(explicit: str | Path | None = None) -> Path:
+    """The cache folder when no config file is involved (see `locate_cache`)."""
+    return locate_cache(explicit)[0]
 
 
 def clip_key(**parts: object) -> str:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from coach.cache.store import cache_info, clear_cache, default_cache_dir, prune_cache
+from coach.cache.store import cache_info, clear_cache, prune_cache
 from coach.cli.app import cache_app
+from coach.cli.config import read_config
 from coach.cli.consoles import out
 from coach.cli.failures import command
-from coach.cli.options import CacheDirOption, session_command
+from coach.cli.options import OPTIONS, CacheDirOption, ConfigOption, cache_location, session_command
 from coach.errors import (
     UsageError,
     exact,
@@ -24,19 +26,29 @@ from coach.session import Session
 @command
 def cache_info_command(
     cache_dir: CacheDirOption = None,
+    config: ConfigOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Show the cache folder, its clips and their size."""
-    info = cache_info(default_cache_dir(cache_dir))
+    """Show the cache folder, why it is that one, its clips and their size."""
+    folder, source = _folder(cache_dir, config)
+    info = cache_info(folder)
     if as_json:
-        out.print(json.dumps(info), markup=False)
+        out.print(json.dumps(info | {"from": source}), markup=False)
     else:
+        chosen_by = {"flag": "from --cache-dir", "default": "the default"}.get(
+            source, f"from {source}")  # fmt: skip
         out.print(
-            f"{info['folder']}: {info['clips']} clips, "
+            f"{info['folder']} ({chosen_by}): {info['clips']} clips, "
             + (f"{info['beds']} music bed{'s' * (info['beds'] > 1)}, " if info["beds"] else "")
             + f"{info['bytes'] / 1e6:.1f} MB",
             markup=False,
         )
+
+
+def _folder(cache_dir: str | None, config: Path | None) -> tuple[Path, str]:
+    """The cache folder, and what chose it: `--cache-dir`, $COACH_CACHE_DIR, the config
+    file, or the default."""
+    return cache_location(cache_dir, read_config(config, OPTIONS))
 
 
 @cache_app.command("warm")
@@ -58,9 +70,9 @@ def cache_warm(
 
 @cache_app.command("clear")
 @command
-def cache_clear(cache_dir: CacheDirOption = None) -> None:
+def cache_clear(cache_dir: CacheDirOption = None, config: ConfigOption = None) -> None:
     """Remove every clip from the cache."""
-    folder = default_cache_dir(cache_dir)
+    folder, _ = _folder(cache_dir, config)
     out.print(f"Removed {clear_cache(folder)} clips from {folder}.", markup=False)
 
 
@@ -68,6 +80,7 @@ def cache_clear(cache_dir: CacheDirOption = None) -> None:
 @command
 def cache_prune(
     cache_dir: CacheDirOption = None,
+    config: ConfigOption = None,
     older_than: Annotated[
         float | None, typer.Option(help="Remove clips unused for this many days.")
     ] = None,
@@ -83,7 +96,7 @@ def cache_prune(
             raise UsageError(f"{flag}: must be a number, 0 or more, got {exact(value)}.")
     if max_mb is not None and max_mb > 1e12:  # a million terabytes: no cap at all
         max_mb = None
-    folder = default_cache_dir(cache_dir)
+    folder, _ = _folder(cache_dir, config)
     result = prune_cache(
         folder, older_than_days=older_than, max_bytes=None if max_mb is None else int(max_mb * 1e6)
     )

@@ -8,16 +8,19 @@ import functools
 import inspect
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from coach.cache.store import CACHE_ENV, CacheSource, locate_cache
+from coach.cli.config import Config, read_config
 from coach.cli.consoles import err
 from coach.cli.failures import command
 from coach.cli.progress import ProgressBar, progress_bar
 from coach.compose.options import SessionOptions
-from coach.errors import UsageError, excerpt
+from coach.errors import OptionError, UsageError, excerpt
 from coach.language.catalogue import known_tags
 from coach.music.bed import DEFAULT_DUCK_DB, DEFAULT_LEVEL_DB, MusicChoice
 from coach.session import Session, open_session
@@ -28,8 +31,14 @@ ENGINE_HELP = f"Speech engine: {', '.join(ENGINES)} (default {DEFAULT_ENGINE})."
 LANGUAGES = ", ".join(known_tags())
 CacheDirOption = Annotated[
     str | None,
-    typer.Option(help="Clip cache folder (default: $COACH_CACHE_DIR or ./audio_cache)."),
-]
+    typer.Option(help="Clip cache folder (default: $COACH_CACHE_DIR, the config file's, or "
+                 "~/.cache/coach)."),
+]  # fmt: skip
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(help="A config file of defaults (default: $COACH_CONFIG, or "
+                 "~/.config/coach/config.toml; see `coach config`)."),
+]  # fmt: skip
 RoutineOption = Annotated[
     Path | None,
     typer.Option(
@@ -74,13 +83,14 @@ OPTIONS: dict[str, tuple[Any, Any]] = {
                            "(12 to 40)."), DEFAULT_DUCK_DB),
     "music_level": (_option(float, "How far under the voice the music sits between words, dB "
                             "(12 to 40)."), DEFAULT_LEVEL_DB),
+    "config": (ConfigOption, None),
 }  # fmt: skip
 """Every session option: its name (the parameter's, and the flag's with dashes), its typer
 annotation and its default."""
 
 REHEARSAL_OPTIONS = (
     "routine", "pace", "lower", "language", "engine", "voice", "rate", "volume", "cache_dir",
-    "music", "shuffle", "seed", "music_duck", "music_level",
+    "music", "shuffle", "seed", "music_duck", "music_level", "config",
 )  # fmt: skip
 """What `rehearse` takes: a rehearsal is one set of one drill, so no drill choice, rest or
 brevity."""
@@ -158,9 +168,56 @@ def running(session: Session) -> Iterator[Session]:
             )
 
 
+CONTEXT = "_typer_context"
+"""The parameter by which typer hands a command taking options its context (which flags were
+typed), unless the command takes the context itself (typer gives it to one parameter only)."""
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The options' values in force, and where each came from."""
+
+    chosen: dict[str, Any]
+    sources: dict[str, str]
+    """By option: "flag", "$COACH_CACHE_DIR", "FILE, line N" or "default"."""
+    config: Config
+
+
+def resolve(given: dict[str, Any], context: typer.Context) -> Resolved:
+    """The values of the options `given` (as typer gave them, with "config") once the config
+    file's fill in those no flag gave: a flag, then a variable, then the config file, then the
+    default (the routine's own values come after these, in the session). `context` tells which
+    were typed."""
+    chosen = dict(given)
+    config = read_config(chosen.pop("config"), OPTIONS)
+    typed = {name: context.get_parameter_source(name) for name in chosen}
+    flagged = {name for name, source in typed.items() if source and source.name != "DEFAULT"}
+    sources = {name: "flag" if name in flagged else "default" for name in chosen}
+    for name, (value, _) in config.settings.items():
+        if name in chosen and name not in flagged:
+            chosen[name], sources[name] = value, config.where(name)
+    if "cache_dir" in chosen:  # $COACH_CACHE_DIR comes between the flag and the config file
+        explicit = chosen["cache_dir"] if "cache_dir" in flagged else None
+        chosen["cache_dir"], sources["cache_dir"] = cache_location(explicit, config)
+    return Resolved(chosen, sources, config)
+
+
+def cache_location(flag: str | Path | None, config: Config) -> tuple[Path, str]:
+    """The cache folder, and what chose it: "flag", "$COACH_CACHE_DIR", the config file's
+    line, or "default" (see `locate_cache`)."""
+    configured = config.settings.get("cache_dir", (None, 0))[0]
+    folder, source = locate_cache(flag, configured)
+    if source is CacheSource.CONFIG:
+        return folder, config.where("cache_dir")
+    return folder, {CacheSource.VARIABLE: f"${CACHE_ENV}", CacheSource.FLAG: "flag"}.get(
+        source, "default")  # fmt: skip
+
+
 def takes_options(names: Sequence[str]) -> Callable[[Callable], Callable]:
     """Give a command the session options `names` (from OPTIONS); it receives their values as
-    one `chosen` dict, after its own parameters."""
+    one `chosen` dict, after its own parameters, with the config file's where no flag gave one
+    (see `resolve`, when "config" is among `names`). A bad value from the config file is
+    named by its place there."""
 
     def decorate(func: Callable) -> Callable:
         signature = inspect.signature(func, eval_str=True)
@@ -168,14 +225,30 @@ def takes_options(names: Sequence[str]) -> Callable[[Callable], Callable]:
         extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY,
                                    annotation=OPTIONS[name][0], default=OPTIONS[name][1])
                  for name in names]  # fmt: skip
+        own_context = next((p.name for p in own if p.annotation is typer.Context), None)
+        context = [] if own_context else [inspect.Parameter(
+            CONTEXT, inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context)]  # fmt: skip
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            chosen = {name: kwargs.pop(name) for name in names}
-            return func(*args, chosen=chosen, **kwargs)
+            given = {name: kwargs.pop(name) for name in names}
+            typed = kwargs[own_context] if own_context else kwargs.pop(CONTEXT)
+            if "config" not in given:
+                return func(*args, chosen=given, **kwargs)
+            resolved = resolve(given, typed)
+            taken = {name for name, source in resolved.sources.items()
+                     if source.startswith(str(resolved.config.path))}  # fmt: skip
+            try:
+                return func(*args, chosen=resolved.chosen, **kwargs)
+            except OptionError as error:
+                located = resolved.config.located(error, taken)
+                if located is None:
+                    raise
+                raise located from None
 
-        wrapper.__signature__ = signature.replace(parameters=own + extra)  # type: ignore[attr-defined]
-        wrapper.__annotations__ = {p.name: p.annotation for p in own + extra}
+        parameters = [*own, *extra, *context]
+        wrapper.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
         return command(wrapper)
 
     return decorate
