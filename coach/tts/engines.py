@@ -32,6 +32,7 @@ from typing import ClassVar
 import numpy as np
 
 from coach.errors import BadSettingError, EngineError, excerpt
+from coach.language.catalogue import Language
 from coach.samples import SAMPLE_RATE
 
 MIN_RATE, MAX_RATE = 80, 400
@@ -73,6 +74,33 @@ class UnknownVoiceError(BadSettingError):
 def english_first(voices: list[VoiceInfo]) -> list[VoiceInfo]:
     """The default first, then English voices, then the rest; otherwise in the given order."""
     return sorted(voices, key=lambda v: (not v.default, not v.language.startswith("en")))
+
+
+def normal_code(language: str) -> str:
+    """A language code as codes are compared: "de_DE" and "de-de" are both "de-de"."""
+    return language.lower().replace("_", "-")
+
+
+def speaks(voice: VoiceInfo, code: str) -> bool:
+    """Whether `voice` speaks what `code` names: its language is `code` or a regional form of it
+    ("de" takes the "de-de" and "de-at" voices, "en-gb" the "en-gb-scotland" one). Whole subtags
+    are compared ("hy" is not "hyw"), in any case, "_" as "-"."""
+    wanted, spoken = normal_code(code), normal_code(voice.language)
+    return spoken == wanted or spoken.startswith(wanted + "-")
+
+
+def voice_speaking(voices: list[VoiceInfo], code: str) -> str | None:
+    """The id of the voice a speaker of `code` expects first: the one of that very code, then
+    the form of the language's own country ("fr" -> "fr-fr", "es" -> "es-es", before "fr-be"
+    and "es-mx"), then the first other one that `speaks` it; None when none does."""
+    wanted = normal_code(code)
+
+    def rank(voice: VoiceInfo) -> tuple[bool, bool]:
+        spoken = normal_code(voice.language)
+        return spoken != wanted, spoken != f"{wanted}-{wanted}"
+
+    found = [v for v in voices if speaks(v, code)]
+    return min(found, key=rank).id if found else None  # the first of the best, in their order
 
 
 def read_wav(source: Path | bytes, what: str) -> np.ndarray:
@@ -124,6 +152,9 @@ class Engine(ABC):
     DEFAULT_RATE: ClassVar[int]
     INSTALL: ClassVar[str]
     """How to install what the engine needs, for the error message."""
+    LANGUAGES: ClassVar[tuple[str, ...] | None] = None
+    """The only languages (tags) its voices speak, when that is known without asking it (flite:
+    English); None: whichever its installed voices speak."""
 
     def __init__(self, voice: str | None = None, rate: int | None = None) -> None:
         self.version = self._version()
@@ -140,9 +171,21 @@ class Engine(ABC):
     def voices(cls) -> list[VoiceInfo]:
         """The voices installed here, English first."""
 
+    @classmethod
+    def voice_for(cls, spoken: Language) -> str | None:
+        """The id of its installed voice for `spoken` (see `voice_speaking`), by the language's
+        eSpeak NG code, which eSpeak NG's voices (pyttsx3's too) are listed by; None when it has
+        none."""
+        return voice_speaking(cls.voices(), spoken.espeak_voice)
+
     @abstractmethod
     def _version(self) -> str:
         """The engine's version (part of every cache key); EngineError when it is missing."""
+
+    def voice_language(self) -> str | None:
+        """The language code the voice's own files give ("de_DE"), so that a voice of another
+        language than the session's can be refused; None when they give none."""
+        return None
 
     def key_parts(self) -> dict[str, object]:
         """Everything of the engine that changes the sound, for the clip cache's key."""
@@ -308,6 +351,7 @@ class FliteEngine(ProgramEngine):
     PROGRAM = "flite"
     DEFAULT_VOICE = "slt"
     DEFAULT_RATE = 150
+    LANGUAGES = ("en",)
     NATURAL_RATE = 170
     """Flite's pace in words per minute at duration stretch 1."""
     INSTALL = "sudo apt-get install flite"

@@ -30,9 +30,17 @@ from typing import Any
 import numpy as np
 
 from coach.errors import BadSettingError
+from coach.language.catalogue import Language
 from coach.system.digest import file_sha256
 from coach.system.paths import user_path
-from coach.tts.engines import Engine, VoiceInfo, english_first, in_parallel, resample
+from coach.tts.engines import (
+    Engine,
+    VoiceInfo,
+    english_first,
+    in_parallel,
+    resample,
+    voice_speaking,
+)
 
 VOICES_ENV = "COACH_VOICES_DIR"
 """Environment variable naming the folder of extra Piper voices."""
@@ -204,6 +212,17 @@ class PiperEngine(Engine):
             listed.append(VoiceInfo(files.name, name, language.replace("_", "-").lower(), None,
                                     files.name == cls.DEFAULT_VOICE))  # fmt: skip
         return english_first(listed)
+
+    @classmethod
+    def voice_for(cls, spoken: Language) -> str | None:
+        """The installed voice whose config's language code is (or starts with) `spoken`'s
+        Piper code."""
+        return voice_speaking(cls.voices(), spoken.piper_code)
+
+    def voice_language(self) -> str | None:
+        about = self.config.get("language")
+        code = about.get("code") if isinstance(about, dict) else None
+        return code if isinstance(code, str) else None
 
     def _find_voice(self, wanted: str) -> str:
         if _is_path(wanted):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from coach.errors import BadSettingError
-from coach.tts.engines import Engine, EspeakNgEngine, FliteEngine, VoiceInfo
+from coach.tts.engines import Engine, EspeakNgEngine, FliteEngine, VoiceInfo, speaks
 from coach.tts.piper_engine import PiperEngine
 from coach.tts.pyttsx3_engine import Pyttsx3Engine
 
@@ -23,6 +23,9 @@ def engine_class(name: str, engines: dict[str, type[Engine]] = ENGINES) -> type[
         ) from None
 
 
-def list_voices(engine: str, engines: dict[str, type[Engine]] = ENGINES) -> list[VoiceInfo]:
-    """The voices of the engine named `engine`, the default first, then English ones."""
-    return engine_class(engine, engines).voices()
+def list_voices(engine: str, language: str | None = None,
+                engines: dict[str, type[Engine]] = ENGINES) -> list[VoiceInfo]:  # fmt: skip
+    """The voices of the engine named `engine`, the default first, then English ones; with
+    `language` (a code: "de", "en-GB", "pt_BR"), only those that speak it (see `speaks`)."""
+    voices = engine_class(engine, engines).voices()
+    return voices if language is None else [v for v in voices if speaks(v, language)]

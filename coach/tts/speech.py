@@ -7,7 +7,6 @@ import os
 import re
 import textwrap
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,11 +21,18 @@ from coach.cache.store import (
     write_clip,
     write_sidecar,
 )
+from coach.language.catalogue import DEFAULT_LANGUAGE
 from coach.samples import to_samples
 from coach.system.progress import Progress
 from coach.tts.ahead import ClipsAhead, Rendered
 from coach.tts.engines import Engine
-from coach.tts.registry import DEFAULT_ENGINE, ENGINES, engine_class
+from coach.tts.language_voice import (
+    VoiceSettings,
+    check_voice_language,
+    is_english,
+    voice_for_language,
+)
+from coach.tts.registry import ENGINES, engine_class
 from coach.tts.speakable import speakable
 
 TRIM_THRESHOLD = 200
@@ -49,18 +55,6 @@ JOIN_SECONDS = 0.3
 """Silence between the parts of a text rendered in parts (Piper's own sentence pause)."""
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _CLAUSE_END = re.compile(r"(?<=[,;:—–])\s*")
-
-
-@dataclass(frozen=True)
-class VoiceSettings:
-    """What the coach sounds like."""
-
-    engine: str = DEFAULT_ENGINE
-    """The engine's registry name: "piper", "pyttsx3", "espeak-ng" or "flite"."""
-    voice: str | None = None
-    """A voice id, language or name of the engine; None for its clear English default."""
-    rate: int | None = None
-    """Words per minute; None for the engine's default, chosen for clarity."""
 
 
 def trim(samples: np.ndarray) -> np.ndarray:
@@ -104,18 +98,21 @@ def joined(parts: list[np.ndarray]) -> np.ndarray:
     return trim(np.concatenate(pieces))
 
 
-def spoken_text(text: str) -> str:
-    """What the engine is given for `text`: spelled out (see speakable.py), one space between
-    words."""
-    return speakable(" ".join(text.split()))
+def spoken_text(text: str, tag: str = DEFAULT_LANGUAGE) -> str:
+    """What the engine is given for `text` in the language of `tag`: one space between words,
+    and in English spelled out (see speakable.py). Another language's voice reads digits in
+    that language itself ("1,5" in German is "eins Komma fünf"), never as English words."""
+    said = " ".join(text.split())
+    return speakable(said) if is_english(tag) else said
 
 
 class Speech:
-    """Renders phrases to clips through the cache at `cache_dir`.
+    """Renders phrases to clips through the cache at `cache_dir`, in the settings' language.
 
-    The settings are checked here: BadSettingError for an unknown engine, voice or rate;
-    EngineError when the engine is not installed. `engines` (the registry) and
-    `timeout` (seconds per clip) can be replaced, by tests for example.
+    The settings are checked here: BadSettingError for an unknown engine, voice or rate, or one
+    that does not speak the language; EngineError when the engine is not installed. The voice
+    for the language is chosen here too (language_voice.py): `settings` and `notice` say which.
+    `engines` (the registry) and `timeout` (seconds per clip) can be replaced, by tests.
     """
 
     def __init__(
@@ -128,8 +125,14 @@ class Speech:
         engines: dict[str, type[Engine]] = ENGINES,
         timeout: float = RENDER_TIMEOUT,
     ) -> None:
-        self.settings = settings
-        self.engine = engine_class(settings.engine, engines)(settings.voice, settings.rate)
+        chosen = voice_for_language(settings, engines)
+        self.settings = chosen.settings
+        """The settings spoken with: the engine and voice chosen for the language."""
+        self.notice = chosen.notice
+        """One line for the user about that choice (eSpeak NG for want of a Piper voice)."""
+        self.engine = engine_class(self.settings.engine, engines)(self.settings.voice,
+                                                                  self.settings.rate)
+        check_voice_language(self.engine, self.settings.language)
         self.cache_dir = Path(cache_dir)
         self.progress = progress
         """Called with (parts rendered, parts to render) as clips render."""
@@ -137,7 +140,7 @@ class Speech:
         self.timeout = timeout
         self.silent: set[str] = set()
         """Texts the voice says nothing for (emoji with flite, a script it lacks), as written."""
-        self._cache = VoiceCache(self.cache_dir, self.engine)
+        self._cache = VoiceCache(self.cache_dir, self.engine, self.settings.language)
         self._ahead = ClipsAhead()
         """Clips read or rendered so far, by spoken text, and those being rendered ahead."""
 
@@ -163,7 +166,7 @@ class Speech:
         for; the others not in the cache are rendered in parallel and stored; `progress(done,
         total)` is called as each one is stored.
         """
-        wanted = {text: spoken_text(text) for text in texts}
+        wanted = {text: self._said(text) for text in texts}
         if "" in wanted.values():
             raise ValueError("A phrase has nothing to say.")
         found = {said: self._known(said) for said in dict.fromkeys(wanted.values())}
@@ -174,6 +177,10 @@ class Speech:
                 found[said] = self._keep(said, clip)
         self.silent.update(text for text, said in wanted.items() if not found[said].any())
         return {text: found[said] for text, said in wanted.items()}
+
+    def _said(self, text: str) -> str:
+        """What the engine is given for `text` (`spoken_text` in the session's language)."""
+        return spoken_text(text, self.settings.language)
 
     def _known(self, said: str) -> np.ndarray | None:
         """The clip of spoken text `said` in memory or the cache, after waiting for it if it is
@@ -217,7 +224,7 @@ class Speech:
         own (which uses every core), so that a caller can use the first before the last is
         done; returns how many. `clips` waits for them; an error rendering one is raised there.
         Call `close`."""
-        order = [said for said in dict.fromkeys(map(spoken_text, texts)) if said]
+        order = [said for said in dict.fromkeys(map(self._said, texts)) if said]
         todo = [s for s in order if s not in self._ahead and not self._cache.path(s).is_file()]
         if todo:
             self._ahead.start(todo, self._rendered(todo), self._keep)
@@ -235,20 +242,20 @@ class Speech:
         """What `store_measures` stored for the clip of `text`; None when there is none whole.
         The caller checks that it belongs to the clip it has (the clip may have been rendered
         again since)."""
-        return self._cache.measures(spoken_text(text))
+        return self._cache.measures(self._said(text))
 
     def store_measures(self, text: str, payload: bytes) -> None:
         """Keep `payload` (the clip's level, levels.py) beside the clip of `text`."""
-        self._cache.store_measures(spoken_text(text), payload)
+        self._cache.store_measures(self._said(text), payload)
 
 
 class VoiceCache:
-    """One voice's clips in the cache at `folder`, by spoken text, keyed by everything that
-    changes their sound, with the measures kept beside each. A cache that cannot be read or
-    written costs renders and measurements, never the session."""
+    """One voice's clips in the cache at `folder`, by spoken text in the language of `tag`,
+    keyed by everything that changes their sound, with the measures kept beside each. A cache
+    that cannot be read or written costs renders and measurements, never the session."""
 
-    def __init__(self, folder: Path, engine: Engine) -> None:
-        self.folder, self.engine = folder, engine
+    def __init__(self, folder: Path, engine: Engine, tag: str) -> None:
+        self.folder, self.engine, self.tag = folder, engine, tag
         self.repaired = 0
         """Damaged files thrown away (their clips are rendered again)."""
         self.unsaved: list[str] = []
@@ -260,8 +267,11 @@ class VoiceCache:
         cuts = any(len(p) > PIECE_CHARS for p in _SENTENCE_END.split(said))
         limits = [SPLIT_CHARS, JOIN_SECONDS, *([PIECE_CHARS] if cuts else [])]
         split = {"split": limits} if len(sentences(said)) > 1 else {}
+        # The language is in the key of every language but English: English keys are as they
+        # were before the coach spoke others, and no two languages share a clip.
+        spoken = {} if is_english(self.tag) else {"language": self.tag}
         key = clip_key(**self.engine.key_parts(), trim=[TRIM_THRESHOLD, KEEP_SECONDS], text=said,
-                       **split)  # fmt: skip
+                       **split, **spoken)  # fmt: skip
         return clip_path(self.folder, key)
 
     def read(self, said: str) -> np.ndarray | None:
