@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from coach.cache.store import check_folder, default_cache_dir
 from coach.compose.composer import check_length, compose, estimated_length, phrases
-from coach.compose.options import SessionOptions, check_options, select_drills
+from coach.compose.options import SessionOptions, check_options, select_drills, session_routine
 from coach.compose.script import Script
 from coach.errors import OptionError, exact
 from coach.music.bed import MusicChoice, Playlist, load_bed, make_playlist
@@ -99,10 +99,18 @@ class Session:
 
     @functools.cached_property
     def speech(self) -> ClipSource:
-        """Where the clips come from: the TTS layer through the cache, unless `clips` was given."""
+        """Where the clips come from: the TTS layer through the cache, unless `clips` was given;
+        a voice for the session's language (the routine's, or the options')."""
         if self.clips is not None:
             return self.clips
-        return Speech(self.voice, self.cache_dir, progress=self.progress)
+        spoken = replace(self.voice, language=session_routine(self.routine, self.options).language)
+        return Speech(spoken, self.cache_dir, progress=self.progress)
+
+    @property
+    def voice_notice(self) -> str | None:
+        """What to tell the user of the voice chosen for the language (a stand-in voice for
+        want of a better one), if anything."""
+        return None if self.clips is not None else self.speech.notice
 
     @functools.cached_property
     def script(self) -> Script:

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 import yaml
 from support.routines import copy_routine, routine_bytes, routine_path
-from support.runners import invoke
+from support.runners import coach, invoke
 
 from coach.language.catalogue import PLURAL_RULES, _read, _tags, known_tags, language
 
@@ -35,7 +35,8 @@ def test_every_catalogue_has_every_phrase_with_the_same_placeholders(tag):
         for key, phrase in english[table].items():
             assert placeholders(other[table][key]) == placeholders(phrase), key
     about = other["language"]
-    assert set(about) == {"name", "espeak", "piper", "iso639_2", "decimal", "plural"}
+    assert set(about) == {"name", "espeak", "piper", "piper_example", "iso639_2", "decimal",
+                          "plural"}  # fmt: skip
     assert about["plural"] in PLURAL_RULES and len(about["iso639_2"]) == 3
 
 
@@ -144,3 +145,51 @@ def test_the_schema_knows_the_languages():
     document = yaml.safe_load(routine_path("german-circuit.yaml").read_text())
     assert list(validator.iter_errors(document)) == []
     assert list(validator.iter_errors(document | {"language": "xx"}))
+
+
+NOTICE = (
+    "coach: note: No Piper voice for {name} ({tag}) is installed, so eSpeak NG's voice {voice} "
+    "speaks instead; for a more natural one, put a Piper voice for {tag} ({example}.onnx with "
+    "its .onnx.json, from huggingface.co/rhasspy/piper-voices) in {folder}.\n"
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("tag", "fmt", "voice", "example", "drills"), [
+    ("de", ".mp3", "gmw/de", "de_DE-thorsten-medium", "kniebeuge,beinpendel"),
+    ("es", ".ogg", "roa/es", "es_ES-davefx-medium", "sentadilla,zancada"),
+    ("fr", ".m4a", "roa/fr", "fr_FR-siwis-medium", "squat,fente"),
+])  # fmt: skip
+def test_a_routine_is_coached_in_its_language_by_a_voice_for_it_and_the_file_says_so(
+    tmp_path, tag, fmt, voice, example, drills
+):
+    copy_routine(ROUTINES[tag], tmp_path, "mine.yaml")
+    voices = tmp_path / "voices"
+    env = {"COACH_VOICES_DIR": str(voices)}
+    out = f"mine{fmt}"
+    result = coach("export", out, "-r", "mine.yaml", "--only", drills, "--captions", "mine.vtt",
+                   cache=tmp_path / "cache", cwd=tmp_path, env=env)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    words = language(tag)
+    assert result.stderr == NOTICE.format(name=words.name, tag=tag, voice=voice,
+                                          example=example, folder=voices)  # fmt: skip
+    probed = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format_tags=language:stream_tags=language",
+         "-of", "json", str(tmp_path / out)], capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    tags = json.loads(probed.stdout)
+    found = {tags.get("format", {}).get("tags", {}).get("language")}
+    found |= {s.get("tags", {}).get("language") for s in tags["streams"]}
+    assert words.iso639_2 in found, tags
+    captions = (tmp_path / "mine.vtt").read_text()
+    assert captions.startswith(f"WEBVTT\nLanguage: {tag}\n\n")
+    assert words.say("go") in captions and "Go." not in captions
+
+
+def test_the_built_in_english_session_carries_no_language_tag(tmp_path):
+    result = coach("export", "s.mp3", "--only", "wall-slide", "--engine", "espeak-ng",
+                   "--captions", "s.vtt", cache=tmp_path / "cache", cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert b"TLAN" not in (tmp_path / "s.mp3").read_bytes()[:4096]
+    assert (tmp_path / "s.vtt").read_text().startswith("WEBVTT\n\n")

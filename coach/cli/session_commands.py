@@ -154,10 +154,14 @@ def voices(
     engine: Annotated[
         str, typer.Option(help=ENGINE_HELP)
     ] = DEFAULT_ENGINE,
+    language: Annotated[
+        str | None,
+        typer.Option(help="Only the voices that speak this language: de, en-GB, pt_BR, ..."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List the voices of a speech engine, English ones first."""
-    found = list_voices(engine)
+    found = list_voices(engine, language)
     if as_json:
         out.print(
             json.dumps([asdict(v) for v in found], indent=1),

@@ -46,6 +46,8 @@ class Language:
     """eSpeak NG's voice for it ("de", "en-gb")."""
     piper_code: str
     """The language code of Piper voices for it ("de_DE"), or its prefix ("de" takes any)."""
+    piper_example: str
+    """A published Piper voice for it, named where the coach says how to get a better voice."""
     iso639_2: str
     """The three-letter code of ID3's TLAN and other file tags ("deu")."""
     decimal: str
@@ -131,6 +133,7 @@ def _language(tag: str) -> Language:
         name=about["name"],
         espeak_voice=about["espeak"],
         piper_code=about["piper"],
+        piper_example=about["piper_example"],
         iso639_2=about["iso639_2"],
         decimal=about["decimal"],
         plural_rule=about["plural"],

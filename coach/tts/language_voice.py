@@ -25,11 +25,6 @@ FALLBACK = "espeak-ng"
 """The engine that speaks a language Piper has no installed voice for."""
 PIPER_VOICES = "huggingface.co/rhasspy/piper-voices"
 """Where Piper's voices are published."""
-PIPER_EXAMPLES = {"de": "de_DE-thorsten-medium", "es": "es_ES-davefx-medium",
-                  "fr": "fr_FR-siwis-medium"}  # fmt: skip
-"""A published Piper voice of each language, for the notice that says how to get one."""
-
-
 @dataclass(frozen=True)
 class VoiceSettings:
     """What the coach sounds like."""
@@ -112,8 +107,8 @@ def _instead_of_piper(settings: VoiceSettings, spoken: Language,
                       engines: dict[str, type[Engine]]) -> ChosenVoice:  # fmt: skip
     """eSpeak NG's voice for `spoken`, for want of an installed Piper voice, and the notice that
     says where to put one; EngineError when eSpeak NG cannot speak it either."""
-    example = PIPER_EXAMPLES.get(spoken.tag, "NAME")
-    get = (f"put a Piper voice for {spoken.piper_code} ({example}.onnx with its .onnx.json, from"
+    get = (f"put a Piper voice for {spoken.piper_code} ({spoken.piper_example}.onnx with its "
+           f".onnx.json, from"
            f" {PIPER_VOICES}) in {voices_dir()}")  # fmt: skip
     missing = f"No Piper voice for {_named(spoken)} is installed"
     try:
