@@ -12,7 +12,6 @@ Only the command line knows flags, so the config file is the command line's too.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import tomllib
@@ -26,6 +25,7 @@ import platformdirs
 
 from coach.errors import OptionError, UsageError, excerpt
 from coach.system.paths import user_path
+from coach.system.suggest import did_you_mean
 
 CONFIG_ENV = "COACH_CONFIG"
 """Environment variable naming the config file when `--config` is not given."""
@@ -92,8 +92,7 @@ def read_config(flag: str | Path | None, options: dict[str, Any]) -> Config:
     for key, value in document.items():
         line = _line_of(text, key)
         if key not in known:
-            near = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-            hint = f"Did you mean '{near[0]}'?" if near else f"Known keys: {', '.join(known)}."
+            hint = did_you_mean(key, known).lstrip() or f"Known keys: {', '.join(known)}."
             raise UsageError(f"{path}, line {line}: unknown key {excerpt(key, 40)!r}. {hint}")
         name = key.replace("-", "_")
         settings[name] = (_checked(value, options[name][0], f"{path}, line {line}: {key}"), line)

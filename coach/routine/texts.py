@@ -14,6 +14,7 @@ from coach.errors import RoutineError, excerpt
 from coach.routine.fields import FIELDS
 from coach.routine.numbers import place
 from coach.routine.yaml_text import Unreadable
+from coach.system.english import a_or_an
 
 MAX_WORD_CHARS = 40
 """No spoken word is longer; a longer run of letters is not a word and crashes some engines."""
@@ -44,7 +45,7 @@ class TextFields:
         value = raw[key]
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise self.fail(
-                place(where, key), f"must be text, not a {kind_of(value)}.", raw.lines[key]
+                place(where, key), f"must be text, not {kind_of(value)}.", raw.lines[key]
             )
         value = " ".join(str(value).split())
         if not value and field.default != "":
@@ -115,7 +116,12 @@ class TextFields:
 
 
 def kind_of(value: Any) -> str:
-    """What a value of the wrong kind is, for a message ("must be text, not a list")."""
+    """What a value of the wrong kind is, with its article, for a message ("must be text, not
+    a list", "not an empty value")."""
+    return a_or_an(_kind_of(value))
+
+
+def _kind_of(value: Any) -> str:
     if value is None:
         return "empty value"
     if isinstance(value, list):

@@ -8,7 +8,6 @@ read here by name.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,6 +19,7 @@ from coach.routine.fields import DRILL_FIELDS, FIELDS, ID_PATTERN, ROUTINE_FIELD
 from coach.routine.model import Drill, Routine, Sides, slug
 from coach.routine.numbers import NumberFields, place, shown
 from coach.routine.texts import TextFields, kind_of
+from coach.system.suggest import did_you_mean
 
 _ID_PATTERN = re.compile(ID_PATTERN)
 
@@ -62,7 +62,7 @@ class Validator(NumberFields, TextFields):
             raise self.fail("", "the file is empty; a routine needs a name and drills.")
         if not isinstance(doc, Mapping):
             raise self.fail(
-                "", f"a routine is a mapping with 'name' and 'drills', not a {kind_of(doc)}."
+                "", f"a routine is a mapping with 'name' and 'drills', not {kind_of(doc)}."
             )
         self.check_keys(doc, tuple(ROUTINE_FIELDS), "")
         values = {key: self.read(doc, key, "") for key in ROUTINE_FIELDS}
@@ -100,7 +100,7 @@ class Validator(NumberFields, TextFields):
         if not isinstance(raw, Mapping):
             raise self.fail(
                 where,
-                f"a drill is a mapping with name, instructions and reps, not a {kind_of(raw)}.",
+                f"a drill is a mapping with name, instructions and reps, not {kind_of(raw)}.",
             )
         self.check_keys(raw, tuple(DRILL_FIELDS), where)
         name = self.read(raw, "name", where)
@@ -164,8 +164,5 @@ class Validator(NumberFields, TextFields):
     def check_keys(self, raw: Mapping, known: tuple[str, ...], where: str) -> None:
         for key in raw:
             if key not in known:
-                near = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-                hint = (
-                    f" Did you mean '{near[0]}'?" if near else f" Known fields: {', '.join(known)}."
-                )
+                hint = did_you_mean(key, known) or f" Known fields: {', '.join(known)}."
                 raise self.fail(where, f"unknown field {shown(key)}.{hint}", raw.lines[key])

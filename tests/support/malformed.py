@@ -62,7 +62,7 @@ SHAPE_CASES: list[tuple[str, str | bytes, str]] = [
     (
         "null-name",
         "name:\ndrills:\n" + DRILL,
-        "=, field 'name', line 1: must be text, not a empty value.",
+        "=, field 'name', line 1: must be text, not an empty value.",
     ),
     (
         "name-a-list",
