@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import time
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -136,9 +137,13 @@ def test_a_valid_file_passes_check(tmp_path):
     assert (result.exit_code, result.stdout) == (0, f"{path}: OK, 1 drill.\n")
 
 
-def test_debug_shows_the_traceback(tmp_path):
+@pytest.mark.parametrize("where", ["before", "after", "between"])
+def test_debug_shows_the_traceback(tmp_path, where):
+    """--debug anywhere on the line (but after a --) is the run's flag."""
     path = write_case(tmp_path, with_reps("[12, 10]"))
-    result = invoke("--debug", "check", str(path))
+    args = {"before": ["--debug", "check", str(path)], "after": ["check", str(path), "--debug"],
+            "between": ["check", "--debug", str(path)]}[where]  # fmt: skip
+    result = invoke(*args)
     assert result.exit_code == 2
     assert "Traceback" in result.output and "RoutineError" in result.output
     assert result.output.rstrip().endswith("is reversed; write [10, 12].")
@@ -146,6 +151,17 @@ def test_debug_shows_the_traceback(tmp_path):
     assert again.exit_code == 2 and again.stdout == ""
     assert "Traceback" not in again.output
     assert again.output.rstrip().endswith("is reversed; write [10, 12].")
+
+
+def test_debug_after_a_double_dash_is_a_file_name(tmp_path):
+    result = invoke("check", "--", "--debug")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.rstrip().endswith("--debug: no such file. Check the path.")
+
+
+def test_version_is_the_package_s():
+    result = invoke("--version")
+    assert (result.exit_code, result.stdout) == (0, f"coach {version('coach')}\n")
 
 
 # --- the library side: one error class, the source named ---------------------------

@@ -1,17 +1,40 @@
-"""The typer application, its `cache` group, the flags given before any command, and the
-console script, which makes SIGTERM and SIGHUP stop a run as Ctrl-C does."""
+"""The typer application, its `cache` group, the flags of the whole run (`--debug`, which may
+come anywhere on the line, and `--version`), and the console script, which makes SIGTERM and
+SIGHUP stop a run as Ctrl-C does."""
 
 from __future__ import annotations
 
 import signal
+from importlib.metadata import version
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
 
 from coach.cli.consoles import OutputError, guard_streams
 from coach.cli.failures import fail, flags, stop_on
 
+
+class _CoachGroup(TyperGroup):
+    """The top command, which takes `--debug` wherever it is on the line: a user who adds it
+    after the command (`coach check --debug`) to see why a run failed means the same thing."""
+
+    def parse_args(self, ctx, args: list[str]) -> list[str]:  # noqa: ANN001 - click's own
+        end = args.index("--") if "--" in args else len(args)
+        if "--debug" in args[:end]:
+            args = ["--debug", *(a for a in args[:end] if a != "--debug"), *args[end:]]
+        return super().parse_args(ctx, args)
+
+
+def _print_version(wanted: bool) -> None:
+    """`coach --version`: the installed package's version, from its metadata."""
+    if wanted:
+        print(f"coach {version('coach')}")
+        raise typer.Exit()
+
+
 app = typer.Typer(
+    cls=_CoachGroup,
     help="A voice-guided audio coach for a runner's leg-mobility warm-up.",
     no_args_is_help=True,
     add_completion=False,
@@ -23,7 +46,14 @@ app.add_typer(cache_app, name="cache")
 
 @app.callback()
 def _main(
-    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of an error (anywhere on the line).")
+    ] = False,
+    _version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True,
+                     help="Show coach's version and exit."),
+    ] = False,  # fmt: skip
 ) -> None:
     flags.debug = debug
 
