@@ -49,6 +49,23 @@ VALUE_CASES: list[tuple[str, str | bytes, str]] = [
         'seconds as 30, "30s", "1m30s" or "1:30".',
     ),
     (
+        "seconds-not-a-duration",
+        TIMED.replace("seconds: 30", "seconds: 30 x"),
+        "=, drill 1 (plank), field 'seconds', line 6: '30 x' is not a duration; write seconds as "
+        '30, "30s", "1m30s" or "1:30".',
+    ),
+    (
+        "seconds-quoted-too-short",
+        TIMED.replace("seconds: 30", 'seconds: "3"'),
+        "=, drill 1 (plank), field 'seconds', line 6: must be at least 5 seconds, got 3.",
+    ),
+    (
+        "rest-minutes-too-long",
+        "rest_seconds: 61 min\n" + HEAD + DRILL,
+        "=, field 'rest_seconds', line 1: must be at most 3600 seconds, got '61 min' (3660 "
+        "seconds).",
+    ),
+    (
         "seconds-empty",
         TIMED.replace("seconds: 30", "seconds:"),
         "=, drill 1 (plank), field 'seconds', line 6: is empty; give the work's length, like 30.",
