@@ -36,7 +36,7 @@ def _grammar(word: Callable[[str], str]) -> str:
     )
 
 
-_READER = re.compile(_grammar(re.escape), re.IGNORECASE)
+_READER = re.compile(_grammar(re.escape), re.IGNORECASE | re.ASCII)  # "ſ" is no "s"
 
 
 def _both_cases(word: str) -> str:
