@@ -79,7 +79,7 @@ class NumberFields:
     def seconds(self, raw: Mapping, key: str, where: str, over: str = "") -> float | None:
         """A length of time as a number or a written duration (durations.py), within the field's
         bounds, in tenths where it is said aloud; its default when absent (or empty). `over`:
-        what to do instead of more than the maximum, for the message."""
+        the advice that ends the message about a value above the maximum."""
         field = FIELDS[key]
         if key not in raw or raw[key] is None:
             return field.default
