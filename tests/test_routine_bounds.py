@@ -113,19 +113,24 @@ def test_every_number_is_read_with_its_bounds_or_refused_naming_the_field(field,
         assert check_length(routine) <= to_samples(3 * 3600)
 
 
-@pytest.mark.parametrize(("text", "shown"), [
-    ("!!int abc", "!!int 'abc'"), ("!!int 1.5", "!!int '1.5'"), ("!!float ten", "!!float 'ten'"),
-    ("!!bool yes", "!!bool 'yes'"), ("!!null x", "!!null 'x'"), ("9" * 4301, "a 4301-digit number"),
-    ("-" + "9" * 50, "a 50-digit number"), ("1e308", "1e+308"), (".nan", "nan"), ("1e999", "inf"),
+NOT_A_DURATION = 'is not a duration; write seconds as 30, "30s", "1m30s" or "1:30".'
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("!!int abc", f"!!int 'abc' {NOT_A_DURATION}"), ("!!int 1.5", f"!!int '1.5' {NOT_A_DURATION}"),
+    ("!!float ten", f"!!float 'ten' {NOT_A_DURATION}"),
+    ("!!bool yes", f"!!bool 'yes' {NOT_A_DURATION}"), ("!!null x", f"!!null 'x' {NOT_A_DURATION}"),
+    ("9" * 4301, "must be at most 600 seconds, got a 4301-digit number."),
+    ("-" + "9" * 50, "must be at least 0 seconds, got a 50-digit number."),
+    ("1e308", "must be at most 600 seconds, got 1e+308."),
+    (".nan", "must be from 0 to 600 seconds, got nan."),
+    ("1e999", "must be at most 600 seconds, got inf."),
 ])  # fmt: skip
-def test_a_number_no_field_takes_is_shown_as_written(text, shown):
+def test_a_number_no_field_takes_is_shown_as_written(text, problem):
     data = HEAD + DRILL + f"    hold_seconds: {text}\n"
     with pytest.raises(RoutineError) as caught:
         parse_routine(data.encode(), "n.yaml")
-    assert str(caught.value) == (
-        f"n.yaml, drill 1 (squat), field 'hold_seconds', line 7: must be a number from 0 to 600, "
-        f"got {shown}."
-    )
+    assert str(caught.value) == f"n.yaml, drill 1 (squat), field 'hold_seconds', line 7: {problem}"
 
 
 def test_a_hold_finer_than_any_number_is_no_hold():
@@ -356,7 +361,7 @@ def test_an_unknown_key_with_an_override_is_shown_escaped():
     (HEAD + DRILL.replace("reps: 10", "reps: " + "9" * 4301),
      f", drill 1 (squat), field 'reps', line 6: {REPS_RULE} a 4301-digit number."),
     (HEAD + DRILL + "    hold_seconds: 1e308\n",
-     ", drill 1 (squat), field 'hold_seconds', line 7: must be a number from 0 to 600, got "
+     ", drill 1 (squat), field 'hold_seconds', line 7: must be at most 600 seconds, got "
      "1e+308."),
 ], ids=["tagged-text", "4301-digits", "1e308"])  # fmt: skip
 def test_a_real_process_names_the_field_of_a_number_that_was_an_internal_error(

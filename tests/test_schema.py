@@ -39,6 +39,8 @@ BEYOND_A_SCHEMA = {
     "noncharacter": "control characters inside a text",
     "escaped-surrogate": "lone surrogates inside a text",
     "word-too-long": "the length of one word",
+    "seconds-quoted-too-short": "the bounds of a duration written as text",
+    "rest-minutes-too-long": "the bounds of a duration written as text",
 }
 YAML_LEVEL = ("billion-laughs", "deep-nesting", "anchor-and-alias", "merge-key", "duplicate-key",
               "duplicate-drill-key", "octal-looking", "utf-16")  # fmt: skip
@@ -62,8 +64,9 @@ def errors(schema: dict, document) -> list[str]:
 
 @pytest.mark.parametrize(
     "text",
-    [default_routine_path().read_text(), CIRCUIT.decode(), FORMAT_2],
-    ids=["built-in", "circuit", "format-2"],
+    [default_routine_path().read_text(), CIRCUIT.decode(), FORMAT_2,
+     routine_text("durations-written-out.yaml")],
+    ids=["built-in", "circuit", "format-2", "durations-written-out"],
 )
 def test_the_schema_accepts_valid_routines(schema, text):
     assert errors(schema, yaml.safe_load(text)) == []

@@ -23,6 +23,7 @@ from coach.compose.options import SessionOptions
 from coach.errors import OptionError, UsageError, excerpt
 from coach.language.catalogue import known_tags
 from coach.music.bed import DEFAULT_DUCK_DB, DEFAULT_LEVEL_DB, MusicChoice
+from coach.routine.durations import NotADuration, seconds_of
 from coach.session import Session, open_session
 from coach.system.paths import user_path
 from coach.tts import DEFAULT_ENGINE, ENGINES, VoiceSettings
@@ -54,6 +55,20 @@ def _option(kind: Any, help: str) -> Any:
     return Annotated[kind, typer.Option(help=help)]
 
 
+def rest_seconds(text: str) -> float:
+    """`--rest` as typed: a number as before (its bounds are the session's to check, so "-1"
+    and "nan" are refused as out of range), or a duration as a routine's rest may be written
+    (durations.py), else a usage error with the reader's message, as any bad flag value."""
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        return seconds_of(text)
+    except NotADuration as error:
+        raise typer.BadParameter(str(error)) from None
+
+
 OPTIONS: dict[str, tuple[Any, Any]] = {
     "routine": (RoutineOption, None),
     "only": (_option(list[str] | None,
@@ -61,7 +76,10 @@ OPTIONS: dict[str, tuple[Any, Any]] = {
     "skip": (_option(list[str] | None, "Skip these drill ids, comma-separated."), None),
     "without": (_option(list[str] | None, "Skip drills that need this equipment, "
                         "comma-separated (e.g. chin-up-bar)."), None),
-    "rest": (_option(float | None, "Seconds of rest between drills."), None),
+    "rest": (Annotated[float | None, typer.Option(
+        parser=rest_seconds, metavar="SECONDS",
+        help='Rest between drills: seconds, or a duration like "90s", "1m30s" or "1:30".')],
+        None),
     "pace": (_option(float, "Tempo factor for every rep: 1.5 is slower."), _DEFAULTS.pace),
     "brief": (_option(bool, "Name, set and counts only; no instructions or cues."),
               _DEFAULTS.brief),

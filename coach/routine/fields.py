@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from coach.language.catalogue import DEFAULT_LANGUAGE, known_tags
+from coach.routine.durations import DURATION_PATTERN, FORMS
 from coach.routine.model import MAX_REPS, MIN_REP_SECONDS, Sides
 
 MAX_REST_SECONDS = 3600
@@ -26,7 +27,9 @@ class Kind(StrEnum):
     TEXT = "text"
     TEXTS = "texts"
     """A list of short texts (or one text)."""
-    NUMBER = "number"
+    SECONDS = "seconds"
+    """A length of time in seconds: a number, or a duration as people write one ("45s",
+    "1m30s", "1:30"; durations.py)."""
     COUNT = "count"
     """A whole number."""
     REPS = "reps"
@@ -63,8 +66,9 @@ class Field:
 
     @property
     def description(self) -> str:
-        """The help, with the default in it."""
-        return self.help.format(default=self.default)
+        """The help, with the default in it (and, for a length of time, the ways to write one)."""
+        text = self.help.format(default=self.default)
+        return f"{text} Written as {FORMS}." if self.kind is Kind.SECONDS else text
 
 
 ROUTINE_FIELDS = {
@@ -77,7 +81,7 @@ ROUTINE_FIELDS = {
         "de, es, fr or en-GB (default {default}).", default=DEFAULT_LANGUAGE,
     ),
     "rest_seconds": Field(
-        Kind.NUMBER, "Rest between drills, in seconds (default {default:g}).", default=10.0,
+        Kind.SECONDS, "Rest between drills, in seconds (default {default:g}).", default=10.0,
         minimum=0, maximum=MAX_REST_SECONDS,
     ),
     "rounds": Field(
@@ -85,7 +89,7 @@ ROUTINE_FIELDS = {
         minimum=1, maximum=100,
     ),
     "round_rest_seconds": Field(
-        Kind.NUMBER, "Rest between rounds, in seconds (default: rest_seconds).", minimum=0,
+        Kind.SECONDS, "Rest between rounds, in seconds (default: rest_seconds).", minimum=0,
         maximum=MAX_REST_SECONDS,
     ),
     "drills": Field(Kind.DRILLS, "The drills, in order.", True),
@@ -106,14 +110,14 @@ DRILL_FIELDS = {
         "reps or seconds.", minimum=1, maximum=MAX_REPS,
     ),
     "seconds": Field(
-        Kind.NUMBER, "A timed drill's work, in seconds (per side when sided). A drill has reps "
+        Kind.SECONDS, "A timed drill's work, in seconds (per side when sided). A drill has reps "
         "or seconds.", minimum=5, maximum=MAX_PART_SECONDS, nullable=False, tenths=True,
     ),
     "sets": Field(
         Kind.COUNT, "Sets of the drill (default {default}).", default=1, minimum=1, maximum=100
     ),
     "set_rest_seconds": Field(
-        Kind.NUMBER, "Rest between sets, in seconds (default: rest_seconds).", minimum=0,
+        Kind.SECONDS, "Rest between sets, in seconds (default: rest_seconds).", minimum=0,
         maximum=MAX_REST_SECONDS,
     ),
     "sides": Field(
@@ -121,12 +125,13 @@ DRILL_FIELDS = {
         "other; alternate: left and right rep by rep (counted drills only).", default=Sides.NONE,
     ),
     "rep_seconds": Field(
-        Kind.NUMBER, "Tempo of one rep, in seconds (default {default:g}; counted drills only).",
+        Kind.SECONDS, "Tempo of one rep, in seconds (default {default:g}; counted drills only).",
         default=3.0, minimum=MIN_REP_SECONDS, maximum=MAX_PART_SECONDS,
     ),
     "hold_seconds": Field(
-        Kind.NUMBER, "A hold at the end of each rep, in tenths of a second at most (counted "
-        "drills only).", default=0.0, minimum=0, maximum=MAX_PART_SECONDS, tenths=True,
+        Kind.SECONDS, "A hold at the end of each rep, in seconds, to a tenth at most (default "
+        "{default:g}; counted drills only).", default=0.0, minimum=0, maximum=MAX_PART_SECONDS,
+        tenths=True,
     ),
     "equipment": Field(
         Kind.TEXTS, "What the drill needs (a session without it leaves the drill out).",
@@ -181,8 +186,10 @@ def _property(field: Field) -> dict:
     elif field.kind is Kind.TEXTS:
         items = {"maxItems": field.max_items} if field.max_items else {}
         schema = {"anyOf": [{"type": "null"}, text, {"type": "array", "items": text, **items}]}
-    elif field.kind is Kind.NUMBER:
-        schema = {"type": ["number", "null"] if field.nullable else "number", **bounds}
+    elif field.kind is Kind.SECONDS:
+        written = {"type": "string", "pattern": DURATION_PATTERN}  # its bounds are the loader's
+        empty = [{"type": "null"}] if field.nullable else []
+        schema = {"anyOf": [{"type": "number", **bounds}, written, *empty]}
     elif field.kind is Kind.COUNT:
         schema = {"type": ["integer", "null"], **bounds}
     elif field.kind is Kind.REPS:

@@ -3,7 +3,8 @@
 Every number field has a minimum and a maximum (fields.py), and a value is compared with both
 before it is multiplied, rounded or converted: NaN, the infinities, a `1e308` that would
 overflow a product and an integer too long to convert (yaml_text.py's `Unreadable`) are all
-refused as values out of range, naming the field, its line and the range to write.
+refused as values out of range, naming the field, its line and the range to write. A length of
+time may be written as people write one ("30s", "1m30s", "1:30"): durations.py reads it.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from coach.errors import RoutineError
-from coach.routine.fields import COUNTED_ONLY, FIELDS
+from coach.errors import RoutineError, exact
+from coach.routine.durations import NotADuration, seconds_of
+from coach.routine.fields import COUNTED_ONLY, FIELDS, Field
 from coach.routine.model import Sides
+from coach.routine.yaml_text import Unreadable
+from coach.system.english import number_of
 
 
 def place(where: str, key: str) -> str:
@@ -27,9 +31,27 @@ def shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _real(value: Any) -> bool:
-    """A number YAML read (true/false are not numbers, though Python's bool is an int)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+def _seconds_of(value: Any) -> float:
+    """The seconds of a field's value (durations.py); an integer too long to convert is a
+    number all the same, beyond any bound."""
+    if isinstance(value, Unreadable) and value.kind == "number":
+        return float(value.text)  # its sign, and an infinity: out of range either way
+    return seconds_of(value)
+
+
+def _out_of_range(field: Field, seconds: float, value: Any, over: str) -> str:
+    """What is wrong with a length of time beyond its field's bounds: the bound it passes, and
+    the value as written (with its seconds, when written otherwise)."""
+    got = shown(value)
+    if isinstance(value, str):  # a quoted number as the number; any other text with its seconds
+        read = exact(seconds)
+        got = read if value.strip() == read else f"{got} ({number_of(seconds, 'second')})"
+    if seconds < field.minimum:
+        return f"must be at least {number_of(field.minimum, 'second')}, got {got}."
+    if seconds > field.maximum:
+        return f"must be at most {number_of(field.maximum, 'second')}, got {got}{over}."
+    return (f"must be from {field.minimum:g} to {number_of(field.maximum, 'second')}, "
+            f"got {got}.")  # fmt: skip
 
 
 class NumberFields:
@@ -54,21 +76,21 @@ class NumberFields:
             raw.lines[key],
         )
 
-    def number(self, raw: Mapping, key: str, where: str) -> float | None:
-        """A number within the field's bounds, in tenths where it is said aloud; its default
-        when absent (or empty)."""
+    def seconds(self, raw: Mapping, key: str, where: str, over: str = "") -> float | None:
+        """A length of time as a number or a written duration (durations.py), within the field's
+        bounds, in tenths where it is said aloud; its default when absent (or empty). `over`:
+        the advice that ends the message about a value above the maximum."""
         field = FIELDS[key]
         if key not in raw or raw[key] is None:
             return field.default
-        value = raw[key]
-        if not (_real(value) and field.minimum <= value <= field.maximum):  # NaN compares false
-            raise self.fail(
-                place(where, key),
-                f"must be a number from {field.minimum:g} to {field.maximum:g}, got "
-                f"{shown(value)}.",
-                raw.lines[key],
-            )
-        return self._in_tenths(float(value), raw, key, where) if field.tenths else float(value)
+        value, line, at = raw[key], raw.lines[key], place(where, key)
+        try:
+            seconds = _seconds_of(value)
+        except NotADuration as error:
+            raise self.fail(at, str(error), line) from None
+        if not field.minimum <= seconds <= field.maximum:  # NaN compares false
+            raise self.fail(at, _out_of_range(field, seconds, value, over), line)
+        return self._in_tenths(seconds, raw, key, where) if field.tenths else seconds
 
     def _in_tenths(self, value: float, raw: Mapping, key: str, where: str) -> float:
         """A spoken number of seconds ("hold 1.5 seconds"): tenths at most, as a coach says it."""
@@ -112,7 +134,9 @@ class NumberFields:
                 line,
             )
         if high > most:
-            raise self.fail(at, f"more than {most} reps in one set is not a warm-up.", line)
+            raise self.fail(
+                at, f"more than {number_of(most, 'rep')} in one set is not a warm-up.", line
+            )
         return (low, high)
 
     def work_seconds(self, raw: Mapping, where: str, sides: Sides) -> float | None:
@@ -142,16 +166,8 @@ class NumberFields:
                 "on each side) or 'none'.",
                 raw.lines["sides"],
             )
-        value, high = raw["seconds"], FIELDS["seconds"].maximum
-        if value is None:
+        if raw["seconds"] is None:
             raise self.fail(
                 place(where, "seconds"), "is empty; give the work's length, like 30.", line
             )
-        if _real(value) and value > high:
-            raise self.fail(
-                place(where, "seconds"),
-                f"must be at most {high:g} seconds, got {shown(value)}; split a longer work "
-                "into sets.",
-                line,
-            )
-        return self.number(raw, "seconds", where)
+        return self.seconds(raw, "seconds", where, over="; split a longer work into sets")

@@ -47,7 +47,7 @@ class Validator(NumberFields, TextFields):
         readers = {
             Kind.TEXT: self.text,
             Kind.TEXTS: self.texts,
-            Kind.NUMBER: self.number,
+            Kind.SECONDS: self.seconds,
             Kind.COUNT: self.count,
             Kind.REPS: self.reps,
             Kind.SIDES: self.sides,

@@ -34,7 +34,7 @@ VALUE_CASES: list[tuple[str, str | bytes, str]] = [
     (
         "seconds-too-short",
         TIMED.replace("seconds: 30", "seconds: 2"),
-        "=, drill 1 (plank), field 'seconds', line 6: must be a number from 5 to 600, got 2.",
+        "=, drill 1 (plank), field 'seconds', line 6: must be at least 5 seconds, got 2.",
     ),
     (
         "seconds-too-long",
@@ -45,8 +45,25 @@ VALUE_CASES: list[tuple[str, str | bytes, str]] = [
     (
         "seconds-not-a-number",
         TIMED.replace("seconds: 30", "seconds: half a minute"),
-        "=, drill 1 (plank), field 'seconds', line 6: must be a number from 5 to 600, got "
-        "'half a minute'.",
+        "=, drill 1 (plank), field 'seconds', line 6: 'half a minute' is not a duration; write "
+        'seconds as 30, "30s", "1m30s" or "1:30".',
+    ),
+    (
+        "seconds-not-a-duration",
+        TIMED.replace("seconds: 30", "seconds: 30 x"),
+        "=, drill 1 (plank), field 'seconds', line 6: '30 x' is not a duration; write seconds as "
+        '30, "30s", "1m30s" or "1:30".',
+    ),
+    (
+        "seconds-quoted-too-short",
+        TIMED.replace("seconds: 30", 'seconds: "3"'),
+        "=, drill 1 (plank), field 'seconds', line 6: must be at least 5 seconds, got 3.",
+    ),
+    (
+        "rest-minutes-too-long",
+        "rest_seconds: 61 min\n" + HEAD + DRILL,
+        "=, field 'rest_seconds', line 1: must be at most 3600 seconds, got '61 min' (3660 "
+        "seconds).",
     ),
     (
         "seconds-empty",
@@ -84,8 +101,8 @@ VALUE_CASES: list[tuple[str, str | bytes, str]] = [
     (
         "set-rest-negative",
         with_field("set_rest_seconds: -5"),
-        "=, drill 1 (squat), field 'set_rest_seconds', line 7: must be a number from 0 to 3600, "
-        "got -5.",
+        "=, drill 1 (squat), field 'set_rest_seconds', line 7: must be at least 0 seconds, got "
+        "-5.",
     ),
     (
         "rounds-huge",
@@ -100,7 +117,7 @@ VALUE_CASES: list[tuple[str, str | bytes, str]] = [
     (
         "round-rest-negative",
         "round_rest_seconds: -1\n" + HEAD + DRILL,
-        "=, field 'round_rest_seconds', line 1: must be a number from 0 to 3600, got -1.",
+        "=, field 'round_rest_seconds', line 1: must be at least 0 seconds, got -1.",
     ),
     (
         "rounds-too-long",
@@ -124,38 +141,38 @@ VALUE_CASES: list[tuple[str, str | bytes, str]] = [
     (
         "rep-seconds-0",
         with_field("rep_seconds: 0"),
-        "=, drill 1 (squat), field 'rep_seconds', line 7: must be a number from 0.5 to 600, got 0.",
+        "=, drill 1 (squat), field 'rep_seconds', line 7: must be at least 0.5 seconds, got 0.",
     ),
     (
         "hold-negative",
         with_field("hold_seconds: -1"),
-        "=, drill 1 (squat), field 'hold_seconds', line 7: must be a number from 0 to 600, got -1.",
+        "=, drill 1 (squat), field 'hold_seconds', line 7: must be at least 0 seconds, got -1.",
     ),
     (
         "hold-nan",
         with_field("hold_seconds: .nan"),
-        "field 'hold_seconds', line 7: must be a number from 0 to 600, got nan.",
+        "field 'hold_seconds', line 7: must be from 0 to 600 seconds, got nan.",
     ),
     (
         "rep-seconds-inf",
         with_field("rep_seconds: .inf"),
-        "field 'rep_seconds', line 7: must be a number from 0.5 to 600, got inf.",
+        "field 'rep_seconds', line 7: must be at most 600 seconds, got inf.",
     ),
     (
         "rest-negative-inf",
         "rest_seconds: -.inf\n" + HEAD + DRILL,
-        "=, field 'rest_seconds', line 1: must be a number from 0 to 3600, got -inf.",
+        "=, field 'rest_seconds', line 1: must be at least 0 seconds, got -inf.",
     ),
     (
         "rest-text",
         "rest_seconds: ten\n" + HEAD + DRILL,
-        "field 'rest_seconds', line 1: must be a number from 0 to 3600, got 'ten'.",
+        "field 'rest_seconds', line 1: 'ten' is not a duration; write seconds as 30, \"30s\", "
+        '"1m30s" or "1:30".',
     ),
     (
         "rest-astronomical",
         "rest_seconds: 1" + "0" * 400 + "\n" + HEAD + DRILL,
-        "=, field 'rest_seconds', line 1: must be a number from 0 to 3600, got a 401-digit "
-        "number.",
+        "=, field 'rest_seconds', line 1: must be at most 3600 seconds, got a 401-digit number.",
     ),
     (
         "cues-a-mapping",
@@ -282,10 +299,10 @@ VALUE_CASES: list[tuple[str, str | bytes, str]] = [
     ("reps-4301-digits", with_reps("9" * 4301),
      f"=, drill 1 (squat), field 'reps', line 6: {REPS_RULE} a 4301-digit number."),
     ("hold-1e308", with_field("hold_seconds: 1e308"),
-     "=, drill 1 (squat), field 'hold_seconds', line 7: must be a number from 0 to 600, got "
+     "=, drill 1 (squat), field 'hold_seconds', line 7: must be at most 600 seconds, got "
      "1e+308."),
     ("rep-seconds-over", with_field("rep_seconds: 601"),
-     "=, drill 1 (squat), field 'rep_seconds', line 7: must be a number from 0.5 to 600, got 601."),
+     "=, drill 1 (squat), field 'rep_seconds', line 7: must be at most 600 seconds, got 601."),
     ("timestamp-tag", with_field("hold_seconds: !!timestamp 2001-12-14"),
      "=, field 'hold_seconds', line 7: the tag !!timestamp is not allowed in a routine, which "
      "holds only text, numbers, true/false, lists and mappings; write the value without the tag."),
