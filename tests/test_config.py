@@ -49,6 +49,8 @@ def test_a_config_file_gives_the_session_its_flags_give_and_a_flag_beats_it(tmp_
     assert script("--config", str(config), "--pace", "1") == script(*flags[:4], "--pace", "1",
                                                                     *flags[6:])  # fmt: skip
     assert script(COACH_CONFIG=str(config)) == script(*flags)
+    config.write_text('rest = "1m30s"\n')  # a duration, as the flag takes it
+    assert script("--config", str(config)) == script("--rest", "90")
 
 
 def test_the_default_config_file_is_in_the_users_config_folder(tmp_path):
@@ -105,6 +107,8 @@ BAD_CONFIGS = [
     ('engine = "piper"\nengin = "flite"\n',
      "{file}, line 2: unknown key 'engin'. Did you mean 'engine'?"),
     ('pace = "fast"\n', "{file}, line 1: pace must be a number, not 'fast'."),
+    ('rest = "90x"\n', "{file}, line 1: rest: '90x' is not a duration; write seconds as 30, "
+                        '"30s", "1m30s" or "1:30".'),
     ("brief = 1\n", "{file}, line 1: brief must be true or false, not 1."),
     ("\n\nrest = 9000\n", "{file}, line 3: rest must be between 0 and 600 seconds, got 9000."),
     ('language = "tlh"\n', "{file}, line 1: language 'tlh' is not a language the coach speaks; "

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
+import typer
 
 from coach.errors import OptionError, UsageError, excerpt
 from coach.system.paths import user_path
@@ -129,6 +130,13 @@ def _line_of(text: str, key: str) -> int:
 def _checked(value: Any, annotation: Any, where: str) -> Any:
     """`value` as the option's flag would take it, or UsageError saying what it must be."""
     kind = typing.get_args(annotation)[0] if typing.get_origin(annotation) else annotation
+    parser = next((getattr(meta, "parser", None) for meta in typing.get_args(annotation)[1:]
+                   if getattr(meta, "parser", None)), None)  # fmt: skip
+    if parser is not None and isinstance(value, str):  # typed as the flag is: `rest = "90s"`
+        try:
+            return parser(value)
+        except typer.BadParameter as error:
+            raise UsageError(f"{where}: {error.message}") from None
     kinds = set(typing.get_args(kind)) if isinstance(kind, types.UnionType) else {kind}
     kinds.discard(type(None))
     if bool in kinds and isinstance(value, bool):
