@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from coach.cache.store import check_folder, default_cache_dir
-from coach.compose.composer import check_length, compose, estimated_length, phrases
+from coach.compose.composer import (
+    check_length,
+    compose,
+    estimated_differences,
+    estimated_length,
+    phrases,
+)
 from coach.compose.options import SessionOptions, check_options, select_drills, session_routine
 from coach.compose.script import Script
 from coach.errors import OptionError, exact
@@ -111,6 +117,14 @@ class Session:
         """What to tell the user of the voice chosen for the language (a stand-in voice for
         want of a better one), if anything."""
         return None if self.clips is not None else self.speech.notice
+
+    @property
+    def differences(self) -> tuple[str, ...]:
+        """Where this session's options make it differ from what its file says, in one line
+        each (a `--rest` too short for its announcements): the file's own are `coach check`'s
+        to tell, not every session's."""
+        own = set(estimated_differences(self.routine))
+        return tuple(d for d in estimated_differences(self.routine, self.options) if d not in own)
 
     @functools.cached_property
     def script(self) -> Script:

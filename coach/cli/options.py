@@ -155,6 +155,8 @@ def make_session(chosen: dict[str, Any], show_progress: bool, rehearse: bool = F
         skipped=lambda reason: err.print(f"coach: warning: --music: skipped {reason}",
                                          markup=False),
     )  # fmt: skip
+    for difference in session.differences:
+        err.print(f"coach: warning: {difference}", markup=False)
     if session.voice_notice:
         err.print(f"coach: note: {session.voice_notice}", markup=False)
     if session.playlist is not None and session.playlist.seed is not None:

@@ -12,14 +12,16 @@ from rich.table import Table
 from rich.text import Text
 
 from coach.cli.app import app
-from coach.cli.consoles import out
+from coach.cli.consoles import err, out
 from coach.cli.failures import command
 from coach.cli.options import LANGUAGES, RoutineOption
+from coach.compose.composer import estimated_differences
 from coach.language.catalogue import DEFAULT_LANGUAGE
 from coach.routine.fields import json_schema
 from coach.routine.loading import write_starter_routine
 from coach.routine.model import Drill
 from coach.session import read_routine
+from coach.system.english import number_of
 
 
 def _work_text(drill: Drill) -> str:
@@ -75,8 +77,9 @@ def drills(
 def check(file: Annotated[Path, typer.Argument(help="The routine file to validate.")]) -> None:
     """Validate a routine file."""
     loaded = read_routine(file)
-    count = len(loaded.drills)
-    out.print(f"{file}: OK, {count} drill{'' if count == 1 else 's'}.", markup=False)
+    out.print(f"{file}: OK, {number_of(len(loaded.drills), 'drill')}.", markup=False)
+    for difference in estimated_differences(loaded):
+        err.print(f"coach: warning: {file}: {difference}", markup=False)
 
 
 @app.command()

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from coach.compose.beeps import ToneKind
+from coach.compose.differences import LongerRest, worded
 from coach.compose.options import SessionOptions, session_routine
 from coach.compose.rep_sets import RepSetLayout
 from coach.compose.script import (
@@ -86,7 +87,6 @@ OWN_OPTIONS = SessionOptions()
 """The options of a routine's own session: none changed."""
 
 
-@functools.lru_cache(maxsize=8)
 def check_length(routine: Routine, options: SessionOptions = OWN_OPTIONS) -> int:
     """The session's length in samples as estimated before anything is rendered (every text at
     `estimated_length`, the intro included), refused past the limit: the one rule on a
@@ -96,13 +96,27 @@ def check_length(routine: Routine, options: SessionOptions = OWN_OPTIONS) -> int
     The estimate is the session composed with estimated speech, stopped at most a set past the
     limit: a session of a thousand hours is refused as fast as one of three. RoutineError
     naming the file and what makes it long when the routine's own session is too long;
-    SessionTooLongError when the options make it so. Cached: a session needs it when it opens
-    and each time it is composed."""
+    SessionTooLongError when the options make it so."""
+    return estimate(routine, options).length
+
+
+def estimated_differences(
+    routine: Routine, options: SessionOptions = OWN_OPTIONS
+) -> tuple[str, ...]:
+    """Where the session will differ from what the routine file says (differences.py), as
+    estimated before anything is rendered; the errors of `check_length`."""
+    return estimate(routine, options).differences
+
+
+@functools.lru_cache(maxsize=8)
+def estimate(routine: Routine, options: SessionOptions) -> Script:
+    """The session composed with estimated speech: `check_length`'s rule, `estimated_differences`'
+    warnings. Cached: a session needs it when it opens and each time it is composed."""
     session = session_routine(routine, options)
     track = Track(estimated_length, language(session.language))
     composer = _Composer(session, options, track, limit=to_samples(MAX_SESSION_SECONDS))
     try:
-        return composer.run(minutes=0).length  # the number said is not known yet: 2 characters
+        return composer.run(minutes=0)  # the number said is not known yet: 2 characters
     except _PastLimit as past:
         problem = f"the session would pass the {MAX_SESSION_SECONDS // 3600}-hour limit in {past}."
         if options != OWN_OPTIONS:
@@ -166,8 +180,8 @@ class _Composer:
         if self.chapter_done is None and not last:
             return None
         script = Script(self.routine.name, track.cursor, tuple(self.in_order),
-                        tuple(self.chapters), tuple(track.sets),
-                        language=self.routine.language)  # fmt: skip
+                        tuple(self.chapters), tuple(track.sets), language=self.routine.language,
+                        differences=worded(track.differences))  # fmt: skip
         if self.chapter_done is not None:
             self.chapter_done(script, last)
         return script
@@ -232,9 +246,9 @@ class _Composer:
             self.within_limit(where)
         track.set = None
         if number < total:
-            self.rest(drill, drills[number], self.routine.rest_seconds)
+            self.rest(drill, drills[number], self.routine.rest_seconds, "the rest between drills")
         elif round_under_way and round_under_way < rounds:
-            self.rest(drill, drills[0], self.routine.round_rest)
+            self.rest(drill, drills[0], self.routine.round_rest, "the rest between rounds")
         self.within_limit(where)
         chapter_id = drill.id if round_under_way is None else f"{drill.id}_{round_under_way}"
         title = drill.name if round_under_way is None else words.say(
@@ -247,12 +261,13 @@ class _Composer:
         track, rest_start = self.track, self.track.cursor
         track.phrase("rest", drill.id)
         announce = self.words.say("set_of", number=set_number, total=drill.sets)
-        rest_over = rest_start + to_samples(self.routine.set_rest(drill))
-        track.cursor = max(track.cursor + GAP, rest_over - track.speech_length(announce) - GAP)
+        asked = self.routine.set_rest(drill)
+        wanted = rest_start + to_samples(asked) - track.speech_length(announce) - GAP
+        self.lengthen_to(wanted, f"the rest between the sets of drill '{drill.id}'", asked)
         track.say(announce, drill.id)
         track.pause()
 
-    def rest(self, drill: Drill, following: Drill, rest: float) -> None:
+    def rest(self, drill: Drill, following: Drill, rest: float, what: str) -> None:
         """Rest between drills: "Rest. Next up: ...", equipment, a count-out, the rest-over beep."""
         track, rest_start = self.track, self.track.cursor
         words = self.words
@@ -263,9 +278,18 @@ class _Composer:
         if needed:
             track.pause()
             track.say(words.say("you_will_need", items=list_phrase(needed, words)), drill.id)
-        track.cursor = max(track.cursor + GAP, rest_start + to_samples(rest) - 3 * BEAT)
+        self.lengthen_to(rest_start + to_samples(rest) - 3 * BEAT, what, rest)
         track.count_down(drill.id, ToneKind.REST_OVER)
         track.pause()
+
+    def lengthen_to(self, wanted: int, what: str, asked: float) -> None:
+        """Move the cursor on to `wanted`, where what ends a rest of `asked` seconds starts, or
+        a pause past what was said when that is later: the rest is then longer than asked
+        (noted, unless no rest was asked for: a rest of 0 only ever holds its announcements)."""
+        track = self.track
+        track.cursor, late = max(track.cursor + GAP, wanted), track.cursor + GAP - wanted
+        if late > 0 and asked:
+            track.differences.append(LongerRest(what, asked, late))
 
 
 def _longest_part(track: Track) -> str:

@@ -8,6 +8,7 @@ import math
 from dataclasses import dataclass
 
 from coach.compose.beeps import TONES, ToneKind
+from coach.compose.differences import UnfittedCues
 from coach.compose.options import SessionOptions
 from coach.compose.script import RepSet
 from coach.compose.track import BEEP_GAP, CHANGEOVER, GAP, Track
@@ -57,6 +58,8 @@ class RepSetLayout:
             said_first = list(cues)
         else:
             said_first = [c for c in cues if c not in placed]
+            if said_first:
+                track.differences.append(UnfittedCues(drill.id, len(said_first), len(cues), True))
         for cue in said_first:
             track.say(cue, drill.id)
             track.pause()

@@ -5,6 +5,7 @@ switches sides)."""
 from __future__ import annotations
 
 from coach.compose.beeps import ToneKind
+from coach.compose.differences import UnfittedCues
 from coach.compose.script import RepSet
 from coach.compose.track import BEAT, BEEP_GAP, CHANGEOVER, GAP, Track
 from coach.routine.model import Drill, Sides
@@ -22,6 +23,7 @@ def lay_timed_set(track: Track, drill: Drill, cues: tuple[str, ...], rehearse: b
             track.say(cue, drill.id)
             track.pause()
     sides = 2 if drill.sides is Sides.SWITCH else 1
+    left_out = 0
     work, set_start = to_samples(drill.seconds), track.cursor
     go = track.count_down(drill.id, ToneKind.GO)
     for index in range(sides):
@@ -46,12 +48,16 @@ def lay_timed_set(track: Track, drill: Drill, cues: tuple[str, ...], rehearse: b
             start = free.take(at, track.speech_length(text), later)
             if start is not None:
                 track.say(text, drill.id, at=start)
+            elif later:  # a cue
+                left_out += 1
         for beat in (3, 2, 1):
             track.beep(ToneKind.COUNT, end - beat * BEAT, drill.id)
         if index == sides - 1:
             finish = track.beep(ToneKind.END, end, drill.id)
         else:
             track.cursor = end
+    if left_out and not rehearse:
+        track.differences.append(UnfittedCues(drill.id, left_out, len(cues), False))
     track.sets.append(RepSet(drill.id, set_start, finish.end, (), finish.start, drill.seconds,
                              track.round, track.set))  # fmt: skip
     track.pause()

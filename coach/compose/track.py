@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from coach.compose.beeps import TONES, ToneKind
+from coach.compose.differences import Difference
 from coach.compose.script import Event, EventKind, RepSet
 from coach.language.catalogue import Language
 from coach.samples import to_samples
@@ -49,6 +50,8 @@ class Track:
     """The round under way, in a routine of more than one round."""
     set: int | None = None
     """The set under way, in a drill of more than one set."""
+    differences: list[Difference] = field(default_factory=list)
+    """Where the session laid so far differs from what the routine file says."""
 
     def say(self, text: str, drill: str | None = None, at: int | None = None) -> Event:
         """Speak `text` at `at` (default: the cursor) and move the cursor past it."""
