@@ -319,7 +319,7 @@ def test_a_link_to_a_file_of_another_kind_is_refused(work):
     (work / "link.mp3").symlink_to("notes.txt")
     result = run("export", "link.mp3", *SESSION, cwd=work, cache=work / "cache")
     refused(result, 2, f"Cannot write the output to link.mp3: it is a link to {work}/notes.txt, "
-                       "which is not a .mp3 file; remove the link or give another name.")  # fmt: skip
+                       "which is not a .mp3 file; remove the link or give another name.")
     assert (work / "notes.txt").read_text() == "keep me"
     assert sorted(p.name for p in work.iterdir()) == ["link.mp3", "notes.txt", "tiny.yaml"]
 

@@ -61,8 +61,8 @@ def _rest_line(key: tuple[str, float], extras: list[int]) -> str:
     what, asked = key
     most = to_seconds(max(extras))
     times = "" if len(extras) == 1 else f" ({number_of(len(extras), 'rest')})"
-    return (f"{what} ({number_of(asked, 'second')}) is lengthened by up to about {most:.1f} s to fit "
-            f"what is said in it{times}.")  # fmt: skip
+    return (f"{what} ({number_of(asked, 'second')}) is lengthened by up to about {most:.1f} s "
+            f"to fit what is said in it{times}.")  # fmt: skip
 
 
 def _cue_line(cues: UnfittedCues) -> str:
