@@ -141,17 +141,17 @@ class MergedLine(int):
 
 
 def merge_sources(
-    value_node: yaml.Node, construct: Callable[[yaml.Node], Any], names: dict
+    key_node: yaml.Node, value_node: yaml.Node, construct: Callable[[yaml.Node], Any], names: dict
 ) -> list[tuple[Any, str | None]]:
-    """The mappings `<<` merges (its value, or each item of a list of them), in order, each with
-    its anchor's name (None when written in place); `construct` builds a node, `names` are the
-    anchors by place (Expansion.names)."""
+    """The mappings a `<<` (`key_node`) merges (its value, or each item of a list of them), in
+    order, each with its anchor's name (None when written in place); `construct` builds a node,
+    `names` are the anchors by place (Expansion.names)."""
     nodes = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
     if not all(isinstance(node, yaml.MappingNode) for node in nodes):
         raise yaml.constructor.ConstructorError(
             None, None, "the merge key << takes a mapping, like <<: *base, or a list of "
             "mappings, like <<: [*base, *sided]; write the fields out otherwise",
-            value_node.start_mark,
+            key_node.start_mark,  # the value's own mark is its anchor's, for an alias
         )  # fmt: skip
     return [(construct(node), names.get((node.start_mark.line, node.start_mark.column)))
             for node in nodes]  # fmt: skip

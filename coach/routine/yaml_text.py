@@ -122,7 +122,9 @@ class _Loader(_SafeBase):  # type: ignore[misc, valid-type]
                     None, None, f"the key '{key}' appears twice{again}", key_node.start_mark
                 )
             if merging:
-                merged = merge_sources(value_node, self.construct_object, self.anchor_names)
+                merged = merge_sources(
+                    key_node, value_node, self.construct_object, self.anchor_names
+                )
                 merge_line = key_node.start_mark.line + 1
                 continue
             mapping[key] = self.construct_object(value_node, deep=True)
