@@ -66,7 +66,7 @@ def _plain_problem(error: yaml.MarkedYAMLError, text: str) -> tuple[Any, str]:
     started, the error's `context_mark`."""
     problem, mark = error.problem or "not valid YAML", error.problem_mark
     start, lines = error.context_mark, text.splitlines()
-    opened = start and start.line < len(lines) and lines[start.line][start.column:][:1]
+    opened = start and mark and start.line < len(lines) and lines[start.line][start.column:][:1]
     if "another document" in problem:
         return mark, ("holds more than one YAML document (a '---' line starts another); a "
                       "routine is one")  # fmt: skip
@@ -80,14 +80,15 @@ def _plain_problem(error: yaml.MarkedYAMLError, text: str) -> tuple[Any, str]:
         what, close = ("list", "]") if opened == "[" else ("mapping", "}")
         return start, (f"the {what} opened with {opened} here is not closed before line "
                        f"{mark.line + 1} ({problem}); close it with {close}")  # fmt: skip
-    if "simple key" in (error.context or "") and start.line < mark.line:
+    if "simple key" in (error.context or "") and opened and start.line < mark.line:
         key = excerpt(lines[start.line][start.column:].strip(), 40)
         return start, f"{key!r} has no ':' after it; write a field as 'name: value'"
     return mark, problem
 
 
 class LineDict(dict):
-    """A mapping that remembers the line (1-based) of each of its keys."""
+    """A mapping that remembers the line (1-based) of each of its keys: for a merged key, a
+    yaml_aliases.MergedLine, which names the line it is written on as well."""
 
     lines: dict[Any, int]
     line: int
