@@ -1,10 +1,11 @@
 """A routine's YAML text read safely: a YAML 1.2 reading, mappings that know their lines.
 
-Refused before anything is built: anchors and aliases (a routine never needs them, and they make
-bombs), tags beyond YAML 1.2's core schema, and deep nesting (it makes the constructor recurse
-past Python's limit). A scalar its tag cannot read becomes an `Unreadable`, for the validator to
-refuse with the field named. Every problem is
-a RoutineError naming the source and, where known, the line, in plain words.
+Refused before anything is built: aliases that expand past a routine's size, or into
+themselves (yaml_aliases.py), tags beyond YAML 1.2's core schema, and deep nesting (it makes the
+constructor recurse past Python's limit). Merge keys (`<<: *base`) are read as YAML 1.1 reads
+them. A scalar its tag cannot read becomes an `Unreadable`, for the validator to refuse with the
+field named. Every problem is a RoutineError naming the source and, where known, the line where
+the mistake starts, in plain words.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import yaml
 
 from coach.errors import RoutineError, excerpt
+from coach.routine.yaml_aliases import MERGE_TAG, Expansion, merge, merge_sources
 
 MAX_DEPTH = 16
 """Deeper nesting than this is refused before it is built: a routine is 4 levels deep."""
@@ -31,11 +33,16 @@ def load_document(data: bytes, source: str) -> Any:
     if "\x00" in text:
         raise RoutineError(f"{source}: contains NUL bytes; a routine is a YAML text file.")
     try:
-        _prescan(text, source)
-        document = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        anchor_names = _prescan(text, source)
+        loader = _Loader(text)
+        loader.anchor_names = anchor_names
+        try:
+            document = loader.get_single_data()
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as e:
-        line = f", line {e.problem_mark.line + 1}" if e.problem_mark else ""
-        what = _plain_problem(e, text)
+        mark, what = _plain_problem(e, text)
+        line = f", line {mark.line + 1}" if mark else ""
         raise RoutineError(f"{source}{line}: {what}.") from None
     except yaml.reader.ReaderError as e:
         # libyaml counts bytes and gives the character's code; the pure-Python reader, characters.
@@ -52,19 +59,36 @@ def load_document(data: bytes, source: str) -> Any:
     return document
 
 
-def _plain_problem(error: yaml.MarkedYAMLError, text: str) -> str:
-    """The parser's problem in plain words where it has a usual cause."""
-    problem = error.problem or "not valid YAML"
+def _plain_problem(error: yaml.MarkedYAMLError, text: str) -> tuple[Any, str]:
+    """Where the mistake starts and the parser's problem, in plain words where it has a usual
+    cause. The parser stops where it notices (an unclosed quote, at the end of the file); for
+    an unclosed quote, list or mapping and a key without its colon, the mistake is where that
+    started, the error's `context_mark`."""
+    problem, mark = error.problem or "not valid YAML", error.problem_mark
+    start, lines = error.context_mark, text.splitlines()
+    opened = start and mark and start.line < len(lines) and lines[start.line][start.column:][:1]
     if "another document" in problem:
-        return "holds more than one YAML document (a '---' line starts another); a routine is one"
-    lines, mark = text.splitlines(), error.problem_mark
+        return mark, ("holds more than one YAML document (a '---' line starts another); a "
+                      "routine is one")  # fmt: skip
     if mark is not None and mark.line < len(lines) and "\t" in lines[mark.line]:
-        return "a tab indents this line; YAML indents with spaces only"
-    return problem
+        return mark, "a tab indents this line; YAML indents with spaces only"
+    if "quoted scalar" in (error.context or "") and opened in ("'", '"') and (
+        "end of stream" in problem or "document" in problem
+    ):
+        return start, f"the text opened with {opened} here is never closed; end it with {opened}"
+    if "flow" in (error.context or "") and opened in ("[", "{") and start.line < mark.line:
+        what, close = ("list", "]") if opened == "[" else ("mapping", "}")
+        return start, (f"the {what} opened with {opened} here is not closed before line "
+                       f"{mark.line + 1} ({problem}); close it with {close}")  # fmt: skip
+    if "simple key" in (error.context or "") and opened and start.line < mark.line:
+        key = excerpt(lines[start.line][start.column:].strip(), 40)
+        return start, f"{key!r} has no ':' after it; write a field as 'name: value'"
+    return mark, problem
 
 
 class LineDict(dict):
-    """A mapping that remembers the line (1-based) of each of its keys."""
+    """A mapping that remembers the line (1-based) of each of its keys: for a merged key, a
+    yaml_aliases.MergedLine, which names the line it is written on as well."""
 
     lines: dict[Any, int]
     line: int
@@ -75,26 +99,40 @@ _SafeBase: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Loader(_SafeBase):  # type: ignore[misc, valid-type]
-    """A safe loader whose mappings remember their lines and refuse duplicate keys."""
+    """A safe loader whose mappings remember their lines, refuse duplicate keys and merge
+    (`<<`) as YAML 1.1 does, a key written in the mapping beating a merged one."""
+
+    anchor_names: dict[tuple[int, int], str]
+    """The anchors by the place of their values (yaml_aliases.Expansion.names)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:
         mapping = LineDict()
         mapping.lines = {}
         mapping.line = node.start_mark.line + 1
+        merged, merge_line = [], None
         for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)
+            merging = key_node.tag == MERGE_TAG
+            key = "<<" if merging else self.construct_object(key_node, deep=True)
             if not isinstance(key, str):
                 raise yaml.constructor.ConstructorError(
                     None, None, f"the key {key!r} is not a name", key_node.start_mark
                 )
-            if key in mapping:
+            if key in mapping or merging and merge_line:
+                again = "; merge a list instead, like <<: [*a, *b]" if merging else ""
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"the key '{key}' appears twice", key_node.start_mark
+                    None, None, f"the key '{key}' appears twice{again}", key_node.start_mark
                 )
+            if merging:
+                merged = merge_sources(
+                    key_node, value_node, self.construct_object, self.anchor_names
+                )
+                merge_line = key_node.start_mark.line + 1
+                continue
             mapping[key] = self.construct_object(value_node, deep=True)
             mapping.lines[key] = key_node.start_mark.line + 1
+        if merge_line:
+            merge(mapping, merged, merge_line)
         return mapping
-
 
     def construct_decimal(self, node: yaml.ScalarNode) -> int | Unreadable:
         """A plain integer, as YAML 1.2 reads it: decimal, and never converted when longer than
@@ -168,11 +206,12 @@ is built: a routine holds only text, numbers, true/false, lists and mappings."""
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)
 # Scalars as YAML 1.2's core schema reads them, not 1.1: only true/false are booleans (so a cue
 # "Yes" or "On" stays text), integers are decimal, 2e0 is a number, and there are no implicit
-# dates, merge keys (<<) or values (=).
+# dates or values (=). A plain << key is YAML 1.1's merge key, which routines use to share fields.
 _Loader.yaml_implicit_resolvers = {}
 for _tag, _pattern, _first in (
     ("null", _NULL, ["~", "n", "N", ""]), ("bool", _BOOL, list("tTfF")),
     ("int", _INTEGER, list("-+0123456789")), ("float", _FLOAT, list("-+0123456789.")),
+    ("merge", re.compile(r"^<<$"), ["<"]),
 ):  # fmt: skip
     _Loader.add_implicit_resolver(_YAML_TAG + _tag, _pattern, _first)
 _Loader.add_constructor(_YAML_TAG + "int", _Loader.construct_decimal)
@@ -181,13 +220,14 @@ _Loader.add_constructor(_YAML_TAG + "bool", _Loader.construct_bool)
 _Loader.add_constructor(_YAML_TAG + "null", _Loader.construct_null)
 
 
-def _prescan(text: str, source: str) -> None:
-    """Refuse anchors, aliases, tags outside ALLOWED_TAGS and deep nesting from the event
-    stream, before anything is built.
+def _prescan(text: str, source: str) -> dict[tuple[int, int], str]:
+    """Refuse tags outside ALLOWED_TAGS, deep nesting and aliases that cannot be expanded (too
+    large, or into themselves: yaml_aliases.Expansion) from the event stream, before anything is
+    built; the anchors by the place of their values, for the loader.
 
-    A routine never needs anchors or aliases, and they make bombs; other tags build objects no
-    field takes (or run code); deep nesting makes the constructor recurse past Python's limit
-    (and the pure-Python scanner slow down).
+    Other tags build objects no field takes (or run code); deep nesting, written out or through
+    an alias, makes the constructor or the validator recurse past Python's limit (and the
+    pure-Python scanner slow down).
     """
     too_deep = (
         f"nested more than {MAX_DEPTH} levels deep; a routine is a mapping with a list of drills"
@@ -195,6 +235,7 @@ def _prescan(text: str, source: str) -> None:
     open_nodes: list[list] = []
     """Per open list or mapping: [whether a mapping, the key whose value comes next (None when a
     key comes next)], so a message can name the field."""
+    expansion = Expansion(source)
     events = yaml.parse(text, Loader=_SafeBase)
     while True:
         try:
@@ -205,24 +246,24 @@ def _prescan(text: str, source: str) -> None:
             line = e.problem_mark.line + 1 if e.problem_mark else 1
             raise RoutineError(f"{source}, line {line}: {too_deep}.") from None
         if event is None:
-            return
+            return expansion.names
         line = event.start_mark.line + 1
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise RoutineError(
-                f"{source}, line {line}: YAML anchors and aliases (&, *) are not allowed in a "
-                "routine; write each value out."
-            )
+        expansion.see(event)
         if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             open_nodes.pop()
             _value_done(open_nodes)
             continue
-        if not isinstance(event, (yaml.ScalarEvent, *_COLLECTIONS)):
+        if isinstance(event, yaml.AliasEvent):
+            if len(open_nodes) + expansion.height(event.anchor) > MAX_DEPTH:
+                raise RoutineError(f"{source}, line {line}: {too_deep}.")
+        elif not isinstance(event, (yaml.ScalarEvent, *_COLLECTIONS)):
             continue
-        _check_tag(event, _field_of(open_nodes), source, line)
-        _check_octal(event, _field_of(open_nodes), source, line)
+        else:
+            _check_tag(event, _field_of(open_nodes), source, line)
+            _check_octal(event, _field_of(open_nodes), source, line)
         if open_nodes and open_nodes[-1][0] and open_nodes[-1][1] is None:  # a key
-            open_nodes[-1][1] = event.value if isinstance(event, yaml.ScalarEvent) else "?"
-        elif isinstance(event, yaml.ScalarEvent):
+            open_nodes[-1][1] = getattr(event, "value", "?")
+        elif isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
             _value_done(open_nodes)
         if isinstance(event, _COLLECTIONS):
             open_nodes.append([isinstance(event, yaml.MappingStartEvent), None])

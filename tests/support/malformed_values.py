@@ -227,21 +227,28 @@ VALUE_CASES: list[tuple[str, str | bytes, str]] = [
         ", field 'name', line 1: the tag !shout is not allowed in a routine",
     ),
     (
-        "anchor-and-alias",
-        "name: &n Test\ndrills:\n" + DRILL.replace("name: Squat", "name: *n"),
-        "=, line 1: YAML anchors and aliases (&, *) are not allowed in a routine; write each "
-        "value out.",
+        "alias-without-anchor",
+        "name: Test\ndrills:\n" + DRILL.replace("name: Squat", "name: *n"),
+        "=, line 4: the alias *n names no anchor before it; mark the value to repeat with &n "
+        "where it is first written.",
     ),
     (
-        "merge-key",
-        "name: Test\n<<: {rest_seconds: 3}\ndrills:\n" + DRILL,
-        "=, line 2: unknown field '<<'. Known fields: name, description, language, rest_seconds, "
-        "rounds, round_rest_seconds, drills.",
+        "merge-of-a-number",
+        "name: Test\n<<: 3\ndrills:\n" + DRILL,
+        "=, line 2: the merge key << takes a mapping, like <<: *base, or a list of mappings, "
+        "like <<: [*base, *sided]; write the fields out otherwise.",
     ),
     (
         "billion-laughs",
         BOMB,
-        "line 2: YAML anchors and aliases (&, *) are not allowed in a routine",
+        "=, line 7: the aliases (*e here) expand to more than 256,000 values; a routine written "
+        "out in full is at most 256 kB, so use fewer aliases.",
+    ),
+    (
+        "alias-oversized",
+        "name: &n " + "Long " * 20_000 + "\ndescription: [*n, *n, *n]\n",
+        "=, line 2: the aliases (*n here) expand to more than 256,000 characters of text; a "
+        "routine written out in full is at most 256 kB, so use fewer aliases.",
     ),
     (
         "deep-nesting",
@@ -249,7 +256,8 @@ VALUE_CASES: list[tuple[str, str | bytes, str]] = [
         "=, line 1: nested more than 16 levels deep; a routine is a mapping with a list of drills.",
     ),
     ("unclosed-brackets", "[" * 100_000, "line 1: nested more than 16 levels deep"),
-    ("not-yaml", "name: [Test\ndrills: x\n", "line 2:"),
+    ("not-yaml", "name: [Test\ndrills: x\n",
+     ", line 1: the list opened with [ here is not closed before line 2 ("),
     ("tab-indent", "name: Test\n\tdrills: []\n", ", line 2: a tab indents this line; YAML "),
     ("two-documents", "name: Test\n---\nname: Other\n", "line 2: holds more than one YAML doc"),
     ("instructions-too-long",
