@@ -159,7 +159,9 @@ def json_schema() -> dict:
     return {
         "$schema": SCHEMA_DIALECT,
         "title": "coach routine",
-        "description": "A routine for coach, the voice-guided warm-up coach.",
+        "description": "A routine for coach, the voice-guided warm-up coach. Fields that drills "
+                       "share may be written once, as `x-base: &base` with the fields under it, "
+                       "and used with `<<: *base` in each drill.",
         **_object(ROUTINE_FIELDS),
         "$defs": {"drill": drill},
     }
@@ -170,8 +172,14 @@ def _object(fields: dict[str, Field]) -> dict:
         "type": "object",
         "properties": {name: _property(field) for name, field in fields.items()},
         "required": [name for name, field in fields.items() if field.required],
+        "patternProperties": {f"^{EXTENSION_PREFIX}": {}},
         "additionalProperties": False,
     }
+
+
+EXTENSION_PREFIX = "x-"
+"""A field whose name starts so is the writer's own, ignored (as in Compose files): the place for
+a block that drills share, `x-base: &base`, merged with `<<: *base`."""
 
 
 def _property(field: Field) -> dict:

@@ -15,7 +15,14 @@ from typing import Any
 
 from coach.errors import RoutineError
 from coach.language.catalogue import UnknownLanguageError, known_tags, language
-from coach.routine.fields import DRILL_FIELDS, FIELDS, ID_PATTERN, ROUTINE_FIELDS, Kind
+from coach.routine.fields import (
+    DRILL_FIELDS,
+    EXTENSION_PREFIX,
+    FIELDS,
+    ID_PATTERN,
+    ROUTINE_FIELDS,
+    Kind,
+)
 from coach.routine.model import Drill, Routine, Sides, slug
 from coach.routine.numbers import NumberFields, place, shown
 from coach.routine.texts import TextFields, kind_of
@@ -163,6 +170,6 @@ class Validator(NumberFields, TextFields):
 
     def check_keys(self, raw: Mapping, known: tuple[str, ...], where: str) -> None:
         for key in raw:
-            if key not in known:
+            if key not in known and not key.startswith(EXTENSION_PREFIX):
                 hint = did_you_mean(key, known) or f" Known fields: {', '.join(known)}."
                 raise self.fail(where, f"unknown field {shown(key)}.{hint}", raw.lines[key])
