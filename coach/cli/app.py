@@ -5,7 +5,6 @@ SIGHUP stop a run as Ctrl-C does."""
 from __future__ import annotations
 
 import signal
-from importlib.metadata import version
 from typing import Annotated
 
 import typer
@@ -29,6 +28,8 @@ class _CoachGroup(TyperGroup):
 def _print_version(wanted: bool) -> None:
     """`coach --version`: the installed package's version, from its metadata."""
     if wanted:
+        from importlib.metadata import version  # 20 ms that no other run needs
+
         print(f"coach {version('coach')}")
         raise typer.Exit()
 
