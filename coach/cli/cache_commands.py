@@ -20,6 +20,7 @@ from coach.errors import (
     exact,
 )
 from coach.session import Session
+from coach.system.english import number_of
 
 
 @cache_app.command("info")
@@ -38,8 +39,8 @@ def cache_info_command(
         chosen_by = {"flag": "from --cache-dir", "default": "the default"}.get(
             source, f"from {source}")  # fmt: skip
         out.print(
-            f"{info['folder']} ({chosen_by}): {info['clips']} clips, "
-            + (f"{info['beds']} music bed{'s' * (info['beds'] > 1)}, " if info["beds"] else "")
+            f"{info['folder']} ({chosen_by}): {number_of(info['clips'], 'clip')}, "
+            + (f"{number_of(info['beds'], 'music bed')}, " if info["beds"] else "")
             + f"{info['bytes'] / 1e6:.1f} MB",
             markup=False,
         )
@@ -63,7 +64,8 @@ def cache_warm(
         out.print(json.dumps(result), markup=False)
     else:
         out.print(
-            f"{result['clips']} clips ready in {result['folder']}; rendered {result['rendered']}.",
+            f"{number_of(result['clips'], 'clip')} ready in {result['folder']}; "
+            f"rendered {result['rendered']}.",
             markup=False,
         )
 
@@ -73,7 +75,7 @@ def cache_warm(
 def cache_clear(cache_dir: CacheDirOption = None, config: ConfigOption = None) -> None:
     """Remove every clip from the cache."""
     folder, _ = _folder(cache_dir, config)
-    out.print(f"Removed {clear_cache(folder)} clips from {folder}.", markup=False)
+    out.print(f"Removed {number_of(clear_cache(folder), 'clip')} from {folder}.", markup=False)
 
 
 @cache_app.command("prune")

@@ -25,6 +25,7 @@ from coach.language.catalogue import known_tags
 from coach.music.bed import DEFAULT_DUCK_DB, DEFAULT_LEVEL_DB, MusicChoice
 from coach.routine.durations import NotADuration, seconds_of
 from coach.session import Session, open_session
+from coach.system.english import number_of, plural
 from coach.system.paths import user_path
 from coach.tts import DEFAULT_ENGINE, ENGINES, VoiceSettings
 
@@ -184,8 +185,9 @@ def running(session: Session) -> Iterator[Session]:
             )
         if session.unsaved:
             err.print(
-                f"coach: warning: {len(session.unsaved)} clips could not be saved in the "
-                f"cache ({session.unsaved[0]}); they will be rendered again next time.",
+                f"coach: warning: {number_of(len(session.unsaved), 'clip')} could not be saved "
+                f"in the cache ({session.unsaved[0]}); {plural(len(session.unsaved), 'it')} "
+                "will be rendered again next time.",
                 markup=False,
             )
 

@@ -14,7 +14,7 @@ from coach.errors import RoutineError, excerpt
 from coach.routine.fields import FIELDS
 from coach.routine.numbers import place
 from coach.routine.yaml_text import Unreadable
-from coach.system.english import a_or_an
+from coach.system.english import a_or_an, number_of
 
 MAX_WORD_CHARS = 40
 """No spoken word is longer; a longer run of letters is not a word and crashes some engines."""
@@ -103,7 +103,8 @@ class TextFields:
         if len(value) > most:
             raise self.fail(
                 place(where, key),
-                f"has {len(value)} entries; the limit is {most}. Keep the ones that matter most.",
+                f"has {number_of(len(value), 'entry', 'entries')}; the limit is {most}. Keep the "
+                "ones that matter most.",
                 raw.lines[key],
             )
         items = tuple(" ".join(str(v).split()) for v in value)
