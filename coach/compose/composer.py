@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from coach.compose.beeps import ToneKind
-from coach.compose.differences import LongerRest, worded
+from coach.compose.differences import worded
 from coach.compose.options import SessionOptions, session_routine
 from coach.compose.rep_sets import RepSetLayout
 from coach.compose.script import (
@@ -263,7 +263,7 @@ class _Composer:
         announce = self.words.say("set_of", number=set_number, total=drill.sets)
         asked = self.routine.set_rest(drill)
         wanted = rest_start + to_samples(asked) - track.speech_length(announce) - GAP
-        self.lengthen_to(wanted, f"the rest between the sets of drill '{drill.id}'", asked)
+        track.rest_until(wanted, f"the rest between the sets of drill '{drill.id}'", asked)
         track.say(announce, drill.id)
         track.pause()
 
@@ -278,18 +278,9 @@ class _Composer:
         if needed:
             track.pause()
             track.say(words.say("you_will_need", items=list_phrase(needed, words)), drill.id)
-        self.lengthen_to(rest_start + to_samples(rest) - 3 * BEAT, what, rest)
+        track.rest_until(rest_start + to_samples(rest) - 3 * BEAT, what, rest)
         track.count_down(drill.id, ToneKind.REST_OVER)
         track.pause()
-
-    def lengthen_to(self, wanted: int, what: str, asked: float) -> None:
-        """Move the cursor on to `wanted`, where what ends a rest of `asked` seconds starts, or
-        a pause past what was said when that is later: the rest is then longer than asked
-        (noted, unless no rest was asked for: a rest of 0 only ever holds its announcements)."""
-        track = self.track
-        track.cursor, late = max(track.cursor + GAP, wanted), track.cursor + GAP - wanted
-        if late > 0 and asked:
-            track.differences.append(LongerRest(what, asked, late))
 
 
 def _longest_part(track: Track) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from coach.compose.beeps import TONES, ToneKind
-from coach.compose.differences import Difference
+from coach.compose.differences import Difference, LongerRest
 from coach.compose.script import Event, EventKind, RepSet
 from coach.language.catalogue import Language
 from coach.samples import to_samples
@@ -78,6 +78,15 @@ class Track:
 
     def pause(self, samples: int = GAP) -> None:
         self.cursor += samples
+
+    def rest_until(self, wanted: int, what: str, asked: float) -> None:
+        """Move the cursor on to `wanted`, where what ends a rest of `asked` seconds starts, or
+        a pause past what was said in it when that is later: the rest is then longer than asked
+        (noted, unless no rest was asked for: a rest of 0 only ever holds its announcements)."""
+        late = self.cursor + GAP - wanted
+        self.cursor = max(self.cursor + GAP, wanted)
+        if late > 0 and asked:
+            self.differences.append(LongerRest(what, asked, late))
 
     def count_down(self, drill: str, last: ToneKind) -> Event:
         """Three count beeps a beat apart from the cursor, then `last` on the fourth beat
