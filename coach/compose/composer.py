@@ -13,10 +13,10 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from coach.compose.beeps import ToneKind
 from coach.compose.differences import worded
 from coach.compose.options import SessionOptions, session_routine
 from coach.compose.rep_sets import RepSetLayout
+from coach.compose.rests import lay_rest, lay_set_rest
 from coach.compose.script import (
     INTRO_ID,
     OUTRO_ID,
@@ -27,7 +27,7 @@ from coach.compose.script import (
     Script,
 )
 from coach.compose.timed_sets import lay_timed_set
-from coach.compose.track import BEAT, GAP, SpeechLength, Track
+from coach.compose.track import SpeechLength, Track
 from coach.compose.wording import list_phrase, set_sentence
 from coach.errors import RoutineError, SessionTooLongError
 from coach.language.catalogue import language
@@ -238,7 +238,7 @@ class _Composer:
         for set_number in range(1, drill.sets + 1):
             track.set = set_number if drill.sets > 1 else None
             if set_number > 1:
-                self.set_rest(drill, set_number)
+                lay_set_rest(self.track, drill, set_number, self.routine.set_rest(drill))
             if drill.timed:
                 lay_timed_set(track, drill, cues, self.options.rehearse)
             else:
@@ -246,41 +246,14 @@ class _Composer:
             self.within_limit(where)
         track.set = None
         if number < total:
-            self.rest(drill, drills[number], self.routine.rest_seconds, "the rest between drills")
+            lay_rest(track, drill, drills[number], self.routine.rest_seconds, "between drills")
         elif round_under_way and round_under_way < rounds:
-            self.rest(drill, drills[0], self.routine.round_rest, "the rest between rounds")
+            lay_rest(track, drill, drills[0], self.routine.round_rest, "between rounds")
         self.within_limit(where)
         chapter_id = drill.id if round_under_way is None else f"{drill.id}_{round_under_way}"
         title = drill.name if round_under_way is None else words.say(
             "chapter_round", name=drill.name, number=round_under_way)  # fmt: skip
         self.chapter_end(chapter_id, title, start, ChapterKind.DRILL)
-
-    def set_rest(self, drill: Drill, set_number: int) -> None:
-        """Between sets: "Rest.", then "Set 2 of 3." so that the count-in starts when the rest
-        is over."""
-        track, rest_start = self.track, self.track.cursor
-        track.phrase("rest", drill.id)
-        announce = self.words.say("set_of", number=set_number, total=drill.sets)
-        asked = self.routine.set_rest(drill)
-        wanted = rest_start + to_samples(asked) - track.speech_length(announce) - GAP
-        track.rest_until(wanted, f"the rest between the sets of drill '{drill.id}'", asked)
-        track.say(announce, drill.id)
-        track.pause()
-
-    def rest(self, drill: Drill, following: Drill, rest: float, what: str) -> None:
-        """Rest between drills: "Rest. Next up: ...", equipment, a count-out, the rest-over beep."""
-        track, rest_start = self.track, self.track.cursor
-        words = self.words
-        track.phrase("rest" if rest else "next_drill", drill.id)
-        track.pause()
-        track.say(words.say("next_up", name=following.name), drill.id)
-        needed = [e for e in following.equipment if e not in drill.equipment]
-        if needed:
-            track.pause()
-            track.say(words.say("you_will_need", items=list_phrase(needed, words)), drill.id)
-        track.rest_until(rest_start + to_samples(rest) - 3 * BEAT, what, rest)
-        track.count_down(drill.id, ToneKind.REST_OVER)
-        track.pause()
 
 
 def _longest_part(track: Track) -> str:
