@@ -81,28 +81,11 @@ class Validator(NumberFields, TextFields):
         for number, raw in enumerate(raw_drills, start=1):
             drill = self.drill(raw, number)
             line = raw.lines.get("id", raw.line)
-            self.check_unique_id(drill.id, number, line, seen)
+            if (problem := _reused(drill.id, seen)) is not None:
+                raise self.fail(f"drill {number} ({drill.id})", problem, line)
             seen[loose_key(drill.id)] = (number, drill.id, line)
             drills.append(drill)
         return tuple(drills)
-
-    def check_unique_id(self, drill_id: str, number: int, line: int,
-                        seen: dict[str, tuple[int, str, int]]) -> None:  # fmt: skip
-        """Refuse an id that another drill's id is, or is but for case, accents and hyphens:
-        the options find a drill by its id compared so (model.loose_key), so each must be the
-        only one."""
-        if (used := seen.get(loose_key(drill_id))) is None:
-            return
-        other, other_id, other_line = used
-        alike = "" if other_id == drill_id else (
-            f" as '{other_id}' (ids are compared without case, accents and hyphens)"
-        )  # fmt: skip
-        raise self.fail(
-            f"drill {number} ({drill_id})",
-            f"the id '{drill_id}' is already used by drill {other} (line {other_line}){alike}; "
-            "give each drill its own id.",
-            line,
-        )
 
     def drill(self, raw: Any, number: int) -> Drill:
         """One drill. The fields the others depend on are read first (the name for the id, the
@@ -178,3 +161,18 @@ class Validator(NumberFields, TextFields):
             if key not in known:
                 hint = did_you_mean(key, known) or f" Known fields: {', '.join(known)}."
                 raise self.fail(where, f"unknown field {shown(key)}.{hint}", raw.lines[key])
+
+
+def _reused(drill_id: str, seen: dict[str, tuple[int, str, int]]) -> str | None:
+    """What is wrong with an id that an earlier drill's id is, or is but for case, accents and
+    hyphens (`seen`: by loose key, the drill number, id and line of each): the options find a
+    drill by its id compared so (model.loose_key), so each must be the only one. None for an id
+    of its own."""
+    if (used := seen.get(loose_key(drill_id))) is None:
+        return None
+    other, other_id, line = used
+    alike = "" if other_id == drill_id else (
+        f" as '{other_id}' (ids are compared without case, accents and hyphens)"
+    )  # fmt: skip
+    return (f"the id '{drill_id}' is already used by drill {other} (line {line}){alike}; give "
+            "each drill its own id.")  # fmt: skip
