@@ -20,13 +20,15 @@ from support.runners import invoke
 
 from coach.errors import RoutineError
 from coach.routine.loading import load_routine, parse_routine
-from coach.routine.model import default_routine_path
+from coach.routine.model import default_routine_path, loose_key
 
 VALID = default_routine_path().read_bytes()
 LINES = VALID.decode().splitlines(keepends=True)
 FORMAT_2 = routine_text("every-format-2-field.yaml")
 """A routine with every field of format 2: mutated as the built-in one is."""
 IDS = [d.id for d in load_routine().drills]
+KEYS = {loose_key(text) for d in load_routine().drills for text in (d.id, d.name)}
+"""What --only and --skip find a drill by: its id or its name, compared as loose keys."""
 
 PARSE_EXAMPLES = 1000
 CHECK_EXAMPLES = 250
@@ -201,7 +203,7 @@ def number(value: float) -> str:
 def unknown_ids() -> st.SearchStrategy[str]:
     """A comma-separated --only/--skip value with at least one id the routine lacks."""
     idish = st.text(string.ascii_lowercase + string.digits + "-_ .ÄßЖ", min_size=1, max_size=12)
-    unknown = idish.filter(lambda s: s.strip() and s.strip() not in IDS and "," not in s)
+    unknown = idish.filter(lambda s: s.strip() and loose_key(s) not in KEYS and "," not in s)
     return st.tuples(st.lists(st.sampled_from(IDS), max_size=3), unknown).map(
         lambda t: ",".join([*t[0], t[1]])
     )

@@ -187,7 +187,8 @@ def test_only_skip_without(routine):
         compose(routine, SessionOptions(only=("calf",)), stand_in_length)
     assert (error.value.option, error.value.problem) == (
         "only",
-        "no drill with id 'calf' in test.yaml. The drills are: side-lunge, leg-swing, calf-raise.",
+        "no drill with id or name 'calf' in test.yaml. Did you mean 'calf-raise'? The drills "
+        "are: side-lunge, leg-swing, calf-raise.",
     )
     with pytest.raises(NoDrillsLeftError):
         compose(

@@ -41,7 +41,8 @@ def test_nothing_below_the_cli_knows_the_terminal_or_exit_statuses(module):
 
 def _option_names() -> set[str]:
     """Every name an OptionError is raised with in the package: a literal first argument, or
-    for a variable one, the literals its enclosing `for` loop takes it from."""
+    for a variable one, the literals its enclosing `for` loop takes it from; and the literals
+    a function's `option` parameter takes (find_drill's: its default, `option=` in a call)."""
     names = set()
     for module in PACKAGE.rglob("*.py"):
         tree = ast.parse(module.read_text())
@@ -55,6 +56,14 @@ def _option_names() -> set[str]:
             if (isinstance(call, ast.Call) and getattr(call.func, "id", None) == "OptionError"
                     and isinstance(call.args[0], ast.Constant)):  # fmt: skip
                 names.add(call.args[0].value)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef):
+                params = node.args.args[len(node.args.args) - len(node.args.defaults):]
+                names |= {d.value for p, d in zip(params, node.args.defaults, strict=True)
+                          if p.arg == "option" and isinstance(d, ast.Constant)}  # fmt: skip
+            elif isinstance(node, ast.Call):
+                names |= {k.value.value for k in node.keywords
+                          if k.arg == "option" and isinstance(k.value, ast.Constant)}  # fmt: skip
     return names
 
 

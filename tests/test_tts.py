@@ -177,7 +177,9 @@ def test_unknown_engine(tmp_path):
 def test_unknown_voice(tmp_path):
     with pytest.raises(BadSettingError) as e:
         Speech(VoiceSettings("flite", voice="hal"), tmp_path)
-    assert str(e.value) == "Unknown flite voice 'hal'. Some voices: slt, rms, awb, kal16, kal."
+    assert str(e.value) == (
+        "Unknown flite voice 'hal'. Did you mean 'kal'? Some voices: slt, rms, awb, kal16, kal."
+    )
     assert (e.value.engine, e.value.voice_count) == ("flite", 5)  # the CLI names `coach voices`
     some = r"^Unknown pyttsx3 voice 'elvish'\. Some voices: gmw/en-us, "
     with pytest.raises(BadSettingError, match=some):

@@ -72,9 +72,9 @@ def rest_seconds(text: str) -> float:
 
 OPTIONS: dict[str, tuple[Any, Any]] = {
     "routine": (RoutineOption, None),
-    "only": (_option(list[str] | None,
-                     "Only these drill ids, comma-separated (or the option repeated)."), None),
-    "skip": (_option(list[str] | None, "Skip these drill ids, comma-separated."), None),
+    "only": (_option(list[str] | None, "Drill ids or names to do alone, comma-separated (or "
+                     "the option repeated); case and accents do not count."), None),
+    "skip": (_option(list[str] | None, "Drill ids or names to skip, comma-separated."), None),
     "without": (_option(list[str] | None, "Skip drills that need this equipment, "
                         "comma-separated (e.g. chin-up-bar)."), None),
     "rest": (Annotated[float | None, typer.Option(

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 from coach.errors import NoDrillsLeftError, OptionError, exact
 from coach.language.catalogue import UnknownLanguageError, known_tags, language
-from coach.routine.model import Drill, Routine, loose_key
+from coach.routine.model import Drill, Routine, find_drill, loose_key
 
 PACE_RANGE = (0.5, 3.0)
 
@@ -53,16 +53,10 @@ def session_routine(routine: Routine, options: SessionOptions) -> Routine:
 
 
 def select_drills(routine: Routine, options: SessionOptions) -> list[Drill]:
-    """The drills of this session after the options `only`, `skip` and `without`."""
-    ids = [d.id for d in routine.drills]
-    for option, wanted in (("only", options.only), ("skip", options.skip)):
-        unknown = [w for w in wanted if w not in ids]
-        if unknown:
-            raise OptionError(
-                option,
-                f"no drill with id {', '.join(repr(u) for u in unknown)} in "
-                f"{routine.source}. The drills are: {', '.join(ids)}.",
-            )
+    """The drills of this session after the options `only`, `skip` and `without`; `only` and
+    `skip` name drills by id or name, as `find_drill` finds them (whole, not a part of one)."""
+    only = {find_drill(routine, wanted, option="only", parts=False).id for wanted in options.only}
+    skip = {find_drill(routine, wanted, option="skip", parts=False).id for wanted in options.skip}
     lacking = {loose_key(e) for e in options.without}
     known = {loose_key(e): e for d in routine.drills for e in d.equipment}
     unknown = [e for e in options.without if loose_key(e) not in known]
@@ -76,8 +70,8 @@ def select_drills(routine: Routine, options: SessionOptions) -> list[Drill]:
     drills = [
         d
         for d in routine.drills
-        if (not options.only or d.id in options.only)
-        and d.id not in options.skip
+        if (not only or d.id in only)
+        and d.id not in skip
         and not lacking & {loose_key(e) for e in d.equipment}
     ]
     if not drills:

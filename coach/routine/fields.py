@@ -20,7 +20,12 @@ MAX_PART_SECONDS = 600
 """The longest rep, hold or timed work: 10 minutes (split longer work into sets)."""
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
-ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+_ID_CHAR = r"[^\x00-/:-`{-\x7f\s]"
+ID_PATTERN = rf"^{_ID_CHAR}+(-{_ID_CHAR}+)*$"
+"""An id for editors: words of lower-case ASCII letters and digits or any other characters but
+spaces, joined by hyphens. A pattern both Python and JavaScript read alike cannot say "a letter
+of any script", so the loader's own rule is exact where this is not (an id is its own slug,
+model.slug): "Ñandú" passes here and is refused there."""
 
 
 class Kind(StrEnum):

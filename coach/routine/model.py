@@ -5,13 +5,14 @@ a file stands for is the field table's (fields.py), so the model has no defaults
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 
 from coach.errors import OptionError
+from coach.system.suggest import closest, did_you_mean, fold
 
 MAX_FILE_BYTES = 256_000
 """A routine is a few kB (the built-in one is 6 kB); larger files are refused unread."""
@@ -130,9 +131,18 @@ class Routine:
         return self.rest_seconds if drill.set_rest_seconds is None else drill.set_rest_seconds
 
 
+def _word_char(char: str) -> bool:
+    """A letter or digit of any script, or a mark that is part of a letter (the vowel signs of
+    Devanagari are not letters to `str.isalnum`, yet a word without them is another word)."""
+    return char.isalnum() or unicodedata.category(char).startswith("M")
+
+
 def slug(text: str) -> str:
-    """`Hip-spine rotation` -> `hip-spine-rotation`."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    """The id made from a name: its letters and digits, of any script, in lower case (NFC), and
+    one hyphen for each run of anything else: "Hip-spine rotation" -> "hip-spine-rotation",
+    "Puente de glúteos" -> "puente-de-glúteos". An id is valid when it is its own slug."""
+    lowered = unicodedata.normalize("NFC", text.lower())
+    return "-".join("".join(ch if _word_char(ch) else " " for ch in lowered).split())
 
 
 def default_routine_path() -> Path:
@@ -141,25 +151,52 @@ def default_routine_path() -> Path:
 
 
 def loose_key(text: str) -> str:
-    """Lower case, letters and digits only: "Walking Spider-man" -> "walkingspiderman"."""
-    return "".join(ch for ch in text.lower() if ch.isalnum())
+    """A name as a user's typing of it is compared: folded (case and accents do not count) and
+    letters and digits only, so spaces, hyphens and punctuation do not count either: "Walking
+    Spider-man" -> "walkingspiderman", "PUENTE DE GLUTEOS" -> "puentedegluteos". The validator
+    refuses two ids with one key, so an id found by its key is the only one."""
+    return "".join(ch for ch in fold(text) if _word_char(ch))
 
 
-def find_drill(routine: Routine, name: str) -> Drill:
-    """The drill named loosely: its id, its name, or a unique part of either (any case)."""
-    wanted = loose_key(name)
-    exact = [d for d in routine.drills if wanted in (loose_key(d.id), loose_key(d.name))]
-    found = exact or [
-        d for d in routine.drills
-        if wanted and (wanted in loose_key(d.id) or wanted in loose_key(d.name))
-    ]
+def find_drill(routine: Routine, wanted: str, option: str = "drill", parts: bool = True) -> Drill:
+    """The drill `wanted` names, as `loose_key` compares them: the one of that id, else of that
+    name, else (with `parts`, as rehearse takes "spider") the one with it inside its id or name.
+    Else OptionError for `option` ("drill" is rehearse's argument; "only", "skip") naming the
+    closest drills."""
+    key = loose_key(wanted)
+    drills = routine.drills
+    found = (
+        [d for d in drills if key == loose_key(d.id)]
+        or [d for d in drills if key == loose_key(d.name)]
+        or [d for d in drills if parts and key and _inside(key, d)]
+    )
     if len(found) == 1:
         return found[0]
-    listing = ", ".join(f"{d.id} ({d.name})" for d in (found or routine.drills))
     if found:
+        listing = ", ".join(f"{d.id} ({d.name})" for d in found)
         raise OptionError(
-            "drill", f"{name!r} matches several drills: {listing}. Name one of them more fully."
+            option, f"{wanted!r} matches several drills: {listing}. Name one of them more fully."
         )
+    if option == "drill":  # an argument: its own sentence, the drills with their names
+        miss, listing = "No drill matches", ", ".join(f"{d.id} ({d.name})" for d in drills)
+    else:  # after the flag that names it, the ids it takes
+        miss, listing = "no drill with id or name", ", ".join(d.id for d in drills)
     raise OptionError(
-        "drill", f"No drill matches {name!r} in {routine.source}. The drills are: {listing}."
+        option,
+        f"{miss} {wanted!r} in {routine.source}.{_near(wanted, drills)} "
+        f"The drills are: {listing}.",
     )
+
+
+def _inside(key: str, drill: Drill) -> bool:
+    return key in loose_key(drill.id) or key in loose_key(drill.name)
+
+
+def _near(wanted: str, drills: tuple[Drill, ...]) -> str:
+    """" Did you mean ...?" with the ids of up to three drills, the closest first: those with
+    `wanted` inside their id or name ("calf" for calf-raise), and those with ids like it (a
+    typo)."""
+    key, typed = loose_key(wanted), slug(wanted) or wanted
+    ids = [d.id for d in drills]
+    inside = [d.id for d in drills if key and _inside(key, d)]
+    return did_you_mean(typed, [*inside, *closest(typed, ids, n=3)], n=3, cutoff=0)

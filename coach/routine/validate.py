@@ -8,27 +8,18 @@ read here by name.
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from coach.errors import RoutineError
 from coach.language.catalogue import UnknownLanguageError, known_tags, language
-from coach.routine.fields import (
-    DRILL_FIELDS,
-    EXTENSION_PREFIX,
-    FIELDS,
-    ID_PATTERN,
-    ROUTINE_FIELDS,
-    Kind,
-)
-from coach.routine.model import Drill, Routine, Sides, slug
+from coach.routine.fields import DRILL_FIELDS, EXTENSION_PREFIX, FIELDS, ROUTINE_FIELDS, Kind
+from coach.routine.model import Drill, Routine, Sides, loose_key, slug
 from coach.routine.numbers import NumberFields, place, shown
 from coach.routine.texts import TextFields, kind_of
 from coach.system.suggest import did_you_mean
-
-_ID_PATTERN = re.compile(ID_PATTERN)
 
 
 class Validator(NumberFields, TextFields):
@@ -86,17 +77,13 @@ class Validator(NumberFields, TextFields):
                 place(where, key), "must be a list of at least one drill.", doc.lines[key]
             )
         drills: list[Drill] = []
-        seen: dict[str, int] = {}
+        seen: dict[str, tuple[int, str, int]] = {}  # an id's loose key: (drill number, id, line)
         for number, raw in enumerate(raw_drills, start=1):
             drill = self.drill(raw, number)
-            if drill.id in seen:
-                raise self.fail(
-                    f"drill {number} ({drill.id})",
-                    f"the id '{drill.id}' is already used by drill {seen[drill.id]}; "
-                    "give each drill its own id.",
-                    raw.lines.get("id", raw.line),
-                )
-            seen[drill.id] = number
+            line = raw.lines.get("id", raw.line)
+            if (problem := _reused(drill.id, seen)) is not None:
+                raise self.fail(f"drill {number} ({drill.id})", problem, line)
+            seen[loose_key(drill.id)] = (number, drill.id, line)
             drills.append(drill)
         return tuple(drills)
 
@@ -123,7 +110,8 @@ class Validator(NumberFields, TextFields):
         return Drill(**values)
 
     def drill_id(self, raw: Mapping, name: str, where: str) -> str:
-        """The drill's id as written, or else made from its name."""
+        """The drill's id as written (in NFC), or else made from its name; a valid id is its own
+        slug (model.slug)."""
         drill_id = self.read(raw, "id", where)
         if drill_id is None:
             drill_id = slug(name)
@@ -131,11 +119,11 @@ class Validator(NumberFields, TextFields):
                 raise self.fail(
                     where, f"cannot make an id from the name '{name}'; add an 'id' field.", raw.line
                 )
-        elif not _ID_PATTERN.match(drill_id):
+        elif (drill_id := unicodedata.normalize("NFC", drill_id)) != slug(drill_id):
             raise self.fail(
                 place(where, "id"),
-                f"'{drill_id}' is not a valid id; use lower-case letters, digits and hyphens, "
-                f"like '{slug(drill_id) or 'my-drill'}'.",
+                f"'{drill_id}' is not a valid id; use lower-case letters (of any alphabet), "
+                f"digits and hyphens, like '{slug(drill_id) or 'my-drill'}'.",
                 raw.lines["id"],
             )
         return drill_id
@@ -173,3 +161,18 @@ class Validator(NumberFields, TextFields):
             if key not in known and not key.startswith(EXTENSION_PREFIX):
                 hint = did_you_mean(key, known) or f" Known fields: {', '.join(known)}."
                 raise self.fail(where, f"unknown field {shown(key)}.{hint}", raw.lines[key])
+
+
+def _reused(drill_id: str, seen: dict[str, tuple[int, str, int]]) -> str | None:
+    """What is wrong with an id that an earlier drill's id is, or is but for case, accents and
+    hyphens (`seen`: by loose key, the drill number, id and line of each): the options find a
+    drill by its id compared so (model.loose_key), so each must be the only one. None for an id
+    of its own."""
+    if (used := seen.get(loose_key(drill_id))) is None:
+        return None
+    other, other_id, line = used
+    alike = "" if other_id == drill_id else (
+        f" as '{other_id}' (ids are compared without case, accents and hyphens)"
+    )  # fmt: skip
+    return (f"the id '{drill_id}' is already used by drill {other} (line {line}){alike}; give "
+            "each drill its own id.")  # fmt: skip

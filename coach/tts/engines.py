@@ -34,6 +34,7 @@ import numpy as np
 from coach.errors import BadSettingError, EngineError, excerpt
 from coach.language.catalogue import Language
 from coach.samples import SAMPLE_RATE
+from coach.system.suggest import did_you_mean
 
 MIN_RATE, MAX_RATE = 80, 400
 """The words-per-minute range every engine accepts."""
@@ -56,16 +57,17 @@ class VoiceInfo:
 
 
 class UnknownVoiceError(BadSettingError):
-    """A voice the engine does not have; the message names a few it has. `engine` (its registry
-    name) and `voice_count` (how many voices it has) are for a caller that can say how to list
-    them all (the CLI names its command)."""
+    """A voice the engine does not have; the message names the closest of its voices' ids (a
+    typo) and a few it has. `engine` (its registry name) and `voice_count` (how many voices it
+    has) are for a caller that can say how to list them all (the CLI names its command)."""
 
     SOME = 8
     """How many of the engine's voices the message names."""
 
     def __init__(self, engine: str, wanted: str, voices: list[VoiceInfo]) -> None:
         some = ", ".join(v.id for v in voices[: self.SOME])
-        super().__init__(f"Unknown {engine} voice {wanted!r}. Some voices: {some}.")
+        near = did_you_mean(wanted, [v.id for v in voices])
+        super().__init__(f"Unknown {engine} voice {wanted!r}.{near} Some voices: {some}.")
         self.engine = engine
         self.wanted = wanted
         self.voice_count = len(voices)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from coach.errors import BadSettingError
+from coach.system.suggest import did_you_mean
 from coach.tts.engines import Engine, EspeakNgEngine, FliteEngine, VoiceInfo, speaks
 from coach.tts.piper_engine import PiperEngine
 from coach.tts.pyttsx3_engine import Pyttsx3Engine
@@ -14,12 +15,14 @@ DEFAULT_ENGINE = next(iter(ENGINES))
 
 
 def engine_class(name: str, engines: dict[str, type[Engine]] = ENGINES) -> type[Engine]:
-    """The engine registered as `name`; BadSettingError listing the known names otherwise."""
+    """The engine registered as `name`; BadSettingError naming the closest ("espeak" is
+    espeak-ng's program) and listing the known names otherwise."""
     try:
         return engines[name]
     except KeyError:
         raise BadSettingError(
-            f"Unknown engine {name!r}. Known engines: {', '.join(engines)}."
+            f"Unknown engine {name!r}.{did_you_mean(name, engines)} "
+            f"Known engines: {', '.join(engines)}."
         ) from None
 
 

@@ -126,15 +126,15 @@ SHAPE_CASES: list[tuple[str, str | bytes, str]] = [
     (
         "duplicate-ids",
         HEAD + DRILL + DRILL,
-        "=, drill 2 (squat), line 7: the id 'squat' is already used by drill 1; give each drill "
-        "its own id.",
+        "=, drill 2 (squat), line 7: the id 'squat' is already used by drill 1 (line 3); give "
+        "each drill its own id.",
     ),
     (
         "duplicate-ids-from-names",
         HEAD
         + DRILL.replace("  - id: squat\n    name", "  - name")
         + DRILL.replace("  - id: squat\n    name", "  - name"),
-        "drill 2 (squat), line 6: the id 'squat' is already used by drill 1",
+        "drill 2 (squat), line 6: the id 'squat' is already used by drill 1 (line 3)",
     ),
     (
         "duplicate-key",

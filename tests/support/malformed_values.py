@@ -130,8 +130,8 @@ VALUE_CASES: list[tuple[str, str | bytes, str]] = [
     (
         "bad-id",
         HEAD + DRILL.replace("id: squat", "id: Deep Squat!"),
-        "=, drill 1, field 'id', line 3: 'Deep Squat!' is not a valid id; use lower-case letters, "
-        "digits and hyphens, like 'deep-squat'.",
+        "=, drill 1, field 'id', line 3: 'Deep Squat!' is not a valid id; use lower-case letters "
+        "(of any alphabet), digits and hyphens, like 'deep-squat'.",
     ),
     (
         "name-without-id-letters",
