@@ -238,3 +238,16 @@ def test_a_yaml_mistake_is_reported_on_the_line_where_it_starts(tmp_path, conten
     path = write_case(tmp_path, content)
     result = invoke("check", str(path))
     assert_refused(result.output, result.exit_code, str(path), expected)
+
+
+def test_the_circuit_with_shorthands_exports_the_same_bytes_as_written_out(tmp_path, cache):
+    """What is heard, not only the script: the MP3s of the two files are one file."""
+    made = {}
+    for name in ("shared-block.yaml", "shared-block-written-out.yaml"):
+        target = tmp_path / f"{name}.mp3"
+        result = invoke("export", str(target), "-r", str(routine_path(name)), "--engine",
+                        "espeak-ng", "--cache-dir", str(cache))  # fmt: skip
+        assert result.exit_code == 0, result.output
+        made[name] = target.read_bytes()
+    assert made["shared-block.yaml"] == made["shared-block-written-out.yaml"]
+    assert len(made["shared-block.yaml"]) > 100_000  # two minutes of speech and beeps
