@@ -1,7 +1,29 @@
-"""The headroom each lossy encoder needs: the true-peak ceiling its input is limited under, and
-the gain that keeps its decoded output at the session's loudness (headroom.py).
+"""The headroom each lossy encoder needs (audio/headroom.py): the true-peak ceiling its input is
+limited under, so that the decoded file peaks at most at -1 dBTP, and the gain before that
+limiter which gives back the loudness that limiting deeper (and the encoder) takes off.
 
-PROVISIONAL: to be measured.
+Measured with ffmpeg 5.1's encoders at the options encode.py gives them, by ffmpeg's own meter
+(`ebur128=peak=true`, the "True peak" of its summary) on the decoded file against the WAV it was
+given, for seven sessions: the built-in one with Piper (the default voice), the same with eSpeak
+NG (brief), tests/routines' hip-and-core circuit with Piper and with flite, its German circuit
+(eSpeak NG), and the built-in one with music (tests/support/music.py's pink noise and chord)
+with Piper and with eSpeak NG. The encoders overshoot most on the densest peaks, so the
+overshoot grows as the limiting deepens; the largest seen at ceilings near these:
+
+| encoder | overshoot | ceiling | gain |
+| --- | ---: | ---: | ---: |
+| MP3, 64 kb/s mono | 0.4 to 2.3 dB (Piper's hip circuit) | -3.8 dBTP | 3.0 dB |
+| Vorbis, quality 6 mono | 1.1 to 2.2 dB (the built-in session) | -3.8 dBTP | 3.0 dB |
+| AAC, 64 kb/s mono | 0.0 to 1.1 dB (the German circuit) | -2.6 dBTP | 1.0 dB |
+| MP3, 160 kb/s stereo | -0.3 to 0.4 dB | -3.8 dBTP | 0.5 dB |
+| Vorbis, quality 4 stereo | 0.8 to 1.6 dB | -3.8 dBTP | 0.0 dB |
+| AAC, 160 kb/s stereo | 0.0 dB | -2.6 dBTP | 0.0 dB |
+
+Each ceiling is at least 0.5 dB under -1 dBTP less the largest overshoot. With music the
+voice is 3 dB lower in each channel (mix.py), about -4.4 dBTP, so the stereo ceilings leave it
+nearly alone. The gains bring the built-in session with Piper to about -16.3 LUFS in every
+format; a voice whose clips were limited less (flite) comes out louder, at about -15.6, and one
+whose clips were limited more, lower (`SPEECH_LUFS` sets the WAV's loudness).
 """
 
 from __future__ import annotations
@@ -9,13 +31,14 @@ from __future__ import annotations
 from coach.audio.headroom import Headroom
 
 HEADROOM: dict[tuple[str, int], Headroom] = {
-    (".mp3", 1): Headroom(gain_db=2.0, ceiling_db=-3.2),
-    (".ogg", 1): Headroom(gain_db=3.0, ceiling_db=-4.5),
-    (".m4a", 1): Headroom(gain_db=0.8, ceiling_db=-2.2),
-    (".mp3", 2): Headroom(gain_db=0.0, ceiling_db=-3.0),
-    (".ogg", 2): Headroom(gain_db=0.0, ceiling_db=-4.5),
-    (".m4a", 2): Headroom(gain_db=0.0, ceiling_db=-2.2),
+    (".mp3", 1): Headroom(gain_db=3.0, ceiling_db=-3.8),
+    (".ogg", 1): Headroom(gain_db=3.0, ceiling_db=-3.8),
+    (".m4a", 1): Headroom(gain_db=1.0, ceiling_db=-2.6),
+    (".mp3", 2): Headroom(gain_db=0.5, ceiling_db=-3.8),
+    (".ogg", 2): Headroom(gain_db=0.0, ceiling_db=-3.8),
+    (".m4a", 2): Headroom(gain_db=0.0, ceiling_db=-2.6),
 }
+"""By format and channels (the bit rate and quality go by channels: encode.py)."""
 
 
 def encoder_headroom(fmt: str, channels: int) -> Headroom:
