@@ -19,11 +19,14 @@ overshoot grows as the limiting deepens; the largest seen at ceilings near these
 | Vorbis, quality 4 stereo | 0.8 to 1.6 dB | -3.8 dBTP | 0.0 dB |
 | AAC, 160 kb/s stereo | 0.0 dB | -2.6 dBTP | 0.0 dB |
 
-Each ceiling is at least 0.5 dB under -1 dBTP less the largest overshoot. With music the
+Each ceiling is at least 0.5 dB under -1 dBTP less the largest overshoot seen. With music the
 voice is 3 dB lower in each channel (mix.py), about -4.4 dBTP, so the stereo ceilings leave it
-nearly alone. The gains bring the built-in session with Piper to about -16.3 LUFS in every
-format; a voice whose clips were limited less (flite) comes out louder, at about -15.6, and one
-whose clips were limited more, lower (`SPEECH_LUFS` sets the WAV's loudness).
+nearly alone. More gain buys little loudness under a ceiling this low, and deepens the limiting,
+which raises the overshoot: MP3's is erratic past these gains (the German circuit's MP3 at
+-3.8 dBTP: 1.5 dB after 3 dB of gain, 2.8 after 3.5, 1.4 after 4, 2.8 after 5), so the MP3's
+gain stays at 3 dB. The built-in session with Piper then measures -16.8 LUFS as MP3, -16.3 as
+Ogg, -16.0 as M4A; a voice whose clips were limited less (flite) comes out louder, to -15.2,
+and the WAV's own loudness (`SPEECH_LUFS`) moves them all.
 """
 
 from __future__ import annotations
