@@ -12,7 +12,7 @@ overshoot grows as the limiting deepens; the largest seen at ceilings near these
 
 | encoder | overshoot | ceiling | gain |
 | --- | ---: | ---: | ---: |
-| MP3, 64 kb/s mono | 0.4 to 2.3 dB (Piper's hip circuit) | -3.8 dBTP | 3.0 dB |
+| MP3, 64 kb/s mono | 0.4 to 2.3 dB (2.8 after more gain: below) | -3.8 dBTP | 3.0 dB |
 | Vorbis, quality 6 mono | 1.1 to 2.2 dB (the built-in session) | -3.8 dBTP | 3.0 dB |
 | AAC, 64 kb/s mono | 0.0 to 1.1 dB (the German circuit) | -2.6 dBTP | 1.0 dB |
 | MP3, 160 kb/s stereo | -0.3 to 0.4 dB | -3.8 dBTP | 0.5 dB |
