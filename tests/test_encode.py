@@ -1,5 +1,6 @@
 """Exporting a session while it is made: encoding overlaps rendering, and the file is byte for
-byte the one a whole session gives, and the one a single ffmpeg given the metadata first writes.
+byte the one a whole session gives, and the one a single ffmpeg given the metadata first (and the
+whole session with the encoder's headroom) writes.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from support.stand_in import StandInSpeech
 from coach.audio.live import LiveTimeline
 from coach.compose.options import SessionOptions
 from coach.music.bed import MusicChoice
-from coach.output.encode import BITEXACT, encoder_options
+from coach.output.ceilings import encoder_headroom
+from coach.output.encode import BITEXACT, encoder_options, write_wav
 from coach.output.export import _ffmetadata, export_timeline
 from coach.routine.loading import parse_routine
 from coach.session import open_session
@@ -64,7 +66,8 @@ class Watched:
 )  # fmt: skip
 def test_a_session_written_as_it_is_made_is_what_one_pass_writes(ext, with_music, music, tmp_path):
     """Encoded as it is made, then copied with the metadata: the bytes of one ffmpeg given the
-    whole session's WAV and its metadata first (and for a WAV, the whole session's WAV)."""
+    whole session's WAV, raised and limited for the encoder, and its metadata first (and for a
+    WAV, the whole session's WAV)."""
     tune = music if with_music else None
     session = made_slowly(tmp_path, tune, delay=0.03)
     watched = Watched(session.live())
@@ -81,10 +84,12 @@ def test_a_session_written_as_it_is_made_is_what_one_pass_writes(ext, with_music
     if ext == ".wav":
         assert result.path.read_bytes() == wav.read_bytes()
         return
+    with open(tmp_path / "limited.wav", "wb") as limited:
+        write_wav(whole, limited, lambda *_: None, encoder_headroom(ext, whole.format.channels))
     tags = tmp_path / "tags.txt"
     tags.write_text(_ffmetadata(whole, ext), encoding="utf-8")
     one_pass = tmp_path / f"one{ext}"
-    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-i", str(wav),
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-i", str(limited.name),
                     "-f", "ffmetadata", "-i", str(tags), "-map", "0:a", "-map_metadata", "1",
                     "-map_chapters", "1", *BITEXACT, *encoder_options(ext, whole.format.channels),
                     str(one_pass)], check=True)  # fmt: skip

@@ -157,25 +157,32 @@ def peak_envelope(samples: np.ndarray) -> np.ndarray:
     return envelope
 
 
-def limiter_gain(peaks: np.ndarray) -> np.ndarray:
-    """Per-block gain that keeps each block's true peak under the ceiling, smoothly.
+def limiter_gain(
+    peaks: np.ndarray, ceiling_db: float = TRUE_PEAK_DBTP - LIMITER_MARGIN_DB,
+    reach: int = round(LIMITER_SECONDS * SAMPLE_RATE / BLOCK),
+) -> np.ndarray:  # fmt: skip
+    """Per-block gain that keeps each block's true peak under `ceiling_db`, smoothly: the gain
+    falls over `reach` blocks before a peak and rises over as many after it.
 
     A min-filter, then a moving average a block narrower, keep each block's gain and its
     neighbours' at or under what the block needs, so gains interpolated between blocks are
-    safe too. The gain falls before a peak, so nothing is delayed and nothing moves.
+    safe too. The gain falls before a peak, so nothing is delayed and nothing moves. Each gain
+    is summed from its own window, in one order: a block's gain is the same bit for bit
+    whichever stretch of blocks it is found in (headroom.py limits a session a stretch at a time).
     """
-    ceiling = db_to_gain(TRUE_PEAK_DBTP - LIMITER_MARGIN_DB)
+    ceiling = db_to_gain(ceiling_db)
     needed = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-9))
-    reach = round(LIMITER_SECONDS * SAMPLE_RATE / BLOCK)
     held = _running_min(np.pad(needed, reach + 1, mode="edge"), 2 * reach + 3)
-    sums = np.cumsum(np.pad(held, (reach + 1, reach), mode="edge"), dtype=np.float64)
-    mean = (sums[2 * reach + 1 :] - sums[: -2 * reach - 1]) / (2 * reach + 1)
-    return np.minimum(mean, 1).astype(needed.dtype)  # 1 where nothing is limited (float32)
+    padded = np.pad(held.astype(np.float64), reach, mode="edge")
+    total = np.zeros(len(held))
+    for shift in range(2 * reach + 1):
+        total += padded[shift : shift + len(held)]
+    return np.minimum(total / (2 * reach + 1), 1).astype(needed.dtype)  # 1 where unlimited
 
 
 def _running_min(values: np.ndarray, width: int) -> np.ndarray:
-    """The minimum of each run of `width` values (2 <= width <= 32): the window's two halves
-    come from minima over 2, 4, 8 and 16 values."""
+    """The minimum of each run of `width` values (width >= 2): the window's two halves come
+    from minima over 2, 4, 8, ... values."""
     span, runs = 1, values
     while 2 * span < width:
         runs = np.minimum(runs[:-span], runs[span:])

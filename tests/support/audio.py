@@ -4,6 +4,7 @@ chapters as ffprobe reads them."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import subprocess
@@ -43,6 +44,15 @@ def ebur128(path: Path) -> tuple[float, float]:
     integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
     peak = float(re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary).group(1))
     return integrated, peak
+
+
+def page_audio(page: Path, out: Path) -> Path:
+    """The MP3 a phone page carries inline (base64), written to `out` to be measured."""
+    found = re.search(rb'<script type="text/plain" id="sound">([A-Za-z0-9+/=]*)</script>',
+                      page.read_bytes())
+    assert found, "no inline audio"
+    out.write_bytes(base64.b64decode(found.group(1), validate=True))
+    return out
 
 
 def assert_beeps_on_time(audio: np.ndarray, script: Script, tolerance: float) -> None:
