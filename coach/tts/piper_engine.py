@@ -175,6 +175,24 @@ def _recorded_digest(path: Path, size: int) -> str | None:
     return None
 
 
+def session_options() -> Any:
+    """ONNX Runtime's settings for every voice: one thread, since the samples change with the
+    thread count, and the graph optimised fully, since its level changes them too (basic
+    optimisation gives other samples; extended and all give the same, all keeping Piper's
+    one-dimensional convolutions in their layout). Measured against these on the session's
+    phrases (scripts/bench_piper_options.py), no setting renders faster: the time is in the
+    decoder's convolutions (two thirds of it), which no memory or scheduling option shortens."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3  # errors only: they become our one-line message
+    return options
+
+
 class PiperEngine(Engine):
     """Piper (piper-tts) with a voice model loaded once per engine, in this process.
 
@@ -271,15 +289,10 @@ class PiperEngine(Engine):
         import onnxruntime
         from piper import PiperConfig, PiperVoice
 
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 1  # the same samples whatever the parallelism
-        options.inter_op_num_threads = 1
-        options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
-        options.log_severity_level = 3  # errors only: they become our one-line message
         model = self.files.model
         try:
             session = onnxruntime.InferenceSession(
-                str(model), sess_options=options, providers=["CPUExecutionProvider"]
+                str(model), sess_options=session_options(), providers=["CPUExecutionProvider"]
             )
         except Exception as e:  # ONNX Runtime raises its own classes for every bad file
             first = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
