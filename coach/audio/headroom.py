@@ -101,7 +101,9 @@ def _block_peaks(frames: np.ndarray, count: int, ceiling_db: float) -> np.ndarra
     under the ceiling by `PEAK_SPREAD` cannot reach it, and counts as silent (its gain is 1
     either way). Most of a session is silence or quiet, and measuring is the costly part.
     """
-    loudest = np.abs(frames).max(axis=1)
+    # the loudest channel of each frame, a channel at a time: numpy's max over a short last
+    # axis (stereo's 2) is 14 times slower
+    loudest = np.maximum.reduce([np.abs(frames[:, c]) for c in range(frames.shape[1])])
     blocks = loudest[PEAK_LEAD : PEAK_LEAD + count * BLOCK].reshape(count, BLOCK).max(axis=1)
     near = np.maximum(blocks, np.maximum(np.append(blocks[1:], 0), np.append(0, blocks[:-1])))
     edges = np.maximum(loudest[:PEAK_LEAD].max(), loudest[-PEAK_LEAD:].max())
