@@ -2,8 +2,8 @@
 longer so that what is said in it fits, cues that find no room in their set.
 
 The composer notes each case as it lays the session out (on the Track); `coach check` words them
-as warnings, and a session warns of its lengthened rests, so nothing the file asked for is
-changed without a word.
+as warnings, and a session warns of those its options bring (a `--rest` too short), so nothing
+the file or the command line asked for is changed without a word.
 """
 
 from __future__ import annotations

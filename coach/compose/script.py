@@ -156,10 +156,10 @@ class Script:
     """Every guided set, in order: what the player resumes at and the display counts."""
     sample_rate: int = SAMPLE_RATE
     language: str = DEFAULT_LANGUAGE
+    """The tag of the language the coach speaks in it ("en", "de")."""
     differences: tuple[str, ...] = ()
     """Where the session differs from what its routine file says, in one line each
     (differences.py): for warnings, not part of the JSON."""
-    """The tag of the language the coach speaks in it ("en", "de")."""
 
     @property
     def duration(self) -> float:

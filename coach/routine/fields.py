@@ -26,6 +26,9 @@ ID_PATTERN = rf"^{_ID_CHAR}+(-{_ID_CHAR}+)*$"
 spaces, joined by hyphens. A pattern both Python and JavaScript read alike cannot say "a letter
 of any script", so the loader's own rule is exact where this is not (an id is its own slug,
 model.slug): "Ñandú" passes here and is refused there."""
+EXTENSION_PREFIX = "x-"
+"""A field whose name starts so is the writer's own, ignored (as in Compose files): the place for
+a block that drills share, `x-base: &base`, merged with `<<: *base`."""
 
 
 class Kind(StrEnum):
@@ -180,11 +183,6 @@ def _object(fields: dict[str, Field]) -> dict:
         "patternProperties": {f"^{EXTENSION_PREFIX}": {}},
         "additionalProperties": False,
     }
-
-
-EXTENSION_PREFIX = "x-"
-"""A field whose name starts so is the writer's own, ignored (as in Compose files): the place for
-a block that drills share, `x-base: &base`, merged with `<<: *base`."""
 
 
 def _property(field: Field) -> dict:

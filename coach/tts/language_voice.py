@@ -25,6 +25,8 @@ FALLBACK = "espeak-ng"
 """The engine that speaks a language Piper has no installed voice for."""
 PIPER_VOICES = "huggingface.co/rhasspy/piper-voices"
 """Where Piper's voices are published."""
+
+
 @dataclass(frozen=True)
 class VoiceSettings:
     """What the coach sounds like."""
@@ -108,8 +110,7 @@ def _instead_of_piper(settings: VoiceSettings, spoken: Language,
     """eSpeak NG's voice for `spoken`, for want of an installed Piper voice, and the notice that
     says where to put one; EngineError when eSpeak NG cannot speak it either."""
     get = (f"put a Piper voice for {spoken.piper_code} ({spoken.piper_example}.onnx with its "
-           f".onnx.json, from"
-           f" {PIPER_VOICES}) in {voices_dir()}")  # fmt: skip
+           f".onnx.json, from {PIPER_VOICES}) in {voices_dir()}")  # fmt: skip
     missing = f"No Piper voice for {_named(spoken)} is installed"
     try:
         voice = engine_class(FALLBACK, engines).voice_for(spoken)
