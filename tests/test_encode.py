@@ -18,8 +18,9 @@ from coach.audio.live import LiveTimeline
 from coach.compose.options import SessionOptions
 from coach.music.bed import MusicChoice
 from coach.output.ceilings import encoder_headroom
-from coach.output.encode import BITEXACT, encoder_options, write_wav
+from coach.output.encode import BITEXACT, encoder_options
 from coach.output.export import _ffmetadata, export_timeline
+from coach.output.wav import write_wav
 from coach.routine.loading import parse_routine
 from coach.session import open_session
 
@@ -50,7 +51,7 @@ class Watched:
 
     def __init__(self, live: LiveTimeline) -> None:
         self.live, self.asked = live, []
-        self.rendering = live.rendering
+        self.rendering, self.plan = live.rendering, live.plan
 
     def until(self, past: int = 0):
         made = self.live.until(past)

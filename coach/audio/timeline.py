@@ -97,6 +97,11 @@ class Timeline:
         """A whole timeline reaches every sample (see `LiveTimeline.until`)."""
         return self
 
+    @property
+    def plan(self) -> Script:
+        """A whole timeline is its own plan (see `LiveTimeline.plan`)."""
+        return self.script
+
     def render(self, start: int = 0, end: int | None = None) -> np.ndarray:
         """Samples `start` to `end` of the script (default: to its end): int16, mono, or with
         music (n * `format.frames_per_sample`, 2) frames."""

@@ -1,5 +1,5 @@
-"""The encoder: a session's samples as a WAV stream, and through ffmpeg into MP3, Ogg or M4A,
-while the session is still being rendered, so encoding overlaps rendering.
+"""The encoder: a session's samples as a WAV stream through ffmpeg into MP3, Ogg or M4A, while
+the session is still being rendered, so encoding overlaps rendering.
 
 ffmpeg reads its tags and chapters before its first sample, and a session's chapters are known
 only once it is made. A whole session (or one whose clips are all cached: it is whole at once)
@@ -9,6 +9,10 @@ it into the file with the tags and chapters, byte for byte what the one ffmpeg w
 written (a test compares): `REMUX` puts back what a copy would lose (the encoder's name in the
 MP3's LAME header). An M4A copy cannot be made exact (its durations come out a millisecond
 apart), so an M4A waits for the whole session.
+
+An MP3 of the voice alone is cut in two at a silence (halves.py): two ffmpegs encode the parts
+at once, one per core, each as its part is made, and the copy that adds the metadata joins them.
+Encoding is most of a warm export's time, and one encoder uses one core.
 """
 
 from __future__ import annotations
@@ -19,19 +23,20 @@ import os
 import re
 import select
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO
 
-from coach.audio.timeline import STRETCH_SECONDS
 from coach.errors import ExportError
 from coach.language.catalogue import file_language
 from coach.output.ceilings import encoder_headroom
-from coach.samples import SAMPLE_WIDTH
+from coach.output.halves import FORMATS as HALVED
+from coach.output.halves import JOIN_SKIP, cut_point
+from coach.output.wav import Source, write_wav
 from coach.system import ffmpeg
 from coach.system.leftovers import own_name, own_names, sweep
 from coach.system.progress import Progress
@@ -60,6 +65,10 @@ VORBIS_QUALITY = {1: "6", 2: "4"}
 """By channels: the voice alone at quality 4 (about 25 kb/s at 22.05 kHz) overshot its peaks
 by 3.6 dB once limited under the encoder's ceiling (output/ceilings.py), 2 dB at 6 (about
 32 kb/s, a file a quarter larger); under music the voice peaks lower, and 4 does."""
+QUEUE = ["-thread_queue_size", "1024"]
+"""For the audio input, when metadata is a second input: ffmpeg 5.1 then reads each input on a
+thread of its own and sleeps 10 ms whenever the audio's queue (8 packets by default) runs dry,
+which made the copy that adds the metadata take twice as long."""
 BITEXACT = ["-fflags", "+bitexact", "-flags:a", "+bitexact"]
 """Same input, same bytes."""
 SCRATCH_PREFIX = "coach-export-"
@@ -76,8 +85,6 @@ READ_BACK_TOLERANCE = 0.1
 cut short by a full disk lacks at least ffmpeg's last buffer, seconds of audio."""
 FULL_BYTES = 64 * 1024
 """A disk with less room than this left after a failed write is taken as full."""
-_UNKNOWN = 0xFFFFFFFF
-"""A WAV stream's length while it is unknown (ffmpeg then reads to the end)."""
 
 
 def encoder_options(fmt: str, channels: int) -> list[str]:
@@ -87,66 +94,15 @@ def encoder_options(fmt: str, channels: int) -> list[str]:
     return [option.format(**chosen) for option in options] + ["-f", muxer]
 
 
-class Source(Protocol):
-    """A session to write: a whole `Timeline`, or a `LiveTimeline` still being made."""
-
-    rendering: bool
-    """Whether its clips are still being rendered (it is then encoded as it is made)."""
-
-    def until(self, past: int = 0) -> Timeline:
-        """The timeline once it reaches past sample `past` (or is whole)."""
-        ...
-
-
-def write_wav(
-    source: Source, file: BinaryIO, report: Progress, headroom: Headroom | None = None
-) -> Timeline:
-    """The session as a WAV stream (to a file or a pipe), `STRETCH_SECONDS` at a time as it is
-    made; progress is reported once it is whole, as (samples written, samples of the session).
-    With `headroom`, the samples are raised and limited for an encoder (headroom.py). Returns
-    the whole timeline.
-
-    The header says the length when it is known at the start; otherwise it says "unknown", and
-    a file (not a pipe) gets the length written into it at the end. (The stdlib's `wave` goes
-    back to patch its header when a write is interrupted, which fails on a pipe and hides the
-    cause.)
-    """
-    so_far = source.until(0)
-    known = so_far.final
-    file.write(_wav_header(so_far, so_far.script.length if known else None))
-    at = 0
-    while at < so_far.script.length or not so_far.final:
-        so_far = source.until(at)
-        end = min(at + STRETCH_SECONDS * so_far.sample_rate, so_far.script.length)
-        file.write(so_far.pcm(at, end) if headroom is None else headroom.pcm(source, at, end))
-        if so_far.final:
-            report(end, so_far.script.length)
-        at = end
-    if not known and file.seekable():
-        file.seek(0)
-        file.write(_wav_header(so_far, so_far.script.length))
-        file.seek(0, os.SEEK_END)
-    return so_far
-
-
-def _wav_header(timeline: Timeline, length: int | None) -> bytes:
-    """The header of a WAV of `length` samples of the session (None: not known yet)."""
-    pcm = timeline.format
-    data = _UNKNOWN if length is None else pcm.byte_count(length)
-    return struct.pack(
-        "<4sI4s4sIHHIIHH4sI", b"RIFF", min(36 + data, _UNKNOWN), b"WAVE", b"fmt ", 16, 1,
-        pcm.channels, pcm.rate, pcm.rate * pcm.frame_bytes, pcm.frame_bytes,
-        8 * SAMPLE_WIDTH, b"data", data,
-    )  # fmt: skip
-
-
 def encode(
     source: Source, part: Path, fmt: str, metadata: Callable[[Timeline], str], report: Progress
 ) -> Timeline:
     """Encode the session into `part` in `fmt`, with the tags and chapters that `metadata`
-    writes (FFMETADATA) for the whole timeline, which is returned: as it is made while it is
-    `rendering`, else in one pass. Then read `part` back: ffmpeg 5.1 exits 0 when only its
-    trailer could not be written (a full disk), so its status alone proves nothing.
+    writes (FFMETADATA) for the whole timeline, which is returned. An MP3 of the voice alone
+    is cut in two (halves.py), both parts encoded at once and joined by a copy that adds the
+    metadata; any other session is encoded as it is made while it is `rendering`, else in one
+    pass. Then read `part` back: ffmpeg 5.1 exits 0 when only its trailer could not be written
+    (a full disk), so its status alone proves nothing.
 
     The WAV stream on ffmpeg's standard input: raw PCM would do, but its small packets make
     ffmpeg twice as slow. ExportError for any failure, "no space left on FOLDER" for a full
@@ -154,33 +110,102 @@ def encode(
     """
     temporary = Path(tempfile.gettempdir())
     sweep(temporary, own_names(SCRATCH_PREFIX), folders=True)  # those of killed exports
-    streaming = fmt in REMUX and source.rendering
+    places = (part.parent, temporary)  # where the file is written, where the scratch is
     with _scratch(temporary) as scratch:
-        audio, tags, log = (scratch / name for name in (f"audio{fmt}", "tags.txt", "log"))
-        first = source.until(0 if streaming else sys.maxsize)  # the whole, for one pass
-        described = [] if streaming else ["-f", "ffmetadata", "-i", str(tags), "-map_metadata",
-                                          "1", "-map_chapters", "1"]  # fmt: skip
-        if not streaming:
-            _write_scratch(tags, metadata(first), temporary)
-        encoding = ["-f", "wav", "-max_size", "65536", "-i", "pipe:0", *described, "-map", "0:a",
-                    *BITEXACT, *encoder_options(fmt, first.format.channels),
-                    *_stream_language(first.script.language),
-                    str(audio if streaming else part)]  # fmt: skip
-        with open(log, "wb") as errors, ffmpeg.running(encoding, stdin=subprocess.PIPE,
-                                                       stderr=errors) as encoder:  # fmt: skip
-            whole = _feed(encoder, source, report, encoder_headroom(fmt, first.format.channels))
-            status = _finish(encoder, whole)
-        places = (part.parent, temporary)  # where the file is written, where the scratch is
-        _check(status, fmt, log, places[::-1] if streaming else places, whole=whole is not None)
-        if streaming:
+        tags, log = scratch / "tags.txt", scratch / "log"
+        cut = cut_point(source) if fmt in HALVED else None
+        copied: list[str] | None = None  # ffmpeg's input to copy into `part` with the metadata
+        if cut is not None:
+            whole, copied = _encode_halves(source, scratch, fmt, cut, report, places[::-1])
+        elif fmt in REMUX and source.rendering:
+            audio = scratch / f"audio{fmt}"
+            whole = _encode_part(source, audio, fmt, log, report, places[::-1])
+            copied = ["-i", str(audio)]
+        else:
+            whole = source.until(sys.maxsize)
             _write_scratch(tags, metadata(whole), temporary)
-            copying = ["-i", str(audio), "-f", "ffmetadata", "-i", str(tags), "-map", "0:a",
+            _encode_part(whole, part, fmt, log, report, places, tags=tags)
+        if copied is not None:
+            _write_scratch(tags, metadata(whole), temporary)
+            copying = [*QUEUE, *copied, "-f", "ffmetadata", "-i", str(tags), "-map", "0:a",
                        "-map_metadata", "1", "-map_chapters", "1", "-c", "copy", *BITEXACT,
                        *REMUX[fmt], "-f", ENCODERS[fmt][1], str(part)]  # fmt: skip
             with open(log, "wb") as errors, ffmpeg.running(copying, stderr=errors) as copier:
                 _check(_finish(copier, whole), fmt, log, places)
         _read_back(part, fmt, whole, log, places)
     return whole
+
+
+def _encode_part(
+    source: Source, target: Path, fmt: str, log: Path, report: Progress, folders: Folders,
+    tags: Path | None = None,
+) -> Timeline:  # fmt: skip
+    """Encode the session into `target` (with the metadata in `tags`, if given); the whole
+    timeline. ExportError unless ffmpeg took all of it and succeeded."""
+    first = source.until(0)
+    encoding = _encoding(first, fmt, target, tags)
+    with open(log, "wb") as errors, ffmpeg.running(encoding, stdin=subprocess.PIPE,
+                                                   stderr=errors) as encoder:  # fmt: skip
+        whole = _feed(encoder, source, report, encoder_headroom(fmt, first.format.channels))
+        status = _finish(encoder, whole)
+    _check(status, fmt, log, folders, whole=whole is not None)
+    return whole
+
+
+def _encode_halves(
+    source: Source, scratch: Path, fmt: str, cut: int, report: Progress, folders: Folders
+) -> tuple[Timeline, list[str]]:
+    """Encode the session cut at `cut` (halves.py) into two files in `scratch` at once, the first
+    part fed on a thread of its own; the whole timeline, and ffmpeg's input that joins them.
+    ExportError unless both ffmpegs took all of their part and succeeded."""
+    first = source.until(0)
+    headroom = encoder_headroom(fmt, first.format.channels)
+    names, spans = ("first", "second"), ((0, cut), (cut + JOIN_SKIP, None))
+    fed: list[Timeline | None] = [None, None]
+    written, failed = [0], []
+
+    def first_part(done: int, _total: int) -> None:
+        written[0] = done
+
+    def second_part(done: int, total: int) -> None:  # the bar counts both parts
+        report(written[0] + done, cut + total)
+
+    def feed_first() -> None:
+        try:
+            fed[0] = _feed(encoders[0], source, first_part, headroom, spans[0])
+        except BaseException as e:  # raised again on the main thread
+            failed.append(e)
+
+    with contextlib.ExitStack() as stack:
+        encoders = [
+            stack.enter_context(ffmpeg.running(
+                _encoding(first, fmt, scratch / f"{name}{fmt}"), stdin=subprocess.PIPE,
+                stderr=stack.enter_context(open(scratch / f"{name}.log", "wb"))))
+            for name in names
+        ]  # fmt: skip
+        feeder = threading.Thread(target=feed_first, daemon=True)
+        feeder.start()
+        fed[1] = _feed(encoders[1], source, second_part, headroom, spans[1])
+        feeder.join()
+        if failed:
+            raise failed[0]
+        statuses = [_finish(encoder, fed[1]) for encoder in encoders]
+    for name, status, part in zip(names, statuses, fed, strict=True):
+        _check(status, fmt, scratch / f"{name}.log", folders, whole=part is not None)
+    listing = scratch / "parts.txt"
+    _write_scratch(listing, "".join(f"file '{name}{fmt}'\n" for name in names), scratch.parent)
+    return fed[1], ["-f", "concat", "-i", str(listing)]
+
+
+def _encoding(first: Timeline, fmt: str, target: Path, tags: Path | None = None) -> list[str]:
+    """ffmpeg's arguments to encode a WAV stream on its standard input into `target`, with the
+    metadata in `tags` if given."""
+    described = [] if tags is None else ["-f", "ffmetadata", "-i", str(tags), "-map_metadata",
+                                         "1", "-map_chapters", "1"]  # fmt: skip
+    queue = [] if tags is None else QUEUE
+    return [*queue, "-f", "wav", "-max_size", "65536", "-i", "pipe:0", *described, "-map", "0:a",
+            *BITEXACT, *encoder_options(fmt, first.format.channels),
+            *_stream_language(first.script.language), str(target)]  # fmt: skip
 
 
 def _stream_language(tag: str) -> list[str]:
@@ -191,13 +216,14 @@ def _stream_language(tag: str) -> list[str]:
 
 
 def _feed(
-    encoder: subprocess.Popen, source: Source, report: Progress, headroom: Headroom
-) -> Timeline | None:
-    """The session to ffmpeg's standard input, with the encoder's `headroom`; the whole
-    timeline, or None when ffmpeg stopped reading before the end (its exit status and log say
-    why)."""
+    encoder: subprocess.Popen, source: Source, report: Progress, headroom: Headroom,
+    span: tuple[int, int | None] = (0, None),
+) -> Timeline | None:  # fmt: skip
+    """The `span` of the session (`write_wav`'s start and stop) to ffmpeg's standard input,
+    with the encoder's `headroom`; the timeline as `write_wav` gives it, or None when ffmpeg
+    stopped reading before the end (its exit status and log say why)."""
     try:
-        return write_wav(source, _Pipe(encoder.stdin), report, headroom)
+        return write_wav(source, _Pipe(encoder.stdin), report, headroom, *span)
     except BrokenPipeError:
         return None
     finally:

@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING
 from coach.compose.script import EventKind, Script
 from coach.errors import ExportError, UsageError
 from coach.language.catalogue import file_language
-from coach.output.encode import ENCODERS, Source, encode, no_space, write_wav
+from coach.output.encode import ENCODERS, encode, no_space
 from coach.output.page import page_data, write_page
+from coach.output.wav import Source, write_wav
 from coach.routine.model import Routine
 from coach.system import ffmpeg
 from coach.system.atomic import written_together
