@@ -19,6 +19,7 @@ from coach.compose.composer import (
     estimated_differences,
     estimated_length,
     phrases,
+    planned,
 )
 from coach.compose.options import SessionOptions, check_options, select_drills, session_routine
 from coach.compose.script import Script
@@ -134,7 +135,8 @@ class Session:
         from coach.audio.timeline import Timeline
 
         music = self.music  # first: bad music is refused before any speech is rendered
-        return Timeline(self.script, self.speech, self.volume, music=music)
+        plan = planned(self.routine, self.options)
+        return Timeline(self.script, self.speech, self.volume, music=music, plan=plan)
 
     def live(self) -> LiveTimeline:
         """The session made while it plays or is exported (live.py): the player starts on the

@@ -107,7 +107,12 @@ def peaks(runs: list[Run]) -> list[float]:
 
 
 def coach_env(cache: Path, base: dict[str, str] | None = None) -> dict[str, str]:
-    return {**(base or os.environ), "COACH_CACHE_DIR": str(cache)}
+    """The environment of a coach run with its clips in `cache`: Python may keep its compiled
+    modules, as on a user's machine (PYTHONDONTWRITEBYTECODE would have every start compile
+    the coach's own modules again, 60 ms of each)."""
+    env = {**(base or os.environ), "COACH_CACHE_DIR": str(cache)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 def script_json(env: dict[str, str], *options: str) -> dict:

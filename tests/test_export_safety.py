@@ -21,6 +21,7 @@ from coach.compose.script import Script
 from coach.errors import ExportError
 from coach.output import encode
 from coach.output.export import export_timeline
+from coach.output.halves import cut_point
 from coach.routine.loading import parse_routine
 
 ROUTINE = routine_bytes("side-lunge-and-calf-raise.yaml")
@@ -187,6 +188,53 @@ def test_an_ffmpeg_that_fails_or_lies_leaves_the_old_file(work, warm, ffmpeg):
     assert sorted(p.name for p in work.iterdir()) == ["bin", "s.mp3", "tiny.yaml"]
 
 
+# --- a session cut in two (output/halves.py): the built-in one, with eSpeak NG ----------------
+
+LONG = ("--engine", "espeak-ng")
+"""The built-in session (12 minutes) with a quick engine: its MP3 is encoded in two halves."""
+
+
+@pytest.fixture(scope="module")
+def warm_long(tmp_path_factory) -> Path:
+    """A clip cache holding the built-in session's clips in eSpeak NG's voice."""
+    folder = tmp_path_factory.mktemp("warm-long")
+    result = run("cache", "warm", *LONG, cwd=folder, cache=folder / "cache")
+    assert result.returncode == 0, result.stderr
+    return folder / "cache"
+
+
+def test_a_failed_half_leaves_the_old_file_and_no_scratch(work, warm_long):
+    body = ('case "$*" in *second.mp3*) cat > /dev/null; echo "second half exploded" >&2; '
+            'exit 1;; esac\nexec "$REAL" "$@"\n')  # fmt: skip
+    (work / "s.mp3").write_bytes(b"old session")
+    scratch = work / "tmp"
+    scratch.mkdir()
+    result = run("export", "s.mp3", *LONG, cwd=work, cache=warm_long, TMPDIR=str(scratch),
+                 PATH=stand_in_ffmpeg(work / "bin", body))  # fmt: skip
+    refused(result, 1, "Cannot write s.mp3: ffmpeg could not encode .mp3 (exit status 1): second "
+                       "half exploded")  # fmt: skip
+    assert (work / "s.mp3").read_bytes() == b"old session"
+    assert sorted(p.name for p in work.iterdir()) == ["bin", "s.mp3", "tiny.yaml", "tmp"]
+    assert list(scratch.iterdir()) == []
+
+
+@pytest.mark.parametrize("full", ["export folder", "temporary folder"])
+def test_a_full_disk_under_a_session_cut_in_two_is_named(work, small, warm_long, full):
+    """The halves are written in the temporary folder, then joined into the export's."""
+    (work / "s.mp3").write_bytes(b"old session")
+    if full == "export folder":  # the 2 MB disk cannot hold the 5.8 MB session
+        out, env, where = "small/s.mp3", {}, small
+    else:  # room for Python's look at TMPDIR, which takes a full one for unusable
+        fill(small, 64 * 1024)
+        out, env, where = "s.mp3", {"TMPDIR": str(small)}, small
+    before = listing(small)
+    result = run("export", out, *LONG, cwd=work, cache=warm_long, **env)
+    refused(result, 1, f"Cannot write {out}: no space left on {where}; free some space there, "
+                       "or export elsewhere.")  # fmt: skip
+    assert (work / "s.mp3").read_bytes() == b"old session"
+    assert listing(small) == before
+
+
 def children() -> list[int]:
     """The processes this one has started and not yet reaped."""
     found = Path("/proc/self/task").glob("*/children")
@@ -209,6 +257,24 @@ def test_ctrl_c_ends_ffmpeg_and_keeps_the_old_file(tmp_path):
 
     with pytest.raises(KeyboardInterrupt):
         export_timeline(zeros(60), out, progress=interrupt)
+    assert children() == []
+    assert out.read_bytes() == b"old session"
+    assert [p.name for p in tmp_path.iterdir()] == ["session.mp3"]
+
+
+def test_ctrl_c_ends_both_encoders_of_a_session_cut_in_two(tmp_path, stand_in_session):
+    out = tmp_path / "session.mp3"
+    out.write_bytes(b"old session")
+    whole = stand_in_session(None).timeline()  # the built-in session: an MP3 cut in two
+    assert cut_point(whole) is not None
+
+    def interrupt(done: int, total: int) -> None:
+        assert len(children()) == 2  # an ffmpeg for each half
+        if done > 0.3 * total:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        export_timeline(whole, out, progress=interrupt)
     assert children() == []
     assert out.read_bytes() == b"old session"
     assert [p.name for p in tmp_path.iterdir()] == ["session.mp3"]

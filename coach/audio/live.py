@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from coach.audio.timeline import ClipSource, Timeline
-from coach.compose.composer import compose, estimated_length, phrases
+from coach.compose.composer import compose, phrases, planned
 from coach.compose.options import SessionOptions
 from coach.compose.script import Script
 from coach.routine.model import Routine
@@ -58,11 +58,9 @@ class LiveTimeline:
         self.rendering = True
         """Whether clips are being rendered (False: every clip was cached, so the session is
         made at once; a source that cannot render ahead renders as it goes)."""
-        self.plan = compose(routine, options, estimated_length)
-        """The session laid out before a sound is made, each clip as long as its text takes
-        to say (the estimate the intro's "about N minutes" is made from): its chapters are
-        those of the session, its length an estimate, so the live line can give totals while
-        the session is still being made."""
+        self.plan = planned(routine, options)
+        """The session as planned (`planned`): the live line gives totals from it while the
+        session is still being made."""
 
     def start(self) -> LiveTimeline:
         if isinstance(self.speech, RendersAhead):
@@ -84,7 +82,8 @@ class LiveTimeline:
         with self._grown:
             if self._timeline is None:
                 self._timeline = Timeline(
-                    script, self.speech, self.volume, music=self.music, final=last
+                    script, self.speech, self.volume, music=self.music, final=last,
+                    plan=self.plan,
                 )
             else:
                 self._timeline = self._timeline.extended(script, last)

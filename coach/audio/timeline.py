@@ -74,6 +74,7 @@ class Timeline:
         *,
         music: Music | None = None,
         final: bool = True,
+        plan: Script | None = None,
         _sounds: dict | None = None,
     ) -> None:
         self.script = script
@@ -81,6 +82,9 @@ class Timeline:
         self.volume = volume
         self.music = music
         self.final = final
+        self.plan = script if plan is None else plan
+        """The session as planned (composer.py's `planned`); a timeline made without one is
+        its own."""
         self.sample_rate = script.sample_rate
         """The script's rate: positions in the session are counted in its samples."""
         self._sounds: dict[tuple, np.ndarray] = {} if _sounds is None else _sounds
@@ -91,16 +95,12 @@ class Timeline:
 
     def extended(self, script: Script, final: bool) -> Timeline:
         return Timeline(script, self.speech, self.volume, music=self.music, final=final,
-                        _sounds=self._sounds)  # fmt: skip
+                        plan=self.plan, _sounds=self._sounds)  # fmt: skip
 
     def until(self, past: int = 0) -> Timeline:
         """A whole timeline reaches every sample (see `LiveTimeline.until`)."""
         return self
 
-    @property
-    def plan(self) -> Script:
-        """A whole timeline is its own plan (see `LiveTimeline.plan`)."""
-        return self.script
 
     def render(self, start: int = 0, end: int | None = None) -> np.ndarray:
         """Samples `start` to `end` of the script (default: to its end): int16, mono, or with

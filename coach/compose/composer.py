@@ -83,6 +83,15 @@ def estimated_length(text: str) -> int:
     return to_samples(len(" ".join(text.split())) / SPOKEN_CHARS_PER_SECOND)
 
 
+@functools.lru_cache(maxsize=8)
+def planned(routine: Routine, options: SessionOptions) -> Script:
+    """The session laid out before a sound is made, each clip as long as its text takes to say:
+    its chapters are the session's, its length an estimate (within a few percent). The live
+    line's totals while a session is still being made, and where an export cuts an MP3 in two
+    (output/halves.py): whole or still being made, a session has this one plan."""
+    return compose(routine, options, estimated_length)
+
+
 OWN_OPTIONS = SessionOptions()
 """The options of a routine's own session: none changed."""
 
