@@ -101,7 +101,6 @@ class Timeline:
         """A whole timeline reaches every sample (see `LiveTimeline.until`)."""
         return self
 
-
     def render(self, start: int = 0, end: int | None = None) -> np.ndarray:
         """Samples `start` to `end` of the script (default: to its end): int16, mono, or with
         music (n * `format.frames_per_sample`, 2) frames."""
