@@ -19,7 +19,7 @@ from support.runners import invoke
 from coach.compose.options import SessionOptions, select_drills
 from coach.compose.script import ChapterKind
 from coach.errors import OptionError
-from coach.routine.loading import parse_routine
+from coach.routine.loading import load_routine, parse_routine
 from coach.routine.model import default_routine_path, find_drill, slug
 
 SPANISH = "spanish-glute-bridge.yaml"
@@ -199,6 +199,22 @@ def test_a_miss_names_the_closest_three_and_the_drills(typed, near):
         f"no drill with id or name '{typed}' in {GERMAN}. Did you mean {near}? The drills are: "
         f"{GERMAN_IDS}.",
     )
+
+
+@pytest.mark.parametrize(
+    ("routine_file", "typed", "near"),
+    [
+        (SPANISH, "glutos", "'puente-de-glúteos'"),
+        (None, "twsit", "'hanging-twist'"),
+        (None, "spidrman", "'walking-spiderman'"),
+    ],
+)
+def test_a_typo_in_one_word_of_a_long_name_is_suggested(routine_file, typed, near):
+    """Far from the whole id ("twsit" and "hanging-twist"), near one of its words."""
+    drills = routine(routine_file) if routine_file else load_routine(default_routine_path())
+    with pytest.raises(OptionError) as error:
+        find_drill(drills, typed)
+    assert f"Did you mean {near}? The drills are: " in error.value.problem
 
 
 def test_a_miss_with_nothing_close_names_the_drills_alone():

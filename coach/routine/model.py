@@ -199,4 +199,19 @@ def _near(wanted: str, drills: tuple[Drill, ...]) -> str:
     key, typed = loose_key(wanted), slug(wanted) or wanted
     ids = [d.id for d in drills]
     inside = [d.id for d in drills if key and _inside(key, d)]
-    return did_you_mean(typed, [*inside, *closest(typed, ids, n=3)], n=3, cutoff=0)
+    near = [*inside, *closest(typed, ids, n=3), *_like_a_word(typed, drills)]
+    return did_you_mean(typed, near, n=3, cutoff=0)
+
+
+def _like_a_word(typed: str, drills: tuple[Drill, ...]) -> list[str]:
+    """The ids of the drills with a word of their id or name like a word of `typed` ("twsit"
+    for hanging-twist, "glutos" for puente-de-glúteos): a typo in one word of a long name is
+    far from the whole name. Words of three letters or fewer ("de", "to") are left out, and a
+    word must be nearer than a whole name ("plank" is not "links")."""
+    ids_by_word: dict[str, list[str]] = {}
+    for drill in drills:
+        words = dict.fromkeys([*slug(drill.id).split("-"), *slug(drill.name).split("-")])
+        for word in (w for w in words if len(w) > 3):
+            ids_by_word.setdefault(word, []).append(drill.id)
+    like = [word for part in typed.split("-") for word in closest(part, ids_by_word, cutoff=0.75)]
+    return [found for word in like for found in ids_by_word[word]]
