@@ -242,6 +242,31 @@ def test_only_and_skip_by_name_through_the_command_line(tmp_path):
                      cache=cache) == ["unterarmstütz-plank", "nackenrollen"]  # fmt: skip
 
 
+def test_a_name_with_a_comma_of_its_own_is_one_drill(tmp_path):
+    """Commas separate names, unless the whole value is one drill's name."""
+    path = tmp_path / "commas.yaml"
+    drills = [("Lunge, reverse", "reps: 6"), ("Squat", "reps: 6"), ("Plank", "seconds: 20")]
+    path.write_text(HEAD + "".join(f"  - name: {name}\n    instructions: Go.\n    {amount}\n"
+                                   for name, amount in drills))  # fmt: skip
+    cache = tmp_path / "cache"
+    assert drills_of("-r", str(path), "--only", "Lunge, reverse", cache=cache) == ["lunge-reverse"]
+    assert drills_of("-r", str(path), "--only", "lunge-reverse, plank", cache=cache) == [
+        "lunge-reverse", "plank"
+    ]  # fmt: skip
+    assert drills_of("-r", str(path), "--skip", "LUNGE, REVERSE", "--skip", "squat,",
+                     cache=cache) == ["plank"]  # fmt: skip
+    result = invoke("script", *QUICK, "-r", str(path), "--only", "Lunge, squat",
+                    "--cache-dir", str(cache))  # fmt: skip
+    assert (result.exit_code, result.stderr) == (2, (
+        f"coach: error: --only: no drill with id or name 'Lunge' in {path}. Did you mean "
+        "'lunge-reverse'? The drills are: lunge-reverse, squat, plank.\n"
+    ))  # fmt: skip
+    result = invoke("script", *QUICK, "--only", " , ", "--cache-dir", str(cache))
+    assert (result.exit_code, result.stderr) == (
+        2, "coach: error: --only: no names given; list one or more, comma-separated.\n"
+    )  # fmt: skip
+
+
 def test_an_unknown_drill_through_the_command_line(tmp_path):
     result = invoke("script", *QUICK, "-r", str(routine_path(GERMAN)), "--only", "Nackenrolle",
                     "--cache-dir", str(tmp_path / "cache"))  # fmt: skip

@@ -115,9 +115,12 @@ REHEARSAL_OPTIONS = (
 brevity."""
 
 
-def _ids(flag: str, values: list[str] | None) -> tuple[str, ...]:
-    """The names given to a repeatable, comma-separated option; none at all is bad input."""
-    names = tuple(v.strip() for value in values or [] for v in value.split(",") if v.strip())
+def _ids(flag: str, values: list[str] | None, split: bool = True) -> tuple[str, ...]:
+    """The names given to a repeatable, comma-separated option; without `split`, each value as
+    given, for compose's `select_drills` to read (a drill's name may hold a comma). None at all
+    is bad input."""
+    given = [name for value in values or [] for name in (value.split(",") if split else [value])]
+    names = tuple(name.strip() for name in given if name.strip(" ,"))
     if values and not names:
         raise UsageError(f"{flag}: no names given; list one or more, comma-separated.")
     return names
@@ -131,8 +134,8 @@ def make_session(chosen: dict[str, Any], show_progress: bool, rehearse: bool = F
     if chosen["volume"] == 0:
         err.print("coach: warning: --volume 0 is silence; the session will not be heard.")
     options = SessionOptions(
-        only=_ids("--only", chosen["only"]),
-        skip=_ids("--skip", chosen["skip"]),
+        only=_ids("--only", chosen["only"], split=False),
+        skip=_ids("--skip", chosen["skip"], split=False),
         without=_ids("--without", chosen["without"]),
         rest_seconds=chosen["rest"],
         pace=chosen["pace"],

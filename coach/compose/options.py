@@ -20,6 +20,7 @@ class SessionOptions:
     """What the user chose for this session, beyond the routine file."""
 
     only: tuple[str, ...] = ()
+    """Drills by id or name, each value one or several comma-separated (`chosen_ids`)."""
     skip: tuple[str, ...] = ()
     without: tuple[str, ...] = ()
     """Equipment the user lacks: drills needing it are skipped."""
@@ -55,8 +56,8 @@ def session_routine(routine: Routine, options: SessionOptions) -> Routine:
 def select_drills(routine: Routine, options: SessionOptions) -> list[Drill]:
     """The drills of this session after the options `only`, `skip` and `without`; `only` and
     `skip` name drills by id or name, as `find_drill` finds them (whole, not a part of one)."""
-    only = {find_drill(routine, wanted, option="only", parts=False).id for wanted in options.only}
-    skip = {find_drill(routine, wanted, option="skip", parts=False).id for wanted in options.skip}
+    only = _chosen_ids(routine, options.only, "only")
+    skip = _chosen_ids(routine, options.skip, "skip")
     lacking = {loose_key(e) for e in options.without}
     known = {loose_key(e): e for d in routine.drills for e in d.equipment}
     unknown = [e for e in options.without if loose_key(e) not in known]
@@ -77,6 +78,23 @@ def select_drills(routine: Routine, options: SessionOptions) -> list[Drill]:
     if not drills:
         raise NoDrillsLeftError("No drills left to do: the options removed them all.")
     return drills
+
+
+def _chosen_ids(routine: Routine, values: tuple[str, ...], option: str) -> set[str]:
+    """The ids of the drills that `values` of `option` ("only", "skip") name, as `find_drill`
+    finds them: each value a drill's id or name, or several of them comma-separated. A value
+    that is one drill's name whole is that drill, so a name with a comma of its own can be
+    given ("Lunge, reverse")."""
+    def key(text: str) -> str:  # `loose_key` of each comma-separated part, the commas kept
+        return ",".join(loose_key(part) for part in text.split(","))
+
+    with_commas = {key(d.name) for d in routine.drills if "," in d.name}
+    ids = set()
+    for value in values:
+        whole = key(value) in with_commas
+        wanted = [value] if whole else [name.strip() for name in value.split(",") if name.strip()]
+        ids |= {find_drill(routine, name, option=option, parts=False).id for name in wanted}
+    return ids
 
 
 def check_options(options: SessionOptions) -> None:
