@@ -20,7 +20,7 @@ class SessionOptions:
     """What the user chose for this session, beyond the routine file."""
 
     only: tuple[str, ...] = ()
-    """Drills by id or name, each value one or several comma-separated (`chosen_ids`)."""
+    """Drills by id or name, each value one or several comma-separated (`select_drills`)."""
     skip: tuple[str, ...] = ()
     without: tuple[str, ...] = ()
     """Equipment the user lacks: drills needing it are skipped."""
@@ -85,6 +85,7 @@ def _chosen_ids(routine: Routine, values: tuple[str, ...], option: str) -> set[s
     finds them: each value a drill's id or name, or several of them comma-separated. A value
     that is one drill's name whole is that drill, so a name with a comma of its own can be
     given ("Lunge, reverse")."""
+
     def key(text: str) -> str:  # `loose_key` of each comma-separated part, the commas kept
         return ",".join(loose_key(part) for part in text.split(","))
 

@@ -4,11 +4,11 @@ core, and the two files joined play as the session.
 An MP3 encoder starts a file with a delay of its own and ends it on a whole frame, so two files
 played one after the other hold more than the session between them. The cut is made in a
 silence, on a frame boundary of the first part, and the second part starts `JOIN_SKIP` samples
-after it: the first part's last two frames (its encoder's delay, then the frame that flushes it),
-which decode as the silence they were given, stand in for the samples skipped, and every later
-sample is where it was (libmp3lame in ffmpeg 5.1 ends a part of a whole number of frames
-exactly two 576-sample frames later, at every rate; tests/test_halves.py decodes a joined file
-and checks its length and where its sounds are).
+after it: the first part's frames past its end (its encoder's delay, then the flush), which
+decode as the silence they were given, stand in for the samples skipped, and every later sample
+is where it was (libmp3lame in ffmpeg 5.1 ends a part of a whole number of frames exactly 1152
+samples later, measured at every rate from 16 to 48 kHz; tests/test_halves.py decodes a joined
+file and checks its length and where its sounds are).
 
 The cut depends on the session alone (the first long enough silence from halfway through its
 plan on), so a session encoded while it is made is cut where a whole one is, into the same

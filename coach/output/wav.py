@@ -26,7 +26,7 @@ class Source(Protocol):
     rendering: bool
     """Whether its clips are still being rendered (it is then encoded as it is made)."""
     plan: Script
-    """The session as planned before it is made: its chapters are the session's."""
+    """The session as planned before it is made (composer.py's `planned`)."""
 
     def until(self, past: int = 0) -> Timeline:
         """The timeline once it reaches past sample `past` (or is whole)."""
