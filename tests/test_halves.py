@@ -14,6 +14,7 @@ import pytest
 from support.audio import assert_beeps_on_time, decode
 from support.devices import SlowSpeech
 from support.fixtures import music_folder  # noqa: F401 - a module fixture
+from support.runners import coach
 from support.stand_in import StandInSpeech
 
 from coach.audio.timeline import Timeline
@@ -130,3 +131,14 @@ def test_a_session_encoded_while_made_gives_the_same_bytes(stand_in_session, joi
     finally:
         session.close()
     assert result.path.read_bytes() == joined.read_bytes()
+
+
+@needs_ffmpeg
+def test_a_real_voice_exports_the_same_bytes_cold_and_warm(tmp_path):
+    """The built-in session in eSpeak NG's voice, encoded in halves while its clips render,
+    then again from the cache."""
+    for name in ("cold.mp3", "warm.mp3"):
+        done = coach("export", str(tmp_path / name), "--engine", "espeak-ng",
+                     cache=tmp_path / "cache")  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    assert (tmp_path / "cold.mp3").read_bytes() == (tmp_path / "warm.mp3").read_bytes()
