@@ -56,8 +56,8 @@ def session_routine(routine: Routine, options: SessionOptions) -> Routine:
 def select_drills(routine: Routine, options: SessionOptions) -> list[Drill]:
     """The drills of this session after the options `only`, `skip` and `without`; `only` and
     `skip` name drills by id or name, as `find_drill` finds them (whole, not a part of one)."""
-    only = _chosen_ids(routine, options.only, "only")
-    skip = _chosen_ids(routine, options.skip, "skip")
+    only = _chosen_ids(routine, options.only, option="only")
+    skip = _chosen_ids(routine, options.skip, option="skip")
     lacking = {loose_key(e) for e in options.without}
     known = {loose_key(e): e for d in routine.drills for e in d.equipment}
     unknown = [e for e in options.without if loose_key(e) not in known]
