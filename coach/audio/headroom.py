@@ -51,12 +51,21 @@ class Source(Protocol):
     def until(self, past: int = 0) -> Timeline: ...
 
 
+SPOT_REACH = 1152
+"""Frames either side of a spot (see `Headroom.spots`) that its lower ceiling covers: an MP3
+frame, over which an encoder spreads its noise."""
+
+
 @dataclass(frozen=True)
 class Headroom:
     """A gain, then a true-peak ceiling, in dB, for what an encoder is given."""
 
     gain_db: float
     ceiling_db: float
+    spots: tuple[tuple[int, float], ...] = ()
+    """(frame, dB) where the ceiling is that much lower, within `SPOT_REACH` of the frame: an
+    encoder overshoots most at a few places (eSpeak NG's "s" of "Rest."), and limiting those
+    alone lowers the file's peak without taking loudness off the rest (output/measured.py)."""
 
     def pcm(self, source: Source, start: int, end: int) -> bytes:
         """Samples `start` to `end` of the session (counted at the session's rate) as raw PCM,
@@ -70,13 +79,42 @@ class Headroom:
         ahead = -(-(around[1] - last) // fmt.frames_per_sample)
         frames = _frames(source.until(end + ahead), *around)
         frames *= np.float32(db_to_gain(self.gain_db))
-        peaks = _block_peaks(frames, high - low + 2 * spread + 1, self.ceiling_db)
-        knots = limiter_gain(peaks, self.ceiling_db, reach)[spread : spread + high - low + 1]
+        ceiling = self._ceiling(low - spread, high - low + 2 * spread + 1)
+        peaks = _block_peaks(frames, high - low + 2 * spread + 1, float(np.min(ceiling)))
+        knots = limiter_gain(peaks, ceiling, reach)[spread : spread + high - low + 1]
         ramp = np.arange(BLOCK, dtype=np.float32) / BLOCK
         gain = (knots[:-1, None] + (knots[1:] - knots[:-1])[:, None] * ramp).reshape(-1)
         out = frames[first - around[0] : last - around[0]]
         out *= gain[first - low * BLOCK : last - low * BLOCK, None]
         return np.clip(np.round(out), -32768, 32767).astype("<i2").tobytes()
+
+
+    def _ceiling(self, first: int, count: int) -> float | np.ndarray:
+        """The ceiling (dBTP) of `count` blocks from block `first`: the one ceiling, or with
+        spots one per block."""
+        if not self.spots:
+            return self.ceiling_db
+        ceiling = np.full(count, self.ceiling_db)
+        for frame, lower in self.spots:
+            start = max((frame - SPOT_REACH) // BLOCK - first, 0)
+            stop = min((frame + SPOT_REACH) // BLOCK + 1 - first, count)
+            if start < stop:
+                ceiling[start:stop] = np.minimum(ceiling[start:stop], self.ceiling_db - lower)
+        return ceiling
+
+
+def block_true_peaks(samples: np.ndarray, floor_db: float) -> np.ndarray:
+    """The true peak (full scale 1) of each `BLOCK` of mono float `samples` (full scale 1), for
+    the blocks that may reach `floor_db`; 0 for the others.
+
+    The meter of `Headroom.pcm`, on those blocks alone: a decoded session is mostly silence and
+    quiet, and measuring every sample takes four times as long.
+    """
+    count = -(-len(samples) // BLOCK)
+    frames = np.zeros((count * BLOCK + 2 * PEAK_LEAD, 1), dtype=np.float32)
+    frames[PEAK_LEAD : PEAK_LEAD + len(samples), 0] = samples
+    frames *= np.float32(FULL_SCALE)
+    return _block_peaks(frames, count, floor_db)
 
 
 def _frames(timeline: Timeline, first: int, last: int) -> np.ndarray:

@@ -158,11 +158,12 @@ def peak_envelope(samples: np.ndarray) -> np.ndarray:
 
 
 def limiter_gain(
-    peaks: np.ndarray, ceiling_db: float = TRUE_PEAK_DBTP - LIMITER_MARGIN_DB,
+    peaks: np.ndarray, ceiling_db: float | np.ndarray = TRUE_PEAK_DBTP - LIMITER_MARGIN_DB,
     reach: int = round(LIMITER_SECONDS * SAMPLE_RATE / BLOCK),
 ) -> np.ndarray:  # fmt: skip
-    """Per-block gain that keeps each block's true peak under `ceiling_db`, smoothly: the gain
-    falls over `reach` blocks before a peak and rises over as many after it.
+    """Per-block gain that keeps each block's true peak under `ceiling_db` (one, or one per
+    block), smoothly: the gain falls over `reach` blocks before a peak and rises over as many
+    after it.
 
     A min-filter, then a moving average a block narrower, keep each block's gain and its
     neighbours' at or under what the block needs, so gains interpolated between blocks are
@@ -170,7 +171,11 @@ def limiter_gain(
     is summed from its own window, in one order: a block's gain is the same bit for bit
     whichever stretch of blocks it is found in (headroom.py limits a session a stretch at a time).
     """
-    ceiling = db_to_gain(ceiling_db)
+    if np.isscalar(ceiling_db):
+        ceiling = db_to_gain(ceiling_db)
+    else:  # each as one ceiling's gain is, to the bit: few differ
+        values, where = np.unique(ceiling_db, return_inverse=True)
+        ceiling = np.array([db_to_gain(float(v)) for v in values], dtype=peaks.dtype)[where]
     needed = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-9))
     held = _running_min(np.pad(needed, reach + 1, mode="edge"), 2 * reach + 3)
     padded = np.pad(held.astype(np.float64), reach, mode="edge")

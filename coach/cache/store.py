@@ -334,7 +334,7 @@ def prune_cache(
     folder: Path, *, older_than_days: float | None = None, max_bytes: int | None = None
 ) -> dict:
     """Remove entries (clips, music beds) unused for `older_than_days`, then least recently used
-    ones above `max_bytes`.
+    ones above `max_bytes`; a record of an export (records.py, a few bytes) goes by age alone.
 
     Returns `{"removed": int, "clips": int, "bytes": int}` (what is left; "clips" counts beds).
     """
@@ -354,4 +354,7 @@ def prune_cache(
         with contextlib.suppress(OSError):
             if _is_own(sidecar, sidecar.lstat()):
                 sidecar.unlink()
+    for p, st in _own_files(folder, SIDECAR_SUFFIX):  # records of exports (records.py) age alone
+        if cutoff is not None and st.st_mtime < cutoff and not p.with_suffix(SUFFIX).exists():
+            p.unlink(missing_ok=True)
     return {"removed": len(drop), "clips": len(keep), "bytes": total}

@@ -109,7 +109,7 @@ def export(
 
     try:  # written as it is made: encoding overlaps rendering
         result = export_timeline(session.live(), path, progress=report, captions=captions_path,
-                                 routine=session.routine)
+                                 routine=session.routine, records=session.cache_dir)
     finally:
         if bar is not None:
             bar.close()

@@ -33,7 +33,6 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from coach.errors import ExportError
 from coach.language.catalogue import file_language
-from coach.output.ceilings import encoder_headroom
 from coach.output.halves import FORMATS as HALVED
 from coach.output.halves import JOIN_SKIP, cut_point
 from coach.output.wav import Source, write_wav
@@ -95,10 +94,12 @@ def encoder_options(fmt: str, channels: int) -> list[str]:
 
 
 def encode(
-    source: Source, part: Path, fmt: str, metadata: Callable[[Timeline], str], report: Progress
-) -> Timeline:
-    """Encode the session into `part` in `fmt`, with the tags and chapters that `metadata`
-    writes (FFMETADATA) for the whole timeline, which is returned. An MP3 of the voice alone
+    source: Source, part: Path, fmt: str, metadata: Callable[[Timeline], str], report: Progress,
+    headroom: Headroom,
+) -> Timeline:  # fmt: skip
+    """Encode the session, raised and limited with `headroom`, into `part` in `fmt`, with the
+    tags and chapters that `metadata` writes (FFMETADATA) for the whole timeline, which is
+    returned. An MP3 of the voice alone
     is cut in two (halves.py), both parts encoded at once and joined by a copy that adds the
     metadata; any other session is encoded as it is made while it is `rendering`, else in one
     pass. Then read `part` back: ffmpeg 5.1 exits 0 when only its trailer could not be written
@@ -116,15 +117,16 @@ def encode(
         cut = cut_point(source) if fmt in HALVED else None
         copied: list[str] | None = None  # ffmpeg's input to copy into `part` with the metadata
         if cut is not None:
-            whole, copied = _encode_halves(source, scratch, fmt, cut, report, places[::-1])
+            whole, copied = _encode_halves(source, scratch, fmt, cut, report, headroom,
+                                           places[::-1])  # fmt: skip
         elif fmt in REMUX and source.rendering:
             audio = scratch / f"audio{fmt}"
-            whole = _encode_part(source, audio, fmt, log, report, places[::-1])
+            whole = _encode_part(source, audio, fmt, log, report, headroom, places[::-1])
             copied = ["-i", str(audio)]
         else:
             whole = source.until(sys.maxsize)
             _write_scratch(tags, metadata(whole), temporary)
-            _encode_part(whole, part, fmt, log, report, places, tags=tags)
+            _encode_part(whole, part, fmt, log, report, headroom, places, tags=tags)
         if copied is not None:
             _write_scratch(tags, metadata(whole), temporary)
             copying = [*QUEUE, *copied, "-f", "ffmetadata", "-i", str(tags), "-map", "0:a",
@@ -137,8 +139,8 @@ def encode(
 
 
 def _encode_part(
-    source: Source, target: Path, fmt: str, log: Path, report: Progress, folders: Folders,
-    tags: Path | None = None,
+    source: Source, target: Path, fmt: str, log: Path, report: Progress, headroom: Headroom,
+    folders: Folders, tags: Path | None = None,
 ) -> Timeline:  # fmt: skip
     """Encode the session into `target` (with the metadata in `tags`, if given); the whole
     timeline. ExportError unless ffmpeg took all of it and succeeded."""
@@ -146,20 +148,20 @@ def _encode_part(
     encoding = _encoding(first, fmt, target, tags)
     with open(log, "wb") as errors, ffmpeg.running(encoding, stdin=subprocess.PIPE,
                                                    stderr=errors) as encoder:  # fmt: skip
-        whole = _feed(encoder, source, report, encoder_headroom(fmt, first.format.channels))
+        whole = _feed(encoder, source, report, headroom)
         status = _finish(encoder, whole)
     _check(status, fmt, log, folders, whole=whole is not None)
     return whole
 
 
 def _encode_halves(
-    source: Source, scratch: Path, fmt: str, cut: int, report: Progress, folders: Folders
-) -> tuple[Timeline, list[str]]:
+    source: Source, scratch: Path, fmt: str, cut: int, report: Progress, headroom: Headroom,
+    folders: Folders,
+) -> tuple[Timeline, list[str]]:  # fmt: skip
     """Encode the session cut at `cut` (halves.py) into two files in `scratch` at once, the first
     part fed on a thread of its own; the whole timeline, and ffmpeg's input that joins them.
     ExportError unless both ffmpegs took all of their part and succeeded."""
     first = source.until(0)
-    headroom = encoder_headroom(fmt, first.format.channels)
     names, spans = ("first", "second"), ((0, cut), (cut + JOIN_SKIP, None))
     fed: list[Timeline | None] = [None, None]
     written, failed = [0], []
@@ -259,15 +261,15 @@ class _Pipe:
 def _finish(process: subprocess.Popen, whole: Timeline | None) -> int:
     """ffmpeg's exit status, waited for at most what the session's length warrants."""
     try:
-        return process.wait(timeout=_bound(whole))
+        return process.wait(timeout=time_bound(whole))
     except subprocess.TimeoutExpired:
         raise ExportError(
-            f"ffmpeg ({ffmpeg.shown()}) did not finish within {_bound(whole):.0f} s and was "
+            f"ffmpeg ({ffmpeg.shown()}) did not finish within {time_bound(whole):.0f} s and was "
             "stopped; check that `ffmpeg -version` works."
         ) from None
 
 
-def _bound(whole: Timeline | None) -> float:
+def time_bound(whole: Timeline | None) -> float:
     """How long an ffmpeg run on the session `whole` may take (None: not known yet)."""
     return STALL_SECONDS + (whole.script.duration / SPEED if whole is not None else 0)
 
@@ -304,11 +306,11 @@ def _read_back(part: Path, fmt: str, whole: Timeline, log: Path, folders: Folder
     with open(log, "wb") as errors, ffmpeg.running(reading, stdout=subprocess.PIPE,
                                                    stderr=errors) as reader:  # fmt: skip
         try:
-            shown = reader.communicate(timeout=_bound(whole))[0]
+            shown = reader.communicate(timeout=time_bound(whole))[0]
         except subprocess.TimeoutExpired:
             raise ExportError(
                 f"ffmpeg ({ffmpeg.shown()}) did not read the {fmt} file back within "
-                f"{_bound(whole):.0f} s and was stopped; check that `ffmpeg -version` works."
+                f"{time_bound(whole):.0f} s and was stopped; check that `ffmpeg -version` works."
             ) from None
     ends = re.findall(rb"^out_time_us=(\d+)\s*$", shown, re.M)
     seconds, wanted = (int(ends[-1]) / 1e6 if ends else 0.0), whole.script.duration

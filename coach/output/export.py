@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 from coach.compose.script import EventKind, Script
 from coach.errors import ExportError, UsageError
 from coach.language.catalogue import file_language
-from coach.output.encode import ENCODERS, encode, no_space
+from coach.output.encode import ENCODERS, no_space
+from coach.output.measured import encode_measured
 from coach.output.page import page_data, write_page
 from coach.output.wav import Source, write_wav
 from coach.routine.model import Routine
@@ -83,7 +84,7 @@ def audio_path(out: str | Path, protect: Protected = ()) -> Path:
 
 def export_timeline(
     source: Source, out: Path, *, progress: Progress | None = None, captions: Path | None = None,
-    routine: Routine | None = None,
+    routine: Routine | None = None, records: Path | None = None,
 ) -> ExportResult:  # fmt: skip
     """Write the session to `out` in the format of its extension (see `audio_path`), and its
     `captions` (see `check_captions`) when given: both or neither.
@@ -92,6 +93,8 @@ def export_timeline(
     `progress` is called once the session is whole, with (samples written, samples of the
     session), and once more with both the session's length when the files are in place.
     `routine` is the session's: a phone page shows its drills' instructions and cues.
+    `records` is the clip cache's folder, where what an encoded file measured is kept
+    (measured.py).
     """
     path = audio_path(out)
     targets = [path] if captions is None else [path, check_captions(captions)]
@@ -101,10 +104,10 @@ def export_timeline(
             with open(parts[0], "wb") as file:
                 whole = write_wav(source, file, report)
         elif fmt == PAGE:
-            whole = _write_page(source, parts[0], path, routine, report)
+            whole = _write_page(source, parts[0], path, routine, report, records)
         else:
             metadata = functools.partial(_ffmetadata, fmt=fmt)
-            whole = encode(source, parts[0], fmt, metadata, report)
+            whole = encode_measured(source, parts[0], fmt, metadata, report, records)
         if captions is not None:
             _write_text(parts[1], _caption_text(whole.script, targets[1]))
     report(whole.script.length, whole.script.length)
@@ -112,12 +115,14 @@ def export_timeline(
 
 
 def _write_page(
-    source: Source, part: Path, path: Path, routine: Routine | None, report: Progress
-) -> Timeline:
+    source: Source, part: Path, path: Path, routine: Routine | None, report: Progress,
+    records: Path | None,
+) -> Timeline:  # fmt: skip
     """The phone page for `path` into `part`: the session encoded as an MP3 (with its tags and
     chapters, as `.mp3` writes it) into `part`, which then moves aside, under another own
     temporary name, while the page is written from it. Returns the whole timeline."""
-    whole = encode(source, part, ".mp3", functools.partial(_ffmetadata, fmt=".mp3"), report)
+    metadata = functools.partial(_ffmetadata, fmt=".mp3")
+    whole = encode_measured(source, part, ".mp3", metadata, report, records)
     audio = part.with_name(own_name(f".{_part_stem(path)}.", ".part"))
     os.replace(part, audio)
     try:
