@@ -20,6 +20,7 @@ from coach.audio.headroom import SPOT_REACH, Headroom
 from coach.audio.loudness import BLOCK, true_peak
 from coach.audio.timeline import Timeline
 from coach.compose.options import SessionOptions
+from coach.compose.script import Script
 from coach.music.bed import MusicChoice
 from coach.output.ceilings import encoder_headroom
 from coach.output.export import export_timeline
@@ -95,6 +96,17 @@ def test_silence_and_music_are_not_measured(tmp_path, monkeypatch, music):
     mixed = open_session(routine, options, music=MusicChoice(music), cache_dir=tmp_path / "cache",
                          clips=StandInSpeech()).timeline()  # fmt: skip
     assert export(mixed, tmp_path / "music.mp3").stat().st_size > 0
+
+
+@needs_ffmpeg
+def test_a_silent_session_is_encoded_once(tmp_path, monkeypatch):
+    """No gain raises silence: it is no loudness missed (and no gain made of -inf LUFS)."""
+    encodes = []
+    original = measured.encode
+    monkeypatch.setattr(measured, "encode", lambda *a: encodes.append(a[-1]) or original(*a))
+    silent = Timeline(Script("x", 22050, (), ()), None)
+    export(silent, tmp_path / "silent.mp3")
+    assert encodes == [encoder_headroom(".mp3", 1)]
 
 
 # --- the records ---------------------------------------------------------------------------

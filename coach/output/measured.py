@@ -3,13 +3,13 @@ again with a corrected headroom when it misses the promise (a true peak of at mo
 the session's loudness, -16 LUFS at full volume, within 1 LU).
 
 An encoder's overshoot, and the loudness that limiting under its ceiling takes off, depend on
-the voice: ceilings.py's headroom, measured on Piper, left eSpeak NG's MP3 of the built-in
-session at -0.5 dBTP and flite's at -14.6 LUFS, and no fixed headroom suits every voice. So the
-file is decoded by ffmpeg and measured with loudness.py's meters, against a window narrower
-than the promise (`LOUDNESS_WINDOW`, `PEAK_LIMIT`), so that it holds by ffmpeg's own meter
-(ebur128) too, which reads these files 0.1 LU louder and up to 0.1 dB higher. A miss is encoded
-again with the gain and ceiling moved by what was missed, at most `PASSES` times in all, and
-the best of them is kept.
+the voice, and no fixed headroom suits every voice: ceilings.py's, set for Piper, leaves eSpeak
+NG's MP3 of the built-in session at -1.1 dBTP (its French circuit at -0.5) and flite's at
+-14.0 LUFS. So the file is decoded by ffmpeg and measured with loudness.py's meters, against a
+window narrower than the promise (`LOUDNESS_WINDOW`, `PEAK_LIMIT`), so that it holds by ffmpeg's
+own meter (ebur128) too, which reads these files 0.1 LU louder and up to 0.1 dB higher. A miss
+is encoded again, its gain moved by the loudness missed and its ceiling lowered where it
+overshot (`corrected`), at most `PASSES` times in all, and the best of them is kept.
 
 Only the voice alone (mono) is measured: under music the voice is 3 dB lower in each channel
 and its stereo encoders overshoot little (ceilings.py), and loudness.py meters mono.
@@ -88,8 +88,9 @@ class Measures:
 
     def miss(self, target: float) -> float:
         """How far (dB) it is outside the window around `target` LUFS and under the peak limit;
-        0 when within both. A peak over the limit weighs more than loudness: it clips."""
-        loud = max(0.0, abs(self.lufs - target) - LOUDNESS_WINDOW)
+        0 when within both. A peak over the limit weighs more than loudness: it clips. Silence
+        (no loudness to measure) is no loudness missed: no gain would raise it."""
+        loud = max(0.0, abs(self.lufs - target) - LOUDNESS_WINDOW) if self.lufs > -math.inf else 0
         return 4 * max(0.0, self.dbtp - PEAK_LIMIT) + loud
 
 
@@ -145,7 +146,7 @@ def corrected(tried: list[tuple[Headroom, Measures]], target: float) -> Headroom
     """
     headroom, measured = tried[-1]
     gain = headroom.gain_db
-    if abs(measured.lufs - target) > LOUDNESS_WINDOW:
+    if -math.inf < measured.lufs and abs(measured.lufs - target) > LOUDNESS_WINDOW:
         slope = SLOPE_UP if measured.lufs < target else SLOPE_DOWN
         if len(tried) > 1:
             before, was = tried[-2]
