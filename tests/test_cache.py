@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from support.runners import coach
 
+from coach.cache.records import read_record, record_path, write_record
 from coach.cache.store import (
     CACHE_ENV,
     CacheSource,
@@ -126,6 +127,23 @@ def test_prune_removes_least_recently_used(tmp_path):
     assert pruned == {"removed": 1, "clips": 2, "bytes": 2 * size}
     assert paths[3].exists() and paths[0].exists() and not paths[1].exists()
     assert prune_cache(tmp_path, max_bytes=0)["clips"] == 0
+
+
+def test_a_record_of_an_export_goes_by_age_and_a_clips_measures_with_its_clip(tmp_path):
+    clips = _fill(tmp_path, [0, 20])
+    for clip in clips:
+        write_sidecar(sidecar_path(clip), b"levels")
+    old, new = "ab" * 32, "cd" * 32
+    write_record(tmp_path, old, {"then": None})
+    write_record(tmp_path, new, {"then": None})
+    month_ago = time.time() - 30 * 86400
+    for path in (sidecar_path(clips[0]), record_path(tmp_path, old)):
+        os.utime(path, (month_ago, month_ago))  # only the clip's use counts for its measures
+    prune_cache(tmp_path, older_than_days=7)
+    assert read_record(tmp_path, old) is None and read_record(tmp_path, new) == {"then": None}
+    assert sidecar_path(clips[0]).exists() and not sidecar_path(clips[1]).exists()
+    assert prune_cache(tmp_path, max_bytes=0)["clips"] == 0
+    assert read_record(tmp_path, new) is not None  # a few bytes: not counted, nor pruned by size
 
 
 def test_sidecars_read_back_whole_or_not_at_all(tmp_path):

@@ -88,7 +88,6 @@ class Headroom:
         out *= gain[first - low * BLOCK : last - low * BLOCK, None]
         return np.clip(np.round(out), -32768, 32767).astype("<i2").tobytes()
 
-
     def _ceiling(self, first: int, count: int) -> float | np.ndarray:
         """The ceiling (dBTP) of `count` blocks from block `first`: the one ceiling, or with
         spots one per block."""

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from coach.cache.store import SIDECAR_SUFFIX, DamagedClipError, read_sidecar, write_sidecar
 
-MAX_RECORD_BYTES = 4096
-"""A record is a few numbers: a larger payload is not one of ours."""
+MAX_RECORD_BYTES = 64 * 1024
+"""A record is a few numbers and at most a few hundred spots: a larger payload is not ours."""
 
 
 def record_path(folder: Path, key: str) -> Path:

@@ -99,11 +99,10 @@ def encode(
 ) -> Timeline:  # fmt: skip
     """Encode the session, raised and limited with `headroom`, into `part` in `fmt`, with the
     tags and chapters that `metadata` writes (FFMETADATA) for the whole timeline, which is
-    returned. An MP3 of the voice alone
-    is cut in two (halves.py), both parts encoded at once and joined by a copy that adds the
-    metadata; any other session is encoded as it is made while it is `rendering`, else in one
-    pass. Then read `part` back: ffmpeg 5.1 exits 0 when only its trailer could not be written
-    (a full disk), so its status alone proves nothing.
+    returned. An MP3 of the voice alone is cut in two (halves.py), both parts encoded at once
+    and joined by a copy that adds the metadata; any other session is encoded as it is made
+    while it is `rendering`, else in one pass. Then read `part` back: ffmpeg 5.1 exits 0 when
+    only its trailer could not be written (a full disk), so its status alone proves nothing.
 
     The WAV stream on ffmpeg's standard input: raw PCM would do, but its small packets make
     ffmpeg twice as slow. ExportError for any failure, "no space left on FOLDER" for a full
