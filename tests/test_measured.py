@@ -17,10 +17,12 @@ from support.stand_in import StandInSpeech
 
 import coach.output.measured as measured
 from coach.audio.headroom import SPOT_REACH, Headroom
-from coach.audio.loudness import BLOCK, true_peak
+from coach.audio.loudness import BLOCK, loudness, true_peak
+from coach.audio.meter import StreamMeter
 from coach.audio.timeline import Timeline
 from coach.compose.options import SessionOptions
 from coach.compose.script import Script
+from coach.errors import ExportError
 from coach.music.bed import MusicChoice
 from coach.output.ceilings import encoder_headroom
 from coach.output.export import export_timeline
@@ -109,6 +111,14 @@ def test_a_silent_session_is_encoded_once(tmp_path, monkeypatch):
     assert encodes == [encoder_headroom(".mp3", 1)]
 
 
+@needs_ffmpeg
+def test_a_file_that_does_not_decode_is_an_export_error(tmp_path):
+    garbage = tmp_path / "g.mp3"
+    garbage.write_bytes(b"not audio at all" * 64)
+    with pytest.raises(ExportError, match="^ffmpeg could not decode the file to measure it: "):
+        measured.measure(garbage, session())
+
+
 # --- the records ---------------------------------------------------------------------------
 
 
@@ -174,6 +184,22 @@ def test_a_spot_limits_its_place_and_leaves_the_rest_as_it_was(stand_in_session)
     cuts = sorted({0, length, *np.random.default_rng(5).integers(1, length, 30).tolist()})
     pieces = b"".join(spotted.pcm(whole, x, y) for x, y in zip(cuts, cuts[1:], strict=False))
     assert pieces == b.tobytes()  # the same bytes however the session is cut
+
+
+def test_a_file_measured_as_it_streams_reads_as_it_does_whole(stand_in_session):
+    """The meter holds a stretch at a time; its figures are those of the whole session."""
+    whole = stand_in_session(ROUTINE).timeline()
+    samples = np.frombuffer(Headroom(3.0, -2.8).pcm(whole, 0, whole.script.length), "<i2")
+    samples = (samples / 32768).astype(np.float32)[:-17]  # and a last part block
+    meter = StreamMeter(-6.0)
+    cuts = sorted({0, len(samples), *np.random.default_rng(3).integers(1, len(samples), 25)})
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        meter.add(samples[a:b])
+    lufs, peaks = meter.finish()
+    assert lufs == pytest.approx(loudness(samples), abs=1e-6)
+    assert len(peaks) == -(-len(samples) // BLOCK)
+    loud = peaks >= 10 ** (-6 / 20)
+    assert loud.any() and 20 * np.log10(peaks.max()) == pytest.approx(true_peak(samples), abs=1e-4)
 
 
 def test_the_peak_aim_leaves_room_under_the_promise():

@@ -80,7 +80,7 @@ class Headroom:
         frames = _frames(source.until(end + ahead), *around)
         frames *= np.float32(db_to_gain(self.gain_db))
         ceiling = self._ceiling(low - spread, high - low + 2 * spread + 1)
-        peaks = _block_peaks(frames, high - low + 2 * spread + 1, float(np.min(ceiling)))
+        peaks = block_peaks(frames, high - low + 2 * spread + 1, float(np.min(ceiling)))
         knots = limiter_gain(peaks, ceiling, reach)[spread : spread + high - low + 1]
         ramp = np.arange(BLOCK, dtype=np.float32) / BLOCK
         gain = (knots[:-1, None] + (knots[1:] - knots[:-1])[:, None] * ramp).reshape(-1)
@@ -102,20 +102,6 @@ class Headroom:
         return ceiling
 
 
-def block_true_peaks(samples: np.ndarray, floor_db: float) -> np.ndarray:
-    """The true peak (full scale 1) of each `BLOCK` of mono float `samples` (full scale 1), for
-    the blocks that may reach `floor_db`; 0 for the others.
-
-    The meter of `Headroom.pcm`, on those blocks alone: a decoded session is mostly silence and
-    quiet, and measuring every sample takes four times as long.
-    """
-    count = -(-len(samples) // BLOCK)
-    frames = np.zeros((count * BLOCK + 2 * PEAK_LEAD, 1), dtype=np.float32)
-    frames[PEAK_LEAD : PEAK_LEAD + len(samples), 0] = samples
-    frames *= np.float32(FULL_SCALE)
-    return _block_peaks(frames, count, floor_db)
-
-
 def _frames(timeline: Timeline, first: int, last: int) -> np.ndarray:
     """Frames `first` to `last` of the session as float32 (n, channels) on the int16 scale:
     silence before its start and after its end."""
@@ -129,9 +115,10 @@ def _frames(timeline: Timeline, first: int, last: int) -> np.ndarray:
     return out
 
 
-def _block_peaks(frames: np.ndarray, count: int, ceiling_db: float) -> np.ndarray:
+def block_peaks(frames: np.ndarray, count: int, ceiling_db: float) -> np.ndarray:
     """The true peak (full scale 1) of each of `count` blocks, over every channel, the first
-    block starting `PEAK_LEAD` frames into `frames`.
+    block starting `PEAK_LEAD` frames into `frames` (float32 on the int16 scale), which go on
+    `PEAK_LEAD` frames past the last.
 
     Only the blocks that may reach `ceiling_db` are measured, by the meter's own interpolation
     (loudness.py), in one order of operations: a block whose loudest sample within reach is

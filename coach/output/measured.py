@@ -22,18 +22,25 @@ is a function of the file's bytes, so an export is the same bytes with or withou
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import math
+import os
+import select
 import subprocess
+import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, BinaryIO, Literal
 
 import numpy as np
 
-from coach.audio.headroom import SPOT_REACH, Headroom, block_true_peaks
-from coach.audio.loudness import BLOCK, TARGET_LUFS, TRUE_PEAK_DBTP, loudness
+from coach.audio.headroom import SPOT_REACH, Headroom
+from coach.audio.loudness import BLOCK, TARGET_LUFS, TRUE_PEAK_DBTP
+from coach.audio.meter import StreamMeter
 from coach.cache.records import read_record, write_record
 from coach.errors import ExportError
 from coach.output.ceilings import encoder_headroom
@@ -55,8 +62,9 @@ reads up to 0.1 dB higher."""
 PEAK_AIM = TRUE_PEAK_DBTP - 0.6
 """Where a corrected ceiling aims the file's true peak: an encoder's overshoot varies by tenths
 of a dB from one ceiling to the next."""
-PEAK_FLOOR = TRUE_PEAK_DBTP - 6.0
-"""A file's peak is measured exactly from here up (a lower one reads as this floor or less)."""
+PEAK_FLOOR = PEAK_AIM - 1.0
+"""A file's peak is measured exactly from here up (a lower one reads as this floor or less):
+only a peak over `PEAK_AIM` changes anything, and measuring every loud block takes longer."""
 SPOT_MARGIN = 0.3
 """How much further under `PEAK_AIM` a spot's ceiling aims (an encoder's overshoot varies)."""
 MAX_SPOTS = 200
@@ -72,6 +80,8 @@ and M4A, tests/routines' hip-and-core circuit), less of a gain taken off a voice
 (flite's built-in session: 0.62 to 0.93)."""
 SLOPE_RANGE = (0.2, 1.0)
 """The slopes a measured one is kept within (a measurement's noise can make it anything)."""
+READ_SECONDS = 20
+"""Seconds of the decoded file measured at a time."""
 RECORD_VERSION = 1
 """Part of every record's key: a change of the meters or of the rules here is a new record."""
 
@@ -169,23 +179,28 @@ def corrected(tried: list[tuple[Headroom, Measures]], target: float) -> Headroom
 
 def measure(path: Path, whole: Timeline) -> Measures:
     """The loudness and true peak of the file at `path` (the session `whole`, mono), decoded by
-    ffmpeg; the decode is bounded by the session's length and `time_bound`."""
+    ffmpeg and measured as it comes (audio/meter.py); the decode is bounded by the session's
+    length and in time by `time_bound`. ExportError if ffmpeg fails or overruns."""
     seconds = whole.script.duration + 1
     decoding = ["-i", str(path), "-map", "0:a", "-t", f"{seconds:.3f}", "-ac", "1", "-ar",
                 str(SAMPLE_RATE), "-f", "f32le", "pipe:1"]  # fmt: skip
-    with ffmpeg.running(decoding, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as decoder:
+    meter, deadline = StreamMeter(PEAK_FLOOR), time.monotonic() + time_bound(whole)
+    with tempfile.TemporaryFile() as log, ffmpeg.running(decoding, stdout=subprocess.PIPE,
+                                                         stderr=log) as decoder:  # fmt: skip
         try:
-            decoded, log = decoder.communicate(timeout=time_bound(whole))
-        except subprocess.TimeoutExpired:
+            _read_floats(decoder.stdout, meter.add, deadline)
+            status = decoder.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except (subprocess.TimeoutExpired, TimeoutError):
             raise ExportError(
                 f"ffmpeg ({ffmpeg.shown()}) did not decode the file to measure it within "
                 f"{time_bound(whole):.0f} s and was stopped; check that `ffmpeg -version` works."
             ) from None
-    if decoder.returncode:
-        said = " ".join(log[-2000:].decode(errors="replace").split()) or "no message"
+        log.seek(max(0, log.seek(0, os.SEEK_END) - 2000))
+        said = " ".join(log.read().decode(errors="replace").split()) or "no message"
+    if status:
         raise ExportError(f"ffmpeg could not decode the file to measure it: {said}")
-    samples = np.frombuffer(decoded, dtype="<f4")
-    peaks = 20 * np.log10(np.maximum(block_true_peaks(samples, PEAK_FLOOR), 1e-9))
+    lufs, block_peaks = meter.finish()
+    peaks = 20 * np.log10(np.maximum(block_peaks, 1e-9))
     over, at = [], -2 * SPOT_REACH
     for block in np.flatnonzero(peaks > PEAK_AIM):  # a place: blocks near one another
         frame, excess = int(block) * BLOCK + BLOCK // 2, float(peaks[block]) - PEAK_AIM
@@ -194,7 +209,30 @@ def measure(path: Path, whole: Timeline) -> Measures:
         elif excess > over[-1][1]:
             over[-1] = (frame, excess)
         at = frame
-    return Measures(loudness(samples), float(peaks.max(initial=PEAK_FLOOR)), tuple(over))
+    return Measures(lufs, float(peaks.max(initial=PEAK_FLOOR)), tuple(over))
+
+
+def _read_floats(stream: BinaryIO, take: Callable[[np.ndarray], None], deadline: float) -> None:
+    """The float32 samples ffmpeg writes to `stream`, to `take` `READ_SECONDS` at a time, until
+    it ends; TimeoutError if it has not by `deadline` (time.monotonic)."""
+    fd, poll, held, ended = stream.fileno(), select.poll(), b"", False
+    poll.register(fd, select.POLLIN)
+    with contextlib.suppress(OSError):  # fewer, larger reads: a pipe holds 64 KiB by default
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+    stretch = READ_SECONDS * SAMPLE_RATE * 4  # always as much: the same sums, to the bit
+    while not ended:
+        pieces, size = [held], len(held)
+        while not ended and size < stretch:
+            if not poll.poll(max(0.0, deadline - time.monotonic()) * 1000):
+                raise TimeoutError
+            pieces.append(os.read(fd, 1 << 20))
+            size, ended = size + len(pieces[-1]), not pieces[-1]
+        held = b"".join(pieces)
+        whole = min(stretch, len(held) // 4 * 4)
+        take(np.frombuffer(held[:whole], dtype="<f4"))
+        held = held[whole:]
+    if held:
+        take(np.frombuffer(held[: len(held) // 4 * 4], dtype="<f4"))
 
 
 def _target(whole: Timeline) -> float | None:
